@@ -225,6 +225,25 @@ def nearest_neighbour_order(problem: Problem) -> list[int]:
     return order
 
 
+def listed_order_nearest_side(
+    problem: Problem, listed: Sequence[Bay]
+) -> tuple[list[int], list[int]]:
+    """What a picker does unaided: bays in the order the lines are listed (pick ranks kept in
+    order), each picked from the side nearest to where the picker stands. (order, stations)."""
+    d = problem.dist
+    index = {bay: i for i, bay in enumerate(problem.bays)}
+    order: list[int] = []
+    for bay in sorted(dict.fromkeys(listed), key=lambda b: b.pick_rank):
+        if bay in index and index[bay] not in order:
+            order.append(index[bay])
+    here = 0
+    cells: list[int] = []
+    for b in order:
+        here = int(problem.cands[b][int(d[here, problem.cands[b]].argmin())])
+        cells.append(here)
+    return order, cells
+
+
 def sshape_order(problem: Problem) -> list[int]:
     """S-shape (traversal) order: aisle by aisle across the store, up one aisle and down the
     next, within each pick rank. Aisles are found from the floor: a bay's aisle is the run of

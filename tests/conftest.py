@@ -1,0 +1,56 @@
+"""Shared fixtures: the spec's example layout and the shipped layouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from picker_app.domain.layout import Layout, parse_layout
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYOUTS = ROOT / "layouts"
+
+# The example of spec/layout.md, verbatim.
+EXAMPLE = '''id = "DEMO-01"
+name = "Demo dark store"
+cell_m = 0.5
+levels = 4
+
+floor = """
+################
+#@.............#
+#..AAAAA.BBBBB.#
+#..AAAAA.BBBBB.#
+#..............#
+#..CCCCC.FFFFF.#
+#..............#
+################
+"""
+
+[aisles.F]
+levels = 3
+label = "Freezer"
+
+[zones.frozen]
+aisles = ["F"]
+pick_rank = 3
+'''
+
+
+@pytest.fixture
+def example() -> Layout:
+    return parse_layout(EXAMPLE, "example.toml")
+
+
+@pytest.fixture
+def example_file(tmp_path: Path) -> Path:
+    path = tmp_path / "example.toml"
+    path.write_text(EXAMPLE)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo() -> Layout:
+    path = LAYOUTS / "demo-store.toml"
+    return parse_layout(path.read_text(), str(path))
