@@ -114,14 +114,17 @@ def make_problem(table: DistanceTable, bays: Sequence[Bay]) -> Problem:
     of its cells (one at least as close to every other station of the order)."""
     bays = sorted(set(bays), key=lambda b: (b.pick_rank, b.aisle, b.number))
     raw = [np.array([table.station_of[c] for c in bay.access], dtype=np.int64) for bay in bays]
-    everything = np.unique(np.concatenate([np.array([0]), *raw]))
+    every_cell = np.concatenate(raw)
+    owner = np.concatenate([np.full(len(own), i) for i, own in enumerate(raw)])
     d = table.matrix
     cands: list[np.ndarray] = []
-    for own in raw:
+    for b, own in enumerate(raw):
         if len(own) == 1:
             cands.append(own)
             continue
-        others = np.setdiff1d(everything, own)
+        # What the bay's stop can sit between: the pack station and every other bay's cells
+        # (a cell this bay shares with another bay counts too).
+        others = np.unique(np.concatenate(([0], every_cell[owner != b])))
         rows = d[np.ix_(own, others)]
         keep: list[int] = []
         for i in range(len(own)):
