@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -26,6 +26,10 @@ from picker_app.domain.layout import Bay, Bin, Cell, Layout
 from picker_app.errors import UserError
 
 EXACT_MAX_BAYS = 15
+# Kicks of the iterated local search for n bays, split between its two starts. Chosen on the
+# demo and irregular stores against LKH (bench/route_bench.py): about 270 ms for 100 bays.
+ILS_BASE_ITERATIONS = 30
+ILS_ITERATIONS_PER_BAY = 4
 
 
 class EmptyOrderError(UserError):
@@ -80,33 +84,44 @@ class Problem:
     def dist(self) -> np.ndarray:
         return self.table.matrix
 
-    def tour_cost(self, order: Sequence[int], cells: Sequence[int]) -> float:
-        """Cost of visiting bays `order` at stations `cells` (same length), from and back to @."""
-        seq = [0, *cells, 0]
-        d = self.dist
-        return float(sum(d[a, b] for a, b in zip(seq, seq[1:], strict=False)))
-
     def best_cells(self, order: Sequence[int]) -> tuple[list[int], float]:
         """The best access cell for each bay visited in `order` (a layered shortest path)."""
-        d = self.dist
-        prev_nodes = np.array([0])
-        prev_cost = np.zeros(1, dtype=np.float64)
-        back: list[np.ndarray] = []
+        d = self.table.rows
+        prev_nodes: list[int] = [0]
+        prev_cost: list[float] = [0.0]
+        back: list[list[int]] = []
         for b in order:
-            nodes = self.cands[b]
-            total = prev_cost[:, None] + d[np.ix_(prev_nodes, nodes)]
-            back.append(total.argmin(axis=0))
-            prev_cost = total.min(axis=0)
-            prev_nodes = nodes
-        final = prev_cost + d[prev_nodes, 0]
-        j = int(final.argmin())
+            nodes = self.cand_lists[b]
+            costs, args = [], []
+            for node in nodes:
+                best_k, best = 0, prev_cost[0] + d[prev_nodes[0]][node]
+                for k in range(1, len(prev_nodes)):
+                    value = prev_cost[k] + d[prev_nodes[k]][node]
+                    if value < best:
+                        best_k, best = k, value
+                costs.append(best)
+                args.append(best_k)
+            back.append(args)
+            prev_nodes, prev_cost = nodes, costs
+        final = [c + d[node][0] for c, node in zip(prev_cost, prev_nodes, strict=True)]
+        j = min(range(len(final)), key=final.__getitem__)
         cost = float(final[j])
         cells: list[int] = []
-        for b, arg in zip(reversed(order), reversed(back), strict=True):
-            cells.append(int(self.cands[b][j]))
-            j = int(arg[j])
+        for b, args in zip(reversed(order), reversed(back), strict=True):
+            cells.append(self.cand_lists[b][j])
+            j = args[j]
         cells.reverse()
         return cells, cost
+
+    def tour_cost(self, order: Sequence[int], cells: Sequence[int]) -> float:
+        """Cost of visiting bays `order` at stations `cells` (same length), from and back to @."""
+        d = self.table.rows
+        seq = [0, *cells, 0]
+        return float(sum(d[a][b] for a, b in zip(seq, seq[1:], strict=False)))
+
+    @cached_property
+    def cand_lists(self) -> list[list[int]]:
+        return [[int(x) for x in c] for c in self.cands]
 
 
 def make_problem(table: DistanceTable, bays: Sequence[Bay]) -> Problem:
@@ -215,15 +230,17 @@ def solve_exact(problem: Problem) -> tuple[list[int], list[int], float]:
 
 def nearest_neighbour_order(problem: Problem) -> list[int]:
     """Greedy tour: from where the picker stands, the nearest bay of the current pick rank."""
-    d = problem.dist
+    d = problem.table.rows
+    cands = problem.cand_lists
     here = 0
     order: list[int] = []
     for group in problem.groups:
         left = set(group)
         while left:
-            best = min(left, key=lambda b: (float(d[here, problem.cands[b]].min()), b))
+            row = d[here]
+            best = min(left, key=lambda b: (min(row[c] for c in cands[b]), b))
             order.append(best)
-            here = int(problem.cands[best][int(d[here, problem.cands[best]].argmin())])
+            here = min(cands[best], key=row.__getitem__)
             left.remove(best)
     return order
 
@@ -295,87 +312,185 @@ def _aisle_position(layout: Layout, bay: Bay) -> tuple[tuple[int, float], int]:
 
 
 class _Tour:
-    """Move evaluation for a tour of bays with fixed stations; pick-rank segments stay whole."""
+    """Move evaluation for a tour of bays with fixed stations; pick-rank segments stay whole.
+
+    Positions: 0 and n+1 are the pack station, 1..n the bays; edge k joins positions k and k+1.
+    Moves are scored with numpy, a whole row of moves at a time, only for rows that touch a
+    "dirty" bay (one whose neighbours changed since the last local optimum: don't-look bits).
+    """
+
+    OR_SEGMENTS = (1, 2, 3)
 
     def __init__(self, problem: Problem, order: list[int]) -> None:
         self.problem = problem
-        n = len(order)
+        self.d = problem.dist
+        self.big = np.inf if self.d.dtype.kind == "f" else int(1 << 28)
+        n = self.n = len(order)
         rank = np.array([problem.bays[b].pick_rank for b in order], dtype=np.int64)
-        big = 1 << 30
-        rpos = np.concatenate(([-big], rank, [big]))  # rank by tour position 0..n+1
-        p = np.arange(n + 1)
-        # 2-opt removes edges (p, p+1) and (q, q+1), reversing positions p+1..q.
-        self.two_ok = (p[None, :] > p[:, None] + 1) & (
-            rpos[np.minimum(p + 1, n + 1)][:, None] == rpos[p][None, :]
-        )
-        self.or_ok: dict[int, np.ndarray] = {}
-        for seg in (1, 2, 3):
+        huge = 1 << 30
+        rpos = np.concatenate(([-huge], rank, [huge]))  # rank by tour position 0..n+1
+        k = np.arange(n + 1)
+        lo, hi = np.minimum.outer(k, k), np.maximum.outer(k, k)
+        # 2-opt on edges p < q reverses positions p+1..q: they must share one pick rank.
+        ok = (hi > lo + 1) & (rpos[np.minimum(lo + 1, n + 1)] == rpos[hi])
+        self.two_pen = np.where(ok, 0, self.big).astype(self.d.dtype)
+        # Or-opt: every segment (first position i, last position e) of 1-3 bays, stacked, and
+        # where it may go (between positions j and j+1).
+        firsts, lasts, pens = [], [], []
+        j = np.arange(n + 1)
+        for seg in self.OR_SEGMENTS:
             if seg > n:
                 continue
-            i = np.arange(1, n - seg + 2)  # segment occupies positions i..i+seg-1
-            j = np.arange(n + 1)  # insert between positions j and j+1
-            same = rpos[i] == rpos[i + seg - 1]
+            i = np.arange(1, n - seg + 2)
+            e = i + seg - 1
+            same = rpos[i] == rpos[e]
             fits = (rpos[j][None, :] <= rpos[i][:, None]) & (
                 rpos[i][:, None] <= rpos[j + 1][None, :]
             )
-            outside = (j[None, :] < i[:, None] - 1) | (j[None, :] > i[:, None] + seg - 1)
-            self.or_ok[seg] = same[:, None] & fits & outside
+            outside = (j[None, :] < i[:, None] - 1) | (j[None, :] > e[:, None])
+            ok = same[:, None] & fits & outside
+            firsts.append(i)
+            lasts.append(e)
+            pens.append(np.where(ok, 0, self.big).astype(self.d.dtype))
+        self.first = np.concatenate(firsts)
+        self.last = np.concatenate(lasts)
+        self.or_pen = np.vstack(pens)
+        self.or_pen_t = np.ascontiguousarray(self.or_pen.T)
 
-    def improve(self, order: list[int], cells: dict[int, int]) -> list[int]:
-        """Best-improvement 2-opt and Or-opt (segments of 1-3, either way) to a local optimum."""
-        d = self.problem.dist
-        inf = np.inf
-        eps = 1e-9
-        n = len(order)
+    def improve(
+        self, order: list[int], cells: dict[int, int], dirty: set[int] | None = None
+    ) -> list[int]:
+        """Best-improvement 2-opt and Or-opt (segments of 1-3, either way) until no move that
+        touches a dirty bay (all bays when `dirty` is None) shortens the tour."""
+        n = self.n
+        # Distances between this tour's stops, by bay index; index n is the pack station.
+        stations = np.zeros(n + 1, dtype=np.int64)
+        stations[list(cells)] = list(cells.values())
+        local = self.d[np.ix_(stations, stations)]
+        dirty_bay = np.zeros(n + 1, dtype=bool)
+        if dirty is not None:
+            dirty_bay[list(dirty)] = True
+        dmask = np.zeros(n + 1, dtype=bool)
         while True:
-            t = np.array([0, *(cells[b] for b in order), 0], dtype=np.int64)
-            tt = d[np.ix_(t, t)].astype(np.float64)
-            edge = np.diagonal(tt, 1)  # edge[k] = (k, k+1), k = 0..n
-            two = tt[:-1, :-1] + tt[1:, 1:] - edge[:, None] - edge[None, :]
-            two = np.where(self.two_ok, two, inf)
-            best = float(two.min())
-            move: tuple = ("2", *np.unravel_index(int(two.argmin()), two.shape))
-            for seg, ok in self.or_ok.items():
-                m = n - seg + 1
-                removed = edge[0:m] + edge[seg : seg + m] - np.diagonal(tt, seg + 1)[0:m]
-                base = -edge[None, :] - removed[:, None]
-                fwd = tt[1 : m + 1, :-1] + tt[seg : seg + m, 1:] + base
-                rev = tt[seg : seg + m, :-1] + tt[1 : m + 1, 1:] + base
-                for flipped, gain in ((False, fwd), (True, rev)):
-                    if flipped and seg == 1:
-                        continue
-                    gain = np.where(ok, gain, inf)
-                    value = float(gain.min())
-                    if value < best:
-                        best = value
-                        i, j = np.unravel_index(int(gain.argmin()), gain.shape)
-                        move = ("or", seg, flipped, int(i) + 1, int(j))
-            if best >= -eps:
-                return order
-            if move[0] == "2":
-                p, q = int(move[1]), int(move[2])
-                order = order[:p] + order[p:q][::-1] + order[q:]
+            seq = np.array([n, *order, n])
+            tt = local.take(seq, axis=0).take(seq, axis=1)
+            if dirty is None:
+                rows = None
             else:
-                _, seg, flipped, i, j = move
-                part = order[i - 1 : i - 1 + seg]
-                if flipped:
-                    part = part[::-1]
-                if j < i:
-                    order = order[:j] + part + order[j : i - 1] + order[i - 1 + seg :]
-                else:
-                    order = order[: i - 1] + order[i - 1 + seg : j] + part + order[j:]
+                pos = np.flatnonzero(dirty_bay[seq[1:-1]]) + 1
+                dmask[:] = False
+                dmask[pos] = True
+                dmask[pos - 1] = True
+                dmask[0] = dmask[n] = True
+                rows = np.flatnonzero(dmask)
+            best, move = self._best_move(tt, rows, dmask)
+            if best >= 0 or (self.big == np.inf and best > -1e-9):
+                return order
+            order, touched = self._apply(order, move)
+            if dirty is not None:
+                dirty_bay[list(touched)] = True
+
+    def _best_move(
+        self, tt: np.ndarray, rows: np.ndarray | None, dmask: np.ndarray
+    ) -> tuple[float, tuple]:
+        """The best 2-opt or Or-opt move touching an edge in `rows` (all edges when None).
+
+        The distance matrix is symmetric, so every block is built from whole rows of `tt`
+        (contiguous copies), which is several times faster than two-index gathers."""
+        n = self.n
+        edge = np.diagonal(tt, 1)  # edge k joins positions k and k+1
+        first, last = self.first, self.last
+        removed = edge[first - 1] + edge[last] - tt[first - 1, last + 1]
+        full = rows is None
+        if rows is None:
+            rows = np.arange(n + 1)
+            sel = np.arange(len(first))
+        else:
+            sel = np.flatnonzero(dmask[first - 1] | dmask[last])
+        # 2-opt with one removed edge in `rows` (the move is symmetric in its two edges).
+        two = tt.take(rows, axis=0)[:, :-1] + tt.take(rows + 1, axis=0)[:, 1:]
+        two -= edge[rows, None] + edge[None, :]
+        two += self.two_pen.take(rows, axis=0)
+        # Or-opt: segment first..last out (first-1 joined to last+1), in between j and j+1.
+        fs, ls = first[sel], last[sel]
+        base = edge[None, :] + removed[sel, None]
+        pen = self.or_pen.take(sel, axis=0)
+        f_rows, l_rows = tt.take(fs, axis=0), tt.take(ls, axis=0)
+        blocks = [
+            (f_rows[:, :-1] + l_rows[:, 1:] - base + pen, sel, None, False),
+            (l_rows[:, :-1] + f_rows[:, 1:] - base + pen, sel, None, True),
+        ]
+        if not full:
+            # Any segment moved into a dirty edge j (rows: j; columns: segments).
+            at_j = tt.take(rows, axis=0)
+            at_j1 = tt.take(rows + 1, axis=0)
+            base_c = edge[rows, None] + removed[None, :]
+            pen_c = self.or_pen_t.take(rows, axis=0)
+            fwd = at_j.take(first, axis=1) + at_j1.take(last, axis=1) - base_c + pen_c
+            rev = at_j.take(last, axis=1) + at_j1.take(first, axis=1) - base_c + pen_c
+            blocks += [(fwd.T, None, rows, False), (rev.T, None, rows, True)]
+        k = int(two.argmin())
+        best = two.flat[k]
+        r, q = divmod(k, n + 1)
+        move: tuple = ("2", min(int(rows[r]), q), max(int(rows[r]), q))
+        for gain, row_ids, col_ids, flipped in blocks:
+            if gain.size == 0:
+                continue
+            k = int(gain.argmin())
+            r, c = np.unravel_index(k, gain.shape)
+            value = gain[r, c]
+            if value < best:
+                best = value
+                j = int(col_ids[c]) if col_ids is not None else int(c)
+                row = int(row_ids[r]) if row_ids is not None else int(r)
+                i = int(first[row])
+                seg = int(last[row]) - i + 1
+                move = ("or", seg, flipped and seg > 1, i, j)
+        return best, move
+
+    @staticmethod
+    def _apply(order: list[int], move: tuple) -> tuple[list[int], set[int]]:
+        """The tour after `move`, and the bays whose neighbours changed."""
+        ext = [-1, *order, -1]
+        if move[0] == "2":
+            p, q = move[1], move[2]
+            touched = {ext[p], ext[p + 1], ext[q], ext[q + 1]}
+            order = order[:p] + order[p:q][::-1] + order[q:]
+        else:
+            _, seg, flipped, i, j = move
+            touched = {ext[i - 1], ext[i], ext[i + seg - 1], ext[i + seg], ext[j], ext[j + 1]}
+            part = order[i - 1 : i - 1 + seg]
+            if flipped:
+                part = part[::-1]
+            if j < i:
+                order = order[:j] + part + order[j : i - 1] + order[i - 1 + seg :]
+            else:
+                order = order[: i - 1] + order[i - 1 + seg : j] + part + order[j:]
+        touched.discard(-1)
+        return order, touched
 
 
-def solve_heuristic(problem: Problem, seed: int = 0) -> tuple[list[int], list[int], float]:
-    """A near-optimal (bay order, stations, cost) by iterated local search."""
+def solve_heuristic(
+    problem: Problem, seed: int = 0, iterations: int | None = None
+) -> tuple[list[int], list[int], float]:
+    """A near-optimal (bay order, stations, cost) by iterated local search, run from two
+    different starts (nearest neighbour and S-shape); the better result wins."""
     rng = random.Random(seed)
-    starts = []
-    for order in (nearest_neighbour_order(problem), sshape_order(problem)):
-        cells, cost = problem.best_cells(order)
-        starts.append((cost, order, cells))
-    _, order, cell_list = min(starts, key=lambda s: s[0])
-    tour = _Tour(problem, order)
+    n = len(problem.bays)
+    if iterations is None:
+        iterations = ILS_BASE_ITERATIONS + ILS_ITERATIONS_PER_BAY * n
+    starts = [nearest_neighbour_order(problem), sshape_order(problem)]
+    tour = _Tour(problem, starts[0])
+    results = [
+        _iterated_local_search(problem, tour, start, iterations // len(starts), rng)
+        for start in starts
+    ]
+    return min(results, key=lambda r: r[2])
 
+
+def _iterated_local_search(
+    problem: Problem, tour: _Tour, order: list[int], iterations: int, rng: random.Random
+) -> tuple[list[int], list[int], float]:
     def polish(order: list[int], cell_list: list[int]) -> tuple[list[int], list[int], float]:
         cells = dict(zip(order, cell_list, strict=True))
         cost = problem.tour_cost(order, cell_list)
@@ -387,21 +502,22 @@ def solve_heuristic(problem: Problem, seed: int = 0) -> tuple[list[int], list[in
                 return order, cell_list, new_cost
             cost = new_cost
 
-    order, cell_list, cost = polish(order, cell_list)
-    segments = [(start, start + len(g)) for start, g in _group_starts(problem.groups)]
-    n = len(order)
-    iterations = 30 + 2 * n
-    for _ in range(iterations):
+    order, cell_list, cost = polish(order, problem.best_cells(order)[0])
+    segments = [
+        (start, start + len(g)) for start, g in _group_starts(problem.groups) if len(g) >= 8
+    ]
+    for _ in range(iterations if segments else 0):
         lo, hi = max(segments, key=lambda s: (s[1] - s[0]) * rng.random())
-        if hi - lo < 8:
-            break
-        cand = _double_bridge(order, lo, hi, rng)
-        cand_cells = dict(zip(order, cell_list, strict=True))
-        cand = tour.improve(cand, cand_cells)
-        cand_list = [cand_cells[b] for b in cand]
+        cand, touched = _double_bridge(order, lo, hi, rng)
+        cells = dict(zip(order, cell_list, strict=True))
+        cand = tour.improve(cand, cells, touched)
+        cand_list = [cells[b] for b in cand]
         cand_cost = problem.tour_cost(cand, cand_list)
         if cand_cost < cost - 1e-9:
             order, cell_list, cost = polish(cand, cand_list)
+        elif cand_cost <= cost + 1e-9:
+            # Sideways moves: grid distances tie a lot, and walking the plateau escapes it.
+            order, cell_list = cand, cand_list
     return order, cell_list, cost
 
 
@@ -412,13 +528,13 @@ def _group_starts(groups: list[list[int]]) -> Iterable[tuple[int, list[int]]]:
         start += len(g)
 
 
-def _double_bridge(order: list[int], lo: int, hi: int, rng: random.Random) -> list[int]:
-    """Cut order[lo:hi] into A B C D and rejoin as A C B D, with the cuts near each other."""
-    span = hi - lo
-    window = min(span, 30)
-    w0 = lo + rng.randrange(span - window + 1)
-    a, b, c = sorted(rng.sample(range(w0 + 1, w0 + window), 3))
-    return order[:a] + order[b:c] + order[a:b] + order[c:]
+def _double_bridge(
+    order: list[int], lo: int, hi: int, rng: random.Random
+) -> tuple[list[int], set[int]]:
+    """Cut order[lo:hi] into A B C D and rejoin as A C B D; also the bays at the cuts."""
+    a, b, c = sorted(rng.sample(range(lo + 1, hi), 3))
+    touched = {order[k] for k in (a - 1, a, b - 1, b, c - 1, c) if 0 <= k < len(order)}
+    return order[:a] + order[b:c] + order[a:b] + order[c:], touched
 
 
 # --- the planner -------------------------------------------------------------------------------
