@@ -25,7 +25,7 @@ DEMO_LAYOUT = LAYOUTS_DIR / "demo-store.toml"
 def read_text(path: str | Path, what: str) -> str:
     """A text file's contents, or a UserError naming the file and what is wrong."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             return f.read()
     except FileNotFoundError:
         raise UserError(f"{path}: cannot read the {what}: no such file") from None

@@ -195,3 +195,12 @@ def test_no_command_plans_a_sample_order_on_the_demo_store(capsys):
     assert status == 0
     assert "BLR-KOR-01" in out and "Proven shortest route" in out
     assert "picker-app route layouts/demo-store.toml" in out
+
+
+def test_heat_file_saved_by_a_spreadsheet_with_a_byte_order_mark(capsys, example_file, tmp_path):
+    heat = tmp_path / "heat.csv"
+    heat.write_bytes("\ufeffbay,picks_per_hour\r\nA07,40\r\n".encode())
+    status, out, _ = run(
+        capsys, "route", example_file, "C03-1", "--json", "--heat", heat, "--congestion", "1"
+    )
+    assert status == 0 and "cost" in json.loads(out)

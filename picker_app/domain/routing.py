@@ -29,7 +29,7 @@ EXACT_MAX_BAYS = 15
 # Kicks of the iterated local search for n bays, split between its two starts. Chosen on the
 # demo and irregular stores against LKH (bench/route_bench.py): about 270 ms for 100 bays.
 ILS_BASE_ITERATIONS = 30
-ILS_ITERATIONS_PER_BAY = 4
+ILS_ITERATIONS_PER_BAY = 5
 
 
 class EmptyOrderError(UserError):
@@ -355,7 +355,6 @@ class _Tour:
         self.first = np.concatenate(firsts)
         self.last = np.concatenate(lasts)
         self.or_pen = np.vstack(pens)
-        self.or_pen_t = np.ascontiguousarray(self.or_pen.T)
 
     def improve(
         self, order: list[int], cells: dict[int, int], dirty: set[int] | None = None
@@ -366,7 +365,7 @@ class _Tour:
         # Distances between this tour's stops, by bay index; index n is the pack station.
         stations = np.zeros(n + 1, dtype=np.int64)
         stations[list(cells)] = list(cells.values())
-        local = self.d[np.ix_(stations, stations)]
+        local = self.d.take(stations, axis=0).take(stations, axis=1)
         dirty_bay = np.zeros(n + 1, dtype=bool)
         if dirty is not None:
             dirty_bay[list(dirty)] = True
@@ -393,7 +392,8 @@ class _Tour:
     def _best_move(
         self, tt: np.ndarray, rows: np.ndarray | None, dmask: np.ndarray
     ) -> tuple[float, tuple]:
-        """The best 2-opt or Or-opt move touching an edge in `rows` (all edges when None).
+        """The best 2-opt or Or-opt move touching an edge in `rows` (all edges when None):
+        2-opt on a dirty edge and any other; Or-opt of a segment with a dirty end, anywhere.
 
         The distance matrix is symmetric, so every block is built from whole rows of `tt`
         (contiguous copies), which is several times faster than two-index gathers."""
@@ -401,8 +401,7 @@ class _Tour:
         edge = np.diagonal(tt, 1)  # edge k joins positions k and k+1
         first, last = self.first, self.last
         removed = edge[first - 1] + edge[last] - tt[first - 1, last + 1]
-        full = rows is None
-        if rows is None:
+        if rows is None:  # everything is dirty
             rows = np.arange(n + 1)
             sel = np.arange(len(first))
         else:
@@ -416,36 +415,19 @@ class _Tour:
         base = edge[None, :] + removed[sel, None]
         pen = self.or_pen.take(sel, axis=0)
         f_rows, l_rows = tt.take(fs, axis=0), tt.take(ls, axis=0)
-        blocks = [
-            (f_rows[:, :-1] + l_rows[:, 1:] - base + pen, sel, None, False),
-            (l_rows[:, :-1] + f_rows[:, 1:] - base + pen, sel, None, True),
-        ]
-        if not full:
-            # Any segment moved into a dirty edge j (rows: j; columns: segments).
-            at_j = tt.take(rows, axis=0)
-            at_j1 = tt.take(rows + 1, axis=0)
-            base_c = edge[rows, None] + removed[None, :]
-            pen_c = self.or_pen_t.take(rows, axis=0)
-            fwd = at_j.take(first, axis=1) + at_j1.take(last, axis=1) - base_c + pen_c
-            rev = at_j.take(last, axis=1) + at_j1.take(first, axis=1) - base_c + pen_c
-            blocks += [(fwd.T, None, rows, False), (rev.T, None, rows, True)]
+        forward = f_rows[:, :-1] + l_rows[:, 1:] - base + pen
+        backward = l_rows[:, :-1] + f_rows[:, 1:] - base + pen
         k = int(two.argmin())
         best = two.flat[k]
         r, q = divmod(k, n + 1)
         move: tuple = ("2", min(int(rows[r]), q), max(int(rows[r]), q))
-        for gain, row_ids, col_ids, flipped in blocks:
-            if gain.size == 0:
+        for gain, flipped in ((forward, False), (backward, True)):
+            if gain.size == 0 or not gain.min() < best:
                 continue
-            k = int(gain.argmin())
-            r, c = np.unravel_index(k, gain.shape)
-            value = gain[r, c]
-            if value < best:
-                best = value
-                j = int(col_ids[c]) if col_ids is not None else int(c)
-                row = int(row_ids[r]) if row_ids is not None else int(r)
-                i = int(first[row])
-                seg = int(last[row]) - i + 1
-                move = ("or", seg, flipped and seg > 1, i, j)
+            r, j = np.unravel_index(int(gain.argmin()), gain.shape)
+            best = gain[r, j]
+            i, e = int(fs[r]), int(ls[r])
+            move = ("or", e - i + 1, flipped and e > i, i, int(j))
         return best, move
 
     @staticmethod

@@ -1,0 +1,32 @@
+"""The core never imports the UI: domain code loads without Textual (as Harlequin checks)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_domain_and_cli_do_not_import_textual_or_network_code():
+    code = (
+        "import sys\n"
+        "import picker_app.domain.layout, picker_app.domain.routing, picker_app.domain.heat\n"
+        "import picker_app.cli\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'httpx', 'serial'})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"core modules pulled in: {out}"
+
+
+def test_domain_does_no_io():
+    """Domain modules do not open files or sockets themselves."""
+    import inspect
+
+    from picker_app.domain import distances, heat, layout, routing
+
+    for module in (layout, routing, heat, distances):
+        source = inspect.getsource(module)
+        for word in ("open(", "socket", "subprocess", "Path("):
+            assert word not in source, f"{module.__name__} uses {word}"
