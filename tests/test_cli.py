@@ -128,7 +128,8 @@ def test_negative_congestion_is_refused(capsys, example_file):
     with pytest.raises(SystemExit) as info:
         main(["route", str(example_file), "A01-1", "--congestion", "-1"])
     assert info.value.code == 2
-    assert ">= 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert ">= 0" in err and len(err.strip().splitlines()) == 1
 
 
 def test_orders_file_plans_every_line_and_reports_bad_ones(capsys, example_file, tmp_path):

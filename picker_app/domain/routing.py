@@ -424,9 +424,9 @@ class _Tour:
         for gain, flipped in ((forward, False), (backward, True)):
             if gain.size == 0 or not gain.min() < best:
                 continue
-            r, j = np.unravel_index(int(gain.argmin()), gain.shape)
-            best = gain[r, j]
-            i, e = int(fs[r]), int(ls[r])
+            r2, j = np.unravel_index(int(gain.argmin()), gain.shape)
+            best = gain[r2, j]
+            i, e = int(fs[r2]), int(ls[r2])
             move = ("or", e - i + 1, flipped and e > i, i, int(j))
         return best, move
 
