@@ -17,6 +17,9 @@ from scipy.sparse.csgraph import dijkstra
 
 from picker_app.domain.layout import STEPS, Cell, Layout
 
+# The order in which ties between equally short steps are broken: up, right, down, left.
+PATH_PREFERENCE: tuple[Cell, ...] = ((-1, 0), (0, 1), (1, 0), (0, -1))
+
 # Large enough to lose every comparison, small enough that INF + INF fits in int32.
 INF_STEPS = np.int32(1 << 29)
 
@@ -59,14 +62,13 @@ class DistanceTable:
             weights = np.asarray(cell_weight, dtype=np.float64)[dst]
         graph = csr_matrix((weights, (src, dst)), shape=(n, n))
         station_nodes = np.array([self.node_of[cell] for cell in stations], dtype=np.int64)
-        dist, pred = dijkstra(
-            graph,
-            directed=True,
-            indices=station_nodes,
-            return_predecessors=True,
-            unweighted=cell_weight is None,
-        )
-        self._pred = pred.astype(np.int32)
+        dist = dijkstra(graph, directed=True, indices=station_nodes, unweighted=cell_weight is None)
+        # Cost of the walk from each station to every cell, kept to trace paths back.
+        self._from_station = dist.astype(np.int32) if cell_weight is None else dist
+        self._neighbours = [
+            [self.node_of.get((r + dr, c + dc), -1) for dr, dc in PATH_PREFERENCE]
+            for r, c in self.cells
+        ]
         between = dist[:, station_nodes]
         if cell_weight is None:
             self.matrix = between.astype(np.int32)
@@ -83,14 +85,27 @@ class DistanceTable:
         return np.inf if self.weighted else INF_STEPS
 
     def path(self, a: Cell, b: Cell) -> list[Cell]:
-        """Cells walked from station `a` to cell `b`, both included, each 4-adjacent to the last."""
-        row = self._pred[self.station_of[a]]
+        """Cells walked from cell `a` to station `b`, both included, each 4-adjacent to the last.
+
+        Among equally short walks it takes, at every step, the first of up, right, down, left
+        that stays on a shortest walk: the same rule everywhere, so routes are reproducible."""
+        to_b = self._from_station[self.station_of[b]]  # cost b -> x, the cost x -> b shifted
+        weight = self.cell_weight
+        here = self.node_of[a]
         target = self.node_of[b]
-        start = self.node_of[a]
-        out = [target]
-        while out[-1] != start:
-            out.append(int(row[out[-1]]))
-        return [self.cells[i] for i in reversed(out)]
+        out = [here]
+        while here != target:
+            # Stepping onto n is on a shortest walk to b when cost(b -> n) = cost(b -> here)
+            # minus the cost of entering `here` (1 per step without congestion).
+            want = to_b[here] - (1 if weight is None else weight[here])
+            for n in self._neighbours[here]:
+                if n >= 0 and (to_b[n] == want if weight is None else abs(to_b[n] - want) <= 1e-9):
+                    here = n
+                    break
+            else:  # pragma: no cover - the distances above guarantee a next step
+                raise AssertionError(f"no shortest step from {self.cells[here]} to {b}")
+            out.append(here)
+        return [self.cells[i] for i in out]
 
     def walk(self, stops: Sequence[Cell]) -> list[Cell]:
         """The whole walk from `@` through `stops` (station cells) and back to `@`."""
