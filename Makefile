@@ -25,8 +25,8 @@ $(VENV)/.bench: $(VENV)/.installed
 bench: $(VENV)/.bench
 	$(PY) bench/route_bench.py
 
-layouts:
-	python3 layouts/make_layouts.py
+layouts: $(VENV)/.installed
+	$(PY) layouts/make_layouts.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,36 +1,36 @@
 #!/usr/bin/env python3
 """Generate the sample dark-store layout files in ``layouts/`` and check them.
 
-Usage::
+Usage (with picker_app installed, e.g. the virtualenv of `make run`)::
 
-    python3 layouts/make_layouts.py           # write the three layouts, then check them
-    python3 layouts/make_layouts.py --check   # only check the files already in layouts/
+    .venv/bin/python layouts/make_layouts.py           # write the three layouts, then check them
+    .venv/bin/python layouts/make_layouts.py --check   # only check the files in layouts/
 
 The output is deterministic (no randomness): running the script twice writes byte-identical
-files.  Standard library only.  The files follow the layout contract (docs: layout.md):
+files.  The files follow the layout contract (shared/spec/layout.md):
 
 * ``demo-store.toml``      BLR-KOR-01, ~3,000 sq ft, ~2,000 bins, two gondola blocks cut by a
                            cross aisle, end caps, dairy chiller aisle and freezer aisle.
 * ``kiosk-store.toml``     a small kiosk, ~600 bins, one block of gondolas, no cross aisle.
 * ``irregular-store.toml`` an L-shaped store with pillars and two blocks of aisles at 90 degrees.
 
-The check (run after writing, or alone with ``--check``) re-reads every file with ``tomllib`` and
-verifies: allowed keys and types only, letters A..Z / ``.`` / ``@`` / ``#`` / space only,
-exactly one ``@``, every walkable cell reachable from ``@`` (BFS), every bay has a walkable
-4-neighbour, zones name existing letters and no letter is in two zones, and the aisle-width
-rule described in ``check_widths``.  It prints per-layout statistics and exits 1 if any check fails.
+The check (run after writing, or alone with ``--check``) loads every file with picker_app's own
+layout loader (so every rule of the spec holds), then checks the aisle-width rule described in
+``check_widths`` (aisles at least 2 cells, 1 m, wide where a picker faces a shelf).  It prints
+per-layout statistics and exits 1 if any check fails.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import textwrap
-import tomllib
-from collections import deque
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
+
+from picker_app.domain.layout import LayoutError, parse_layout  # noqa: E402
+
 SQFT_PER_M2 = 10.764
 WALKABLE = frozenset(".@")
 LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -389,74 +389,10 @@ def render(store: dict) -> str:
 # --------------------------------------------------------------------------------------------
 
 DIRS = ((-1, 0), (1, 0), (0, -1), (0, 1))
-TOP_KEYS = {"id", "name", "cell_m", "levels", "floor", "aisles", "zones"}
-AISLE_KEYS = {"levels", "label"}
-ZONE_KEYS = {"aisles", "pick_rank", "label"}
 
 
 class CheckError(Exception):
     pass
-
-
-def is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def parse_floor(text: str) -> list[str]:
-    lines = text.split("\n")
-    while lines and lines[0] == "":
-        lines.pop(0)
-    while lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        raise CheckError("floor: empty")
-    width = max(len(line) for line in lines)
-    return [line + "#" * (width - len(line)) for line in lines]
-
-
-def check_keys(doc: dict) -> None:
-    for k in doc:
-        if k not in TOP_KEYS:
-            raise CheckError(f"unknown key {k!r}")
-    if not isinstance(doc.get("id"), str) or not re.fullmatch(r"[A-Za-z0-9_-]+", doc["id"]):
-        raise CheckError("id: missing or not letters, digits, '-', '_'")
-    if "name" in doc and not isinstance(doc["name"], str):
-        raise CheckError("name: not a string")
-    cm = doc.get("cell_m", 0.5)
-    if isinstance(cm, bool) or not isinstance(cm, (int, float)) or not cm > 0:
-        raise CheckError("cell_m: not a number > 0")
-    lv = doc.get("levels", 4)
-    if not is_int(lv) or not 1 <= lv <= 9:
-        raise CheckError("levels: not an int 1..9")
-    if not isinstance(doc.get("floor"), str):
-        raise CheckError("floor: missing or not a string")
-    for x, t in doc.get("aisles", {}).items():
-        if not re.fullmatch(r"[A-Z]", x) or not isinstance(t, dict):
-            raise CheckError(f"aisles.{x}: not an upper-case letter table")
-        for k in t:
-            if k not in AISLE_KEYS:
-                raise CheckError(f"aisles.{x}: unknown key {k!r}")
-        if "levels" in t and (not is_int(t["levels"]) or not 1 <= t["levels"] <= 9):
-            raise CheckError(f"aisles.{x}.levels: not an int 1..9")
-        if "label" in t and not isinstance(t["label"], str):
-            raise CheckError(f"aisles.{x}.label: not a string")
-    for z, t in doc.get("zones", {}).items():
-        if not isinstance(t, dict):
-            raise CheckError(f"zones.{z}: not a table")
-        for k in t:
-            if k not in ZONE_KEYS:
-                raise CheckError(f"zones.{z}: unknown key {k!r}")
-        a = t.get("aisles")
-        if (
-            not isinstance(a, list)
-            or not a
-            or not all(isinstance(x, str) and re.fullmatch(r"[A-Z]", x) for x in a)
-        ):
-            raise CheckError(f"zones.{z}.aisles: not a non-empty list of upper-case letters")
-        if "pick_rank" in t and (not is_int(t["pick_rank"]) or t["pick_rank"] < 1):
-            raise CheckError(f"zones.{z}.pick_rank: not an int >= 1")
-        if "label" in t and not isinstance(t["label"], str):
-            raise CheckError(f"zones.{z}.label: not a string")
 
 
 def shelf_axes(grid: list[str]) -> dict[tuple[int, int], str | None]:
@@ -534,95 +470,45 @@ def check_widths(grid: list[str]) -> dict:
 
 
 def check_file(path: Path) -> dict:
-    with open(path, "rb") as fh:
-        doc = tomllib.load(fh)
-    check_keys(doc)
-    grid = parse_floor(doc["floor"])
-    rows, cols = len(grid), len(grid[0])
-    for r, line in enumerate(grid):
-        for c, ch in enumerate(line):
-            if ch not in WALKABLE and ch not in LETTERS and ch not in "# ":
-                raise CheckError(f"floor [{r}, {c}]: bad character {ch!r}")
-    packs = [(r, c) for r in range(rows) for c in range(cols) if grid[r][c] == "@"]
-    if len(packs) != 1:
-        raise CheckError(f"floor: {len(packs)} pack stations '@', need exactly one")
-    walk = {(r, c) for r in range(rows) for c in range(cols) if grid[r][c] in WALKABLE}
-    seen, todo = {packs[0]}, deque([packs[0]])
-    while todo:
-        r, c = todo.popleft()
-        for dr, dc in DIRS:
-            n = (r + dr, c + dc)
-            if n in walk and n not in seen:
-                seen.add(n)
-                todo.append(n)
-    lost = sorted(walk - seen)
-    if lost:
-        raise CheckError(
-            f"floor: {len(lost)} walkable cells unreachable from '@', first: {lost[:10]}"
-        )
-    bays: dict[str, list[tuple[int, int]]] = {}
-    for r in range(rows):
-        for c in range(cols):
-            ch = grid[r][c]
-            if ch in LETTERS:
-                if not any((r + dr, c + dc) in walk for dr, dc in DIRS):
-                    raise CheckError(f"floor [{r}, {c}]: bay {ch} has no access cell")
-                bays.setdefault(ch, []).append((r, c))
-    for x in doc.get("aisles", {}):
-        if x not in bays:
-            raise CheckError(f"aisles.{x}: letter not on the floor")
-    zone_of: dict[str, str] = {}
-    ranks: dict[str, int] = {}
-    for z, t in doc.get("zones", {}).items():
-        ranks[z] = t.get("pick_rank", 1)
-        for x in t["aisles"]:
-            if x not in bays:
-                raise CheckError(f"zones.{z}: aisle {x} not on the floor")
-            if x in zone_of:
-                raise CheckError(f"zones.{z}: aisle {x} already in zone {zone_of[x]}")
-            zone_of[x] = z
+    """Every rule of the layout spec (by picker_app's own loader), then the aisle widths."""
+    layout = parse_layout(path.read_text(encoding="utf-8"), str(path))
+    grid = list(layout.rows)
     widths = check_widths(grid)
     if widths["bad"]:
         raise CheckError(
             f"floor: {len(widths['bad'])} access cells in aisles narrower than "
             f"2 cells, first: {widths['bad'][:10]}"
         )
-    default_levels = doc.get("levels", 4)
-    aisles = doc.get("aisles", {})
-    n_bays = sum(len(v) for v in bays.values())
-    n_bins = sum(len(v) * aisles.get(x, {}).get("levels", default_levels) for x, v in bays.items())
-    cell_m = doc.get("cell_m", 0.5)
-    area_cells = len(walk) + n_bays
-    ambient = "ambient" if "ambient" not in ranks else "(no zone)"
     per_zone: dict[str, list[int]] = {}
-    for x, v in bays.items():
-        z = zone_of.get(x, ambient)
-        lv = aisles.get(x, {}).get("levels", default_levels)
-        acc = per_zone.setdefault(z, [0, 0])
-        acc[0] += len(v)
-        acc[1] += len(v) * lv
+    ranks: dict[str, int] = {}
+    for bay in layout.bays:
+        acc = per_zone.setdefault(bay.zone, [0, 0])
+        acc[0] += 1
+        acc[1] += bay.levels
+        ranks[bay.zone] = bay.pick_rank
+    area_cells = len(layout.walkable_cells) + len(layout.bays)
     return dict(
-        id=doc["id"],
-        name=doc.get("name", ""),
-        rows=rows,
-        cols=cols,
-        bays=n_bays,
-        bins=n_bins,
-        aisles=len(bays),
-        walkable=len(walk),
+        id=layout.id,
+        name=layout.name or "",
+        rows=layout.height,
+        cols=layout.width,
+        bays=len(layout.bays),
+        bins=layout.bin_count,
+        aisles=len(layout.bay_count),
+        walkable=len(layout.walkable_cells),
         area_cells=area_cells,
-        sqft=area_cells * cell_m * cell_m * SQFT_PER_M2,
+        sqft=area_cells * layout.cell_m * layout.cell_m * SQFT_PER_M2,
         per_zone=per_zone,
-        ranks={**{z: r for z, r in ranks.items()}, ambient: 1},
+        ranks=ranks,
         widths=widths,
-        pack=packs[0],
+        pack=layout.pack,
     )
 
 
 def report(path: Path) -> bool:
     try:
         s = check_file(path)
-    except (CheckError, tomllib.TOMLDecodeError, OSError) as e:
+    except (CheckError, LayoutError, OSError) as e:
         print(f"{path.name}: FAIL: {e}")
         return False
     w = s["widths"]
