@@ -1,0 +1,1 @@
+"""Barcode scanners: serial and keyboard-wedge input, frame assembly. No Textual here."""
