@@ -6,9 +6,11 @@ import argparse
 import io
 import json
 import math
+import os
 import random
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -143,6 +145,64 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
+    return value
+
+
+def cmd_scanner_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`picker-app scanner-sim`: send barcodes as a serial scanner would."""
+    from picker_app.scanner.sim import SimSettings, open_pty, run_simulator
+
+    settings = SimSettings(
+        terminator=args.terminator,
+        noise=args.noise,
+        split=args.split,
+        delay_s=args.delay_ms / 1000,
+        seed=args.seed,
+    )
+    if args.file:
+        lines: Iterable[str] = read_text(args.file, "barcode file").splitlines()
+    else:
+        lines = sys.stdin
+    codes = (line.strip() for line in lines if line.strip())
+    if args.port:
+        import serial
+
+        try:
+            port = serial.serial_for_url(args.port, baudrate=args.baud)
+        except (serial.SerialException, OSError, ValueError) as e:
+            raise UserError(f"{args.port}: cannot open the port: {e}") from None
+        with port:
+            sent = run_simulator(codes, settings, port.write)
+        err.write(f"scanner-sim: sent {sent} barcodes to {args.port}\n")
+        return 0
+    master, slave, path = open_pty(args.link)
+    out.write(f"scanner-sim: a scanner on {path}  (try: picker-app scanner {path})\n")
+    if not args.file:
+        out.write("Type a barcode and Enter to scan it; Ctrl-D when done.\n")
+    out.flush()
+    try:
+        sent = run_simulator(codes, settings, lambda data: os.write(master, data))
+        err.write(f"scanner-sim: sent {sent} barcodes\n")
+        if args.linger is None:
+            err.write("scanner-sim: Ctrl-C to unplug the scanner\n")
+            while True:
+                time.sleep(3600)
+        time.sleep(args.linger)
+    finally:
+        os.close(master)
+        os.close(slave)
+        if args.link and os.path.islink(args.link):
+            os.unlink(args.link)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="picker-app",
@@ -172,6 +232,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="detour around busy aisles: a step costs cell_m x (1 + K x heat); default 0 (off)",
     )
     route.set_defaults(func=cmd_route)
+
+    sim = sub.add_parser(
+        "scanner-sim",
+        help="simulate a serial barcode scanner",
+        description="Send barcodes as a serial scanner would: on a new pty (its path is "
+        "printed) or to --port. Barcodes come from --file (one a line) or are typed.",
+    )
+    sim.add_argument("--port", help="write to this serial port or pyserial URL, not a new pty")
+    sim.add_argument("--baud", type=int, default=9600, help="baud rate with --port")
+    sim.add_argument("--link", metavar="PATH", help="make PATH a symlink to the new pty")
+    sim.add_argument("--file", help="barcodes to send, one a line (default: type them)")
+    sim.add_argument("--terminator", choices=["CR", "LF", "CRLF", "TAB"], default="CRLF")
+    sim.add_argument("--noise", type=_probability, default=0.0, help="chance of line noise")
+    sim.add_argument("--split", type=_probability, default=0.0, help="chance a frame is split")
+    sim.add_argument("--delay-ms", type=float, default=0.0, help="pause between barcodes")
+    sim.add_argument("--seed", type=int, default=0, help="seed of the noise and splits")
+    sim.add_argument(
+        "--linger",
+        type=float,
+        default=None,
+        metavar="S",
+        help="keep the pty open S seconds after the last barcode (default: until Ctrl-C)",
+    )
+    sim.set_defaults(func=cmd_scanner_sim)
     return parser
 
 
