@@ -89,10 +89,18 @@ def test_empty_frames_are_ignored():
 def test_fragment_without_terminator_is_dropped_after_silence_not_merged():
     framer = Framer(FramingConfig(silence_s=0.1))
     assert framer.feed(b"890106", 0.0) == []
-    out = framer.feed(EAN + b"\r", 0.25)
-    assert isinstance(out[0], Misread) and out[0].data == b"890106"
-    assert texts(out[1:]) == [EAN.decode()]
+    (misread,) = framer.expire(0.25)  # the reader saw the line quiet
+    assert misread.data == b"890106"
+    assert texts(framer.feed(EAN + b"\r", 0.3)) == [EAN.decode()]
     assert framer.misreads == 1
+
+
+def test_late_read_of_bytes_that_waited_in_the_kernel_is_one_frame():
+    """A busy reading thread reads the rest of a frame late, with no quiet read between."""
+    framer = Framer(FramingConfig(silence_s=0.1))
+    assert framer.feed(b"890106", 0.0) == []
+    assert texts(framer.feed(b"3010000\r", 0.5)) == ["8901063010000"]
+    assert framer.misreads == 0
 
 
 def test_expire_drops_a_stale_fragment_when_no_more_bytes_come():
@@ -142,7 +150,7 @@ def test_random_bytes_never_raise_and_every_misread_is_counted(chunks):
     out = []
     for data, gap in chunks:
         t += gap
-        out += framer.feed(data, t)
+        out += framer.expire(t) + framer.feed(data, t)
     out += framer.expire(t + 1.0)
     misreads = [o for o in out if isinstance(o, Misread)]
     assert framer.misreads == len(misreads)

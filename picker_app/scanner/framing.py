@@ -7,7 +7,9 @@ Rules:
   set to the other line ending still works). With `TAB`, only TAB ends a frame.
 - An empty frame (a lone line ending) is ignored: it is not a barcode and not a misread.
 - A fragment with no terminator after `silence_s` without bytes is dropped as a misread, never
-  merged with the next frame.
+  merged with the next frame. The reader calls `expire` whenever a read returns nothing: only
+  then is the line known to be quiet (bytes that waited in the kernel while the reading thread
+  was busy are one frame, however late they are read).
 - NUL or 0xFF bytes, bytes that are not UTF-8, control characters other than GS (the GS1
   separator), a missing prefix, or a frame longer than `max_len` bytes: the frame is a misread.
 """
@@ -62,7 +64,7 @@ class Framer:
 
     def feed(self, data: bytes, t: float) -> list[Frame | Misread]:
         """Bytes read at monotonic time `t`: the frames and misreads they complete."""
-        out: list[Frame | Misread] = self.expire(t)
+        out: list[Frame | Misread] = []
         ends = b"\t" if self.config.terminator == "TAB" else b"\r\n"
         for byte in data:
             if self._after_cr and byte == 0x0A and ends != b"\t":
@@ -83,7 +85,8 @@ class Framer:
         return out
 
     def expire(self, t: float) -> list[Frame | Misread]:
-        """Drop a fragment that has waited longer than the silence without its terminator."""
+        """The line has been quiet until `t`: drop a fragment that has waited longer than the
+        silence without its terminator."""
         if self._buf and self._last_t is not None and t - self._last_t > self.config.silence_s:
             data = bytes(self._buf)
             self._reset()
