@@ -10,6 +10,7 @@ def test_domain_and_cli_do_not_import_textual_or_network_code():
     code = (
         "import sys\n"
         "import picker_app.domain.layout, picker_app.domain.routing, picker_app.domain.heat\n"
+        "import picker_app.domain.scan, picker_app.scanner.wedge\n"
         "import picker_app.cli\n"
         "ui = {'textual', 'httpx', 'serial'}\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ui)\n"
@@ -25,9 +26,10 @@ def test_domain_does_no_io():
     """Domain modules do not open files or sockets themselves."""
     import inspect
 
-    from picker_app.domain import distances, heat, layout, routing
+    from picker_app.domain import distances, heat, layout, routing, scan
+    from picker_app.scanner import framing, wedge
 
-    for module in (layout, routing, heat, distances):
+    for module in (layout, routing, heat, distances, scan, framing, wedge):
         source = inspect.getsource(module)
         for word in ("open(", "socket", "subprocess", "Path("):
             assert word not in source, f"{module.__name__} uses {word}"
