@@ -203,6 +203,47 @@ def cmd_scanner_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_scanner(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`picker-app scanner PORT`: the scanner test page."""
+    import codecs
+    import queue
+
+    from pydantic import ValidationError
+
+    from picker_app.domain.scan import ScanConfig
+    from picker_app.scanner.framing import FramingConfig
+    from picker_app.scanner.page import Tally, run_page
+    from picker_app.scanner.serial_reader import SerialScanner, SerialSettings
+
+    try:
+        config = ScanConfig(gs_substitute=args.gs_substitute)
+    except ValidationError as e:
+        raise UserError(f"--gs-substitute: {e.errors()[0]['msg']}") from None
+    prefix = codecs.decode(args.prefix, "unicode_escape").encode("latin-1")
+    settings = SerialSettings(
+        port=args.port,
+        baudrate=args.baud,
+        parity=args.parity,
+        bytesize=args.bytesize,
+        stopbits=args.stopbits,
+        framing=FramingConfig(terminator=args.terminator, prefix=prefix),
+        feedback=args.feedback,
+    )
+    events: queue.Queue = queue.Queue()
+    scanner = SerialScanner(settings, events.put)
+    tally = Tally()
+    scanner.start()
+    try:
+        run_page(scanner, events, out, err, args.json, args.count, config, tally)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scanner.stop()
+    if not args.json:
+        out.write(f"{tally.scans} scans, {tally.rejected} refused, {tally.misreads} misreads\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="picker-app",
@@ -232,6 +273,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="detour around busy aisles: a step costs cell_m x (1 + K x heat); default 0 (off)",
     )
     route.set_defaults(func=cmd_route)
+
+    page = sub.add_parser(
+        "scanner",
+        help="scanner test page: every scan as it arrives, and what it means",
+        description="Read a serial barcode scanner and show each scan with its symbology and "
+        "meaning, or why it is refused; line noise is counted as misreads. Ctrl-C ends.",
+    )
+    page.add_argument("port", help="/dev/ttyACM0, /dev/serial/by-id/..., or a pyserial URL")
+    page.add_argument("--baud", type=int, default=9600)
+    page.add_argument("--parity", choices=["N", "E", "O", "M", "S"], default="N")
+    page.add_argument("--bytesize", type=int, choices=[5, 6, 7, 8], default=8)
+    page.add_argument("--stopbits", type=float, choices=[1, 1.5, 2], default=1)
+    page.add_argument("--terminator", choices=["CR", "LF", "CRLF", "TAB"], default="CR")
+    page.add_argument("--prefix", default="", help=r"bytes before each barcode, e.g. \x02")
+    page.add_argument(
+        "--feedback",
+        choices=["off", "honeywell", "datalogic"],
+        default="off",
+        help="beep the scanner on good and bad reads",
+    )
+    page.add_argument(
+        "--gs-substitute",
+        metavar="CHAR",
+        default=None,
+        help="a character your wedge/serial scanner sends instead of the GS1 separator",
+    )
+    page.add_argument("--json", action="store_true", help="one JSON object a line, for scripts")
+    page.add_argument("--count", type=int, default=None, metavar="N", help="exit after N lines")
+    page.set_defaults(func=cmd_scanner)
 
     sim = sub.add_parser(
         "scanner-sim",
