@@ -1,0 +1,1 @@
+"""Textual UI: screens and widgets. Only calls the domain; decides nothing."""
