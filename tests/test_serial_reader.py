@@ -174,3 +174,60 @@ def test_pyserial_urls_work_too(scanner_on):
     assert scanner._port is not None
     scanner._port.write(b"12345670\r")  # loop:// reads back what is written
     assert next_event(events, ScanRead).text == "12345670"
+
+
+@pytest.mark.parametrize(
+    ("terminator", "ending"),
+    [("CR", b"\r"), ("LF", b"\n"), ("CRLF", b"\r\n"), ("TAB", b"\t"), ("CR", b"\r\n")],
+)
+def test_each_terminator_on_the_pty(scanner_on, terminator, ending):
+    from picker_app.scanner.framing import FramingConfig
+
+    pty = Pty()
+    scanner, events = scanner_on(pty.path, framing=FramingConfig(terminator=terminator))
+    next_event(events, ScannerStatus)
+    pty.write(b"8901063010000" + ending + b"A07-2" + ending)
+    assert next_event(events, ScanRead).text == "8901063010000"
+    assert next_event(events, ScanRead).text == "A07-2"
+    time.sleep(0.05)
+    assert events.empty() and scanner.framer.misreads == 0  # CR+LF never gives two scans
+    pty.unplug()
+
+
+def test_a_frame_split_at_every_byte_position_on_the_pty(scanner_on):
+    pty = Pty()
+    _, events = scanner_on(pty.path)
+    next_event(events, ScannerStatus)
+    frame = b"]C10109506000134352\x1d10AB12\r\n"
+    for cut in range(1, len(frame)):
+        pty.write(frame[:cut])
+        time.sleep(0.01)  # well inside the 100 ms silence
+        pty.write(frame[cut:])
+        assert next_event(events, ScanRead).text == frame[:-2].decode(), cut
+    pty.unplug()
+
+
+def test_over_long_frame_on_the_pty_is_a_misread(scanner_on):
+    pty = Pty()
+    scanner, events = scanner_on(pty.path)
+    next_event(events, ScannerStatus)
+    pty.write(b"7" * 400 + b"\r\n8901063010000\r\n")
+    assert "longer than 256 bytes" in next_event(events, Misread).reason
+    assert next_event(events, ScanRead).text == "8901063010000"
+    pty.unplug()
+
+
+def test_double_reads_from_the_pty_are_one_scan_in_picking(scanner_on):
+    from picker_app.domain.scan import DoubleScanGuard
+
+    pty = Pty()
+    _, events = scanner_on(pty.path)
+    next_event(events, ScannerStatus)
+    picking, counting = DoubleScanGuard(window_s=0.3), DoubleScanGuard(counting=True)
+    pty.write(b"8901063010000\r\n8901063010000\r\n")  # one trigger pull, read twice
+    time.sleep(0.4)
+    pty.write(b"8901063010000\r\n")  # the picker scans the next unit
+    reads = [next_event(events, ScanRead) for _ in range(3)]
+    assert [picking.accept(r.text, r.t) for r in reads] == [True, False, True]
+    assert [counting.accept(r.text, r.t) for r in reads] == [True, True, True]
+    pty.unplug()
