@@ -157,7 +157,7 @@ def _probability(text: str) -> float:
 
 def cmd_scanner_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app scanner-sim`: send barcodes as a serial scanner would."""
-    from picker_app.scanner.sim import SimSettings, open_pty, run_simulator
+    from picker_app.scanner.sim import SimSettings, open_pty, run_simulator, wait_for_reader
 
     settings = SimSettings(
         terminator=args.terminator,
@@ -182,12 +182,15 @@ def cmd_scanner_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             sent = run_simulator(codes, settings, port.write)
         err.write(f"scanner-sim: sent {sent} barcodes to {args.port}\n")
         return 0
-    master, slave, path = open_pty(args.link)
+    master, path = open_pty(args.link)
     out.write(f"scanner-sim: a scanner on {path}  (try: picker-app scanner {path})\n")
-    if not args.file:
-        out.write("Type a barcode and Enter to scan it; Ctrl-D when done.\n")
     out.flush()
     try:
+        err.write("scanner-sim: waiting for the app to open it...\n")
+        wait_for_reader(master)
+        if not args.file:
+            out.write("Type a barcode and Enter to scan it; Ctrl-D when done.\n")
+            out.flush()
         sent = run_simulator(codes, settings, lambda data: os.write(master, data))
         err.write(f"scanner-sim: sent {sent} barcodes\n")
         if args.linger is None:
@@ -197,7 +200,6 @@ def cmd_scanner_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         time.sleep(args.linger)
     finally:
         os.close(master)
-        os.close(slave)
         if args.link and os.path.islink(args.link):
             os.unlink(args.link)
     return 0

@@ -29,9 +29,20 @@ def run_scanner(*args: str) -> subprocess.CompletedProcess:
         text=True,
     )
     try:
-        time.sleep(0.5)  # let it open the port (bytes written earlier wait in the pty anyway)
+        # pyserial empties the input when it opens a port: write once it says it is connected.
+        status = proc.stderr if "--json" in args else proc.stdout
+        assert status is not None
+        deadline = time.monotonic() + 15
+        seen = ""
+        while "scanner connected" not in seen and time.monotonic() < deadline:
+            seen += status.readline()
+        assert "scanner connected" in seen, seen
         os.write(master, SCANS)
         out, err = proc.communicate(timeout=20)
+        if "--json" in args:
+            err = seen + err
+        else:
+            out = seen + out
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -64,7 +75,6 @@ def test_json_lines_one_per_scan_or_rejection():
     }
     assert "check digit" in bad["reason"].lower()
     assert bin_label["code"] == "A07-2"
-    assert "scanner connected" in result.stderr
 
 
 def test_page_for_people_shows_meaning_reasons_and_counts():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import select
 import time
 import tty
 from collections.abc import Callable, Iterable, Iterator
@@ -50,17 +51,31 @@ def plan_writes(codes: Iterable[str], settings: SimSettings) -> Iterator[tuple[f
             yield settings.delay_s, frame
 
 
-def open_pty(link: str | None = None) -> tuple[int, int, str]:
-    """A new pty pair: (master fd, slave fd, path to give the app; `link` if asked for)."""
+def open_pty(link: str | None = None) -> tuple[int, str]:
+    """A new pty: (master fd, path to give the app; `link` if asked for, made a symlink)."""
     master, slave = os.openpty()
-    tty.setraw(slave)  # no echo, no CR->LF, whoever opens it and whenever
+    tty.setraw(slave)  # no echo, no CR->LF, whoever opens it
     path = os.ttyname(slave)
+    os.close(slave)  # so that `wait_for_reader` sees when the app opens it
     if link:
         if os.path.islink(link):
             os.unlink(link)
         os.symlink(path, link)
         path = link
-    return master, slave, path
+    return master, path
+
+
+def wait_for_reader(master: int, timeout_s: float | None = None) -> bool:
+    """Wait until someone opens the pty (the master stops reporting a hang-up): bytes sent
+    before that would be lost, as pyserial empties the input when it opens a port."""
+    poller = select.poll()
+    poller.register(master, select.POLLHUP)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while deadline is None or time.monotonic() < deadline:
+        if not poller.poll(50):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def run_simulator(
