@@ -10,7 +10,7 @@ def test_domain_and_cli_do_not_import_textual_or_network_code():
     code = (
         "import sys\n"
         "import picker_app.domain.layout, picker_app.domain.routing, picker_app.domain.heat\n"
-        "import picker_app.domain.scan, picker_app.scanner.wedge\n"
+        "import picker_app.domain.scan, picker_app.scanner.wedge, picker_app.store.db\n"
         "import picker_app.cli\n"
         "ui = {'textual', 'httpx', 'serial'}\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ui)\n"

@@ -1,0 +1,1 @@
+"""The local SQLite cache: schema, migrations, the event outbox. No Textual here."""

@@ -1,0 +1,253 @@
+"""The local SQLite cache: everything a device needs to work alone, and the event outbox.
+
+One writer. WAL, `synchronous=FULL`, explicit `BEGIN IMMEDIATE` write transactions. Every action
+a person takes is an immutable outbox event written in the same transaction as its local state
+change (`LocalStore.write()` then `record()`); the UI may say "saved" only after `write()` has
+returned, i.e. after the commit. A database that is locked, damaged or from a newer picker_app
+is a clear error naming the file, and is never replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import sqlite_utils
+
+from picker_app.errors import PickerError
+from picker_app.store.migrations import MIGRATIONS
+
+# The facts a device reports (DESIGN.md, events device -> backend).
+EVENT_TYPES = frozenset(
+    {
+        "pick_started",
+        "stock_picked",
+        "pick_shorted",
+        "out_of_stock_flagged",
+        "stock_expired",
+        "stock_damaged",
+        "stock_returned",
+        "substitution_made",
+        "tote_closed",
+        "qc_completed",
+        "label_printed",
+        "order_dispatched",
+        "count_submitted",
+        "count_approved",
+        "count_rejected",
+    }
+)
+
+
+class StoreError(PickerError):
+    """The local database cannot be used; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One recorded fact, as it sits in the outbox."""
+
+    seq: int
+    event_id: str
+    device: str
+    type: str
+    user: str | None
+    created_at: str
+    payload: dict[str, Any]
+
+
+def default_path() -> Path:
+    """Where the cache lives unless told otherwise: the user data directory."""
+    return Path(platformdirs.user_data_dir("picker_app", appauthor=False)) / "picker.db"
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class LocalStore:
+    """The device's database. Open with `LocalStore.open(path)`; write with `write()`."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        device: str,
+        clock: Callable[[], str] = _utc_now,
+    ) -> None:
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.path = path
+        self.device = device
+        self.clock = clock
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        device: str | None = None,
+        busy_timeout_ms: int = 5000,
+        clock: Callable[[], str] = _utc_now,
+    ) -> LocalStore:
+        """Open (creating or migrating) the cache at `path` (default: the user data dir)."""
+        path = Path(path) if path is not None else default_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as err:
+            raise StoreError(f"{path}: cannot open the local database: {err}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if mode.lower() != "wal":
+                raise StoreError(f"{path}: the local database cannot use WAL mode ({mode})")
+            _migrate(conn, path)
+            store = cls(conn, path, device or "", clock)
+            store.device = device or store._device_id()
+            return store
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            raise _store_error(path, err) from None
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as err:
+            raise _store_error(self.path, err) from None
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as err:
+            self.conn.execute("ROLLBACK")
+            raise _store_error(self.path, err) from None
+
+    def record(self, type: str, payload: dict[str, Any], user: str | None = None) -> Event:
+        """Append an event to the outbox; call inside `write()` with the state change it reports."""
+        if type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {type!r}")
+        if not self.conn.in_transaction:
+            raise RuntimeError("record() must run inside LocalStore.write()")
+        seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0]
+        event = Event(
+            seq=seq,
+            event_id=str(uuid.uuid4()),
+            device=self.device,
+            type=type,
+            user=user,
+            created_at=self.clock(),
+            payload=payload,
+        )
+        self.conn.execute(
+            "INSERT INTO outbox (seq, event_id, device, type, user, created_at, payload)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.seq,
+                event.event_id,
+                event.device,
+                event.type,
+                event.user,
+                event.created_at,
+                json.dumps(payload, sort_keys=True, separators=(",", ":")),
+            ),
+        )
+        return event
+
+    def pending(self, limit: int = 1000) -> list[Event]:
+        """Events not yet acknowledged by the backend, oldest first."""
+        rows = self.db.query(
+            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT :limit",
+            {"limit": limit},
+        )
+        return [
+            Event(
+                seq=r["seq"],
+                event_id=r["event_id"],
+                device=r["device"],
+                type=r["type"],
+                user=r["user"],
+                created_at=r["created_at"],
+                payload=json.loads(r["payload"]),
+            )
+            for r in rows
+        ]
+
+    def applied_migrations(self) -> list[str]:
+        return [r["name"] for r in self.db.query("SELECT name FROM _migrations ORDER BY id")]
+
+    def _device_id(self) -> str:
+        row = self.conn.execute("SELECT value FROM store_info WHERE key = 'device'").fetchone()
+        if row:
+            return str(row[0])
+        device = f"dev-{uuid.uuid4().hex[:12]}"
+        with self.write() as conn:
+            conn.execute("INSERT INTO store_info (key, value) VALUES ('device', ?)", (device,))
+        return device
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations"
+        " (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY id")]
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [name for name in done if name not in known]
+    if unknown or len(done) > len(known):
+        raise StoreError(
+            f"{path}: this database was written by a newer picker_app (migration "
+            f"{unknown[0] if unknown else done[-1]!r} is unknown here); update picker_app. "
+            "The file was left untouched."
+        )
+    if done != known[: len(done)]:
+        raise StoreError(f"{path}: migrations were applied out of order: {done}")
+    for name, sql in MIGRATIONS[len(done) :]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, _utc_now())
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
+    text = str(err)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"{path}: the local database is locked by another program (is another picker-app "
+            "running on this device?); close it and try again."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            f"{path}: the local database is damaged or not a picker_app database; it was left "
+            "untouched (unsynced scans may be in it): move it aside and start again, and tell "
+            "your store lead."
+        )
+    return StoreError(f"{path}: local database error: {text}")

@@ -1,0 +1,71 @@
+"""Ordered, named schema migrations of the local cache (as simonw/llm does): each runs once, in
+order, and is recorded in the `_migrations` table with the time it ran. Never edit or reorder a
+released migration; add a new one at the end."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE sku (
+            sku TEXT PRIMARY KEY, name TEXT NOT NULL,
+            unit TEXT NOT NULL CHECK (unit IN ('each', 'kg')), weight_g REAL,
+            bin TEXT, category TEXT, price REAL
+        );
+        CREATE TABLE sku_barcode (gtin TEXT PRIMARY KEY, sku TEXT NOT NULL REFERENCES sku(sku));
+        CREATE TABLE stock (
+            bin TEXT NOT NULL, sku TEXT NOT NULL, on_hand REAL NOT NULL, as_of TEXT,
+            PRIMARY KEY (bin, sku)
+        );
+        CREATE TABLE orders (
+            id TEXT PRIMARY KEY, promised_at TEXT, state TEXT NOT NULL, priority INTEGER DEFAULT 0,
+            area TEXT, substitutions TEXT
+        );
+        CREATE TABLE order_line (
+            order_id TEXT NOT NULL REFERENCES orders(id), line_no INTEGER NOT NULL,
+            sku TEXT NOT NULL, qty_ordered REAL NOT NULL, qty_picked REAL NOT NULL DEFAULT 0,
+            qty_short REAL NOT NULL DEFAULT 0, substitute_sku TEXT, state TEXT NOT NULL,
+            PRIMARY KEY (order_id, line_no)
+        );
+        CREATE TABLE pick_task (
+            id TEXT PRIMARY KEY, picker TEXT, order_ids TEXT NOT NULL, totes TEXT,
+            route TEXT, started_at TEXT, finished_at TEXT
+        );
+        CREATE TABLE tote (code TEXT PRIMARY KEY, order_id TEXT, state TEXT NOT NULL);
+        CREATE TABLE bag (
+            code TEXT PRIMARY KEY, order_id TEXT NOT NULL, n INTEGER, m INTEGER, state TEXT NOT NULL
+        );
+        CREATE TABLE count_task (
+            id TEXT PRIMARY KEY, bins TEXT NOT NULL, reason TEXT NOT NULL, assignee TEXT,
+            state TEXT NOT NULL, counts TEXT, recount_of TEXT
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('picker', 'packer', 'lead')),
+            badge TEXT UNIQUE NOT NULL, pin_hash TEXT NOT NULL
+        );
+        CREATE TABLE pick_history (at TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT, qty REAL);
+        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL, device TEXT NOT NULL,
+            type TEXT NOT NULL, user TEXT, created_at TEXT NOT NULL, payload TEXT NOT NULL,
+            batch_id TEXT, state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sent', 'rejected'))
+        );
+        CREATE TABLE rejected (
+            event_id TEXT PRIMARY KEY REFERENCES outbox(event_id), reason TEXT NOT NULL,
+            seen_at TEXT NOT NULL, dismissed_by TEXT
+        );
+        """,
+    ),
+    (
+        "0002_indexes",
+        """
+        CREATE INDEX outbox_pending ON outbox(state, seq);
+        CREATE INDEX pick_history_bin ON pick_history(bin, at);
+        CREATE INDEX order_line_sku ON order_line(sku);
+        """,
+    ),
+]
