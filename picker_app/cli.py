@@ -246,6 +246,33 @@ def cmd_scanner(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`picker-app backend serve|add-device`: the reference order backend."""
+    import platformdirs
+
+    from picker_app.backend.server import BackendDB
+
+    db_path = args.db or (
+        Path(platformdirs.user_data_dir("picker_app", appauthor=False)) / "backend.db"
+    )
+    try:
+        db = BackendDB(db_path)
+    except Exception as e:  # sqlite3 or OS errors: name the file, no traceback
+        raise UserError(f"{db_path}: cannot open the backend database: {e}") from None
+    if args.backend_command == "add-device":
+        token = db.add_device(args.store, args.device or "")
+        out.write(f"{token}\n")
+        err.write(f"device token for store {args.store} (keep it secret; shown once)\n")
+        return 0
+    import uvicorn
+
+    from picker_app.backend.server import create_app
+
+    err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
+    uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="picker-app",
@@ -304,6 +331,21 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument("--json", action="store_true", help="one JSON object a line, for scripts")
     page.add_argument("--count", type=int, default=None, metavar="N", help="exit after N lines")
     page.set_defaults(func=cmd_scanner)
+
+    backend = sub.add_parser(
+        "backend",
+        help="the reference order backend",
+        description="The reference order backend: serve it, or register a device.",
+    )
+    backend.add_argument("--db", help="its SQLite database (default: in the user data dir)")
+    backend_sub = backend.add_subparsers(dest="backend_command", required=True)
+    serve = backend_sub.add_parser("serve", help="serve the backend over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    add = backend_sub.add_parser("add-device", help="issue a device token for one store")
+    add.add_argument("--store", required=True, help="store id, e.g. BLR-KOR-01")
+    add.add_argument("--device", help="a name for the device")
+    backend.set_defaults(func=cmd_backend)
 
     sim = sub.add_parser(
         "scanner-sim",

@@ -22,29 +22,9 @@ from typing import Any
 import platformdirs
 import sqlite_utils
 
+from picker_app.domain.events import EVENT_TYPES
 from picker_app.errors import PickerError
 from picker_app.store.migrations import MIGRATIONS
-
-# The facts a device reports (DESIGN.md, events device -> backend).
-EVENT_TYPES = frozenset(
-    {
-        "pick_started",
-        "stock_picked",
-        "pick_shorted",
-        "out_of_stock_flagged",
-        "stock_expired",
-        "stock_damaged",
-        "stock_returned",
-        "substitution_made",
-        "tote_closed",
-        "qc_completed",
-        "label_printed",
-        "order_dispatched",
-        "count_submitted",
-        "count_approved",
-        "count_rejected",
-    }
-)
 
 
 class StoreError(PickerError):
@@ -180,18 +160,57 @@ class LocalStore:
             "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT :limit",
             {"limit": limit},
         )
-        return [
-            Event(
-                seq=r["seq"],
-                event_id=r["event_id"],
-                device=r["device"],
-                type=r["type"],
-                user=r["user"],
-                created_at=r["created_at"],
-                payload=json.loads(r["payload"]),
-            )
-            for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+    def next_batch(self, limit: int) -> tuple[str, list[Event]] | None:
+        """The batch to send: the one already in flight (sent, no answer yet: resent exactly as
+        it was), or the next `limit` pending events, fixed under a new batch id now."""
+        row = self.conn.execute(
+            "SELECT batch_id FROM outbox WHERE state = 'pending' AND batch_id IS NOT NULL"
+            " ORDER BY seq LIMIT 1"
+        ).fetchone()
+        if row is None:
+            batch_id = str(uuid.uuid4())
+            with self.write() as conn:
+                conn.execute(
+                    "UPDATE outbox SET batch_id = ? WHERE seq IN (SELECT seq FROM outbox"
+                    " WHERE state = 'pending' ORDER BY seq LIMIT ?)",
+                    (batch_id, limit),
+                )
+        else:
+            batch_id = row[0]
+        rows = self.db.query(
+            "SELECT * FROM outbox WHERE batch_id = :b AND state = 'pending' ORDER BY seq",
+            {"b": batch_id},
+        )
+        events = [_event(r) for r in rows]
+        return (batch_id, events) if events else None
+
+    def ack_batch(self, batch_id: str, results: dict[str, tuple[str, str | None]]) -> None:
+        """The backend's answer for a batch: applied or duplicate events are sent; rejected
+        ones are moved aside (kept, with the reason, until a lead dismisses them)."""
+        with self.write() as conn:
+            for event_id, (status, reason) in results.items():
+                if status == "rejected":
+                    conn.execute(
+                        "UPDATE outbox SET state = 'rejected' WHERE event_id = ? AND batch_id = ?",
+                        (event_id, batch_id),
+                    )
+                    conn.execute(
+                        "INSERT OR REPLACE INTO rejected (event_id, reason, seen_at)"
+                        " VALUES (?, ?, ?)",
+                        (event_id, reason or "rejected by the backend", self.clock()),
+                    )
+                else:
+                    conn.execute(
+                        "UPDATE outbox SET state = 'sent' WHERE event_id = ? AND batch_id = ?",
+                        (event_id, batch_id),
+                    )
+
+    def counts(self) -> dict[str, int]:
+        """Events by outbox state."""
+        rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        return {"pending": 0, "sent": 0, "rejected": 0} | {state: n for state, n in rows}
 
     def applied_migrations(self) -> list[str]:
         return [r["name"] for r in self.db.query("SELECT name FROM _migrations ORDER BY id")]
@@ -204,6 +223,18 @@ class LocalStore:
         with self.write() as conn:
             conn.execute("INSERT INTO store_info (key, value) VALUES ('device', ?)", (device,))
         return device
+
+
+def _event(r: dict[str, Any]) -> Event:
+    return Event(
+        seq=r["seq"],
+        event_id=r["event_id"],
+        device=r["device"],
+        type=r["type"],
+        user=r["user"],
+        created_at=r["created_at"],
+        payload=json.loads(r["payload"]),
+    )
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:

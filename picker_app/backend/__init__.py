@@ -1,0 +1,1 @@
+"""The reference order backend: the server side of the sync protocol (FastAPI + uvicorn)."""

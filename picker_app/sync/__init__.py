@@ -1,0 +1,1 @@
+"""Sync with the order backend: wire models, the httpx client, backoff. No Textual here."""

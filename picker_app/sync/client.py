@@ -1,0 +1,188 @@
+"""The sync client's upload: the outbox to the order backend, each event exactly once.
+
+Batches are fixed before their first send, so a retried batch is the same request; events are
+marked sent only on the backend's answer. Connection errors, timeouts, dropped connections, 5xx
+and 429 are retried with capped exponential backoff and full jitter (tenacity), honouring
+`Retry-After`; the sleep and the random source are injectable. 401/403 pause sync and say so.
+A reply that is not the protocol's answer marks nothing and reports the backend as faulty.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from pydantic import ValidationError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from picker_app.errors import PickerError
+from picker_app.store.db import LocalStore
+from picker_app.sync.wire import BatchResult, EventBatch, WireEvent
+
+
+class SyncError(PickerError):
+    """Sync did not get through; the message says why, for the status line."""
+
+
+class Retryable(SyncError):
+    """Worth trying again later (network, server busy or failing)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SyncPaused(SyncError):
+    """The backend refused this device (401/403): sync stops until someone fixes the token."""
+
+
+class BackendFaulty(SyncError):
+    """The backend answered something that is not the protocol; nothing was marked sent."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    base_url: str
+    store_id: str
+    token: str
+    batch_size: int = 500
+    timeout_s: float = 10.0
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 60.0
+
+
+@dataclass
+class UploadReport:
+    batches: int = 0
+    applied: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    waits: list[float] = field(default_factory=list)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+class SyncClient:
+    """Uploads one device's outbox to the backend."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        settings: SyncSettings,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.http = http or httpx.Client(timeout=settings.timeout_s)
+        self.sleep = sleep
+        self.rng = rng
+
+    def send_batch(self, batch_id: str, events: list) -> BatchResult:
+        """POST one batch; the backend's answer, or a SyncError saying why not."""
+        s = self.settings
+        body = EventBatch(
+            device=self.store.device,
+            batch_id=batch_id,
+            events=[
+                WireEvent(
+                    event_id=e.event_id,
+                    device=e.device,
+                    seq=e.seq,
+                    type=e.type,
+                    user=e.user,
+                    created_at=e.created_at,
+                    payload=e.payload,
+                )
+                for e in events
+            ],
+        )
+        url = f"{s.base_url.rstrip('/')}/v1/stores/{s.store_id}/events"
+        try:
+            response = self.http.post(
+                url,
+                content=body.model_dump_json(),
+                headers={
+                    "Authorization": f"Bearer {s.token}",
+                    "Content-Type": "application/json",
+                },
+            )
+        except httpx.TransportError as err:
+            raise Retryable(f"backend unreachable ({type(err).__name__})") from None
+        if response.status_code in (401, 403):
+            raise SyncPaused(
+                f"the backend refused this device ({response.status_code}): "
+                "ask the store lead to register it again; scans are kept"
+            )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise Retryable(
+                f"backend busy or failing ({response.status_code})", _retry_after(response)
+            )
+        if response.status_code != 200:
+            raise BackendFaulty(f"backend answered {response.status_code} to an upload")
+        try:
+            result = BatchResult.model_validate_json(response.content)
+        except ValidationError:
+            raise BackendFaulty("backend sent a reply that is not a batch result") from None
+        ids = {e.event_id for e in events}
+        if result.batch_id != batch_id or {r.event_id for r in result.results} != ids:
+            raise BackendFaulty("backend's answer does not match the batch sent")
+        return result
+
+    def upload_batch(self) -> BatchResult | None:
+        """Send the next (or in-flight) batch and record the answer; None when all is sent."""
+        batch = self.store.next_batch(self.settings.batch_size)
+        if batch is None:
+            return None
+        batch_id, events = batch
+        result = self.send_batch(batch_id, events)
+        self.store.ack_batch(batch_id, {r.event_id: (r.status, r.reason) for r in result.results})
+        return result
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, Retryable) and error.retry_after is not None:
+            return min(error.retry_after, self.settings.backoff_cap_s)
+        ceiling = min(
+            self.settings.backoff_cap_s,
+            self.settings.backoff_base_s * 2 ** (state.attempt_number - 1),
+        )
+        return self.rng() * ceiling  # full jitter
+
+    def upload_all(self, max_attempts: int = 8) -> UploadReport:
+        """Upload until the outbox is empty; retry what is worth retrying. Raises the last
+        SyncError when it gives up (the events stay queued)."""
+        report = UploadReport()
+
+        def sleep(seconds: float) -> None:
+            report.waits.append(seconds)
+            self.sleep(seconds)
+
+        while True:
+            retrying = Retrying(
+                retry=retry_if_exception_type(Retryable),
+                wait=self._wait,
+                stop=stop_after_attempt(max_attempts),
+                sleep=sleep,
+                reraise=True,
+            )
+            result = retrying(self.upload_batch)
+            if result is None:
+                return report
+            report.batches += 1
+            for r in result.results:
+                setattr(report, r.status, getattr(report, r.status) + 1)

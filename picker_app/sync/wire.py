@@ -1,0 +1,50 @@
+"""Wire models of the sync protocol: the same pydantic models on the device and the backend
+(so the backend's OpenAPI at /openapi.json is the contract)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventStatus = Literal["applied", "duplicate", "rejected"]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WireEvent(_Wire):
+    """One fact recorded on a device, as sent."""
+
+    event_id: str = Field(min_length=1, max_length=64)
+    device: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=1)
+    type: str
+    user: str | None = None
+    created_at: str
+    payload: dict[str, Any]
+
+
+class EventBatch(_Wire):
+    """Events in per-device order; a retried batch is the same request (same batch_id)."""
+
+    device: str = Field(min_length=1, max_length=64)
+    batch_id: str = Field(min_length=1, max_length=64)
+    events: list[WireEvent] = Field(max_length=5000)
+
+
+class EventResult(_Wire):
+    event_id: str
+    status: EventStatus
+    reason: str | None = None
+
+
+class BatchResult(_Wire):
+    batch_id: str
+    results: list[EventResult]
+
+
+class Health(_Wire):
+    status: Literal["ok"] = "ok"
+    time: str

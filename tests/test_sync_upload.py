@@ -1,0 +1,215 @@
+"""Upload to the reference backend under uvicorn on loopback: exactly once, retries, faults."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+import uvicorn
+
+from picker_app.backend.server import BackendDB, create_app
+from picker_app.store.db import LocalStore
+from picker_app.sync.client import (
+    BackendFaulty,
+    Retryable,
+    SyncClient,
+    SyncPaused,
+    SyncSettings,
+)
+
+STORE = "BLR-KOR-01"
+
+
+class Backend:
+    """The real backend app served by uvicorn on an ephemeral loopback port."""
+
+    def __init__(self, db: BackendDB) -> None:
+        self.db = db
+        config = uvicorn.Config(create_app(db), host="127.0.0.1", port=0, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def events(self) -> list[tuple]:
+        return self.db.conn.execute(
+            "SELECT device, seq, type, status FROM events ORDER BY device, seq"
+        ).fetchall()
+
+
+@pytest.fixture
+def backend(tmp_path):
+    server = Backend(BackendDB(tmp_path / "backend.db"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def device(tmp_path):
+    store = LocalStore.open(tmp_path / "device.db", device="dev-1")
+    yield store
+    store.close()
+
+
+def record_picks(store: LocalStore, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        with store.write():
+            store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1, "n": i})
+
+
+def client_for(store, url, token, **kw) -> SyncClient:
+    waits: list[float] = []
+    settings = SyncSettings(base_url=url, store_id=STORE, token=token, **kw)
+    client = SyncClient(store, settings, sleep=waits.append, rng=lambda: 0.5)
+    client.waits = waits  # type: ignore[attr-defined]
+    return client
+
+
+def test_health_needs_no_token(backend):
+    assert httpx.get(f"{backend.url}/v1/health").json()["status"] == "ok"
+    assert "/v1/stores/{store}/events" in httpx.get(f"{backend.url}/openapi.json").json()["paths"]
+
+
+def test_no_token_or_a_wrong_one_is_401_another_store_is_403(backend):
+    url = f"{backend.url}/v1/stores/{STORE}/events"
+    body = {"device": "d", "batch_id": "b", "events": []}
+    assert httpx.post(url, json=body).status_code == 401
+    assert httpx.post(url, json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+    token = backend.db.add_device("BLR-HSR-02")
+    response = httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+
+
+def test_every_event_is_applied_once_in_order(backend, device):
+    token = backend.db.add_device(STORE)
+    record_picks(device, 25)
+    report = client_for(device, backend.url, token, batch_size=10).upload_all()
+    assert (report.batches, report.applied, report.duplicate) == (3, 25, 0)
+    assert device.counts() == {"pending": 0, "sent": 25, "rejected": 0}
+    assert [row[1] for row in backend.events()] == list(range(1, 26))
+    on_hand = backend.db.conn.execute("SELECT on_hand FROM stock").fetchone()[0]
+    assert on_hand == -25  # each pick decremented the bin once
+
+
+def test_a_lost_answer_is_resent_as_the_same_batch_and_not_applied_twice(backend, device):
+    token = backend.db.add_device(STORE)
+    record_picks(device, 7)
+    client = client_for(device, backend.url, token, batch_size=5)
+    batch_id, events = device.next_batch(5)
+    client.send_batch(batch_id, events)  # the backend applies it; the answer is "lost"
+    assert device.counts()["pending"] == 7
+    assert device.next_batch(5) == (batch_id, events)  # the same request goes again
+    report = client.upload_all()
+    assert (report.applied, report.duplicate) == (2, 5)
+    assert len(backend.events()) == 7
+    assert device.counts() == {"pending": 0, "sent": 7, "rejected": 0}
+
+
+def test_backend_down_then_up_delivers_everything_once(backend, device):
+    token = backend.db.add_device(STORE)
+    record_picks(device, 30)
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    down = client_for(device, dead, token, backoff_base_s=1, backoff_cap_s=4)
+    with pytest.raises(Retryable, match="unreachable"):
+        down.upload_all(max_attempts=5)
+    assert device.counts()["pending"] == 30
+    # Full jitter with rng 0.5: half of min(cap, base * 2**(attempt-1)).
+    assert [round(w, 3) for w in down_waits(down)] == [0.5, 1.0, 2.0, 2.0]
+    client_for(device, backend.url, token).upload_all()
+    assert device.counts() == {"pending": 0, "sent": 30, "rejected": 0}
+    assert len(backend.events()) == 30
+
+
+def down_waits(client: SyncClient) -> list[float]:
+    return client.waits  # type: ignore[attr-defined]
+
+
+def test_a_rejected_event_is_moved_aside_and_the_queue_goes_on(backend, device):
+    token = backend.db.add_device(STORE)
+    record_picks(device, 2)
+    with device.write():
+        device.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1"})  # no qty
+    record_picks(device, 2, start=2)
+    report = client_for(device, backend.url, token).upload_all()
+    assert (report.applied, report.rejected) == (4, 1)
+    assert device.counts() == {"pending": 0, "sent": 4, "rejected": 1}
+    reason = device.conn.execute("SELECT reason FROM rejected").fetchone()[0]
+    assert "qty" in reason
+
+
+def test_a_wrong_token_pauses_sync_and_keeps_everything(backend, device):
+    record_picks(device, 3)
+    with pytest.raises(SyncPaused, match="refused this device"):
+        client_for(device, backend.url, "stolen").upload_all()
+    assert device.counts()["pending"] == 3
+
+
+class _Faulty(BaseHTTPRequestHandler):
+    replies: list[tuple[int, dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        status, headers, body = self.replies.pop(0)
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def faulty():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Faulty)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        (200, {"Content-Type": "application/json"}, b"not json at all"),
+        (200, {"Content-Type": "application/json"}, b'{"batch_id": "x", "results": 5}'),
+        (200, {"Content-Type": "text/html"}, b"<html>captive portal</html>"),
+        (302, {"Location": "http://login.example/"}, b""),
+    ],
+)
+def test_bad_replies_mark_nothing_and_report_a_faulty_backend(faulty, device, reply):
+    server, url = faulty
+    _Faulty.replies = [reply]
+    record_picks(device, 4)
+    with pytest.raises(BackendFaulty):
+        client_for(device, url, "t").upload_all()
+    assert device.counts() == {"pending": 4, "sent": 0, "rejected": 0}
+
+
+def test_retry_after_is_honoured_then_the_batch_goes_through(faulty, backend, device):
+    server, url = faulty
+    _Faulty.replies = [(503, {"Retry-After": "7"}, b"busy"), (429, {"Retry-After": "2"}, b"")]
+    record_picks(device, 3)
+    client = client_for(device, url, "t")
+    with pytest.raises(Retryable):
+        client.upload_all(max_attempts=2)
+    assert down_waits(client) == [7.0]
+    token = backend.db.add_device(STORE)
+    client_for(device, backend.url, token).upload_all()
+    assert device.counts()["sent"] == 3
