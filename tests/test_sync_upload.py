@@ -213,3 +213,48 @@ def test_retry_after_is_honoured_then_the_batch_goes_through(faulty, backend, de
     token = backend.db.add_device(STORE)
     client_for(device, backend.url, token).upload_all()
     assert device.counts()["sent"] == 3
+
+
+def test_hundreds_of_batches_through_20_percent_faults_apply_each_event_once(backend, device):
+    from tests.faultproxy import FaultProxy
+
+    port = int(backend.url.rsplit(":", 1)[1])
+    proxy = FaultProxy(port, fault_rate=0.2, seed=7)
+    token = backend.db.add_device(STORE)
+    record_picks(device, 1000)
+    settings = SyncSettings(base_url=proxy.url, store_id=STORE, token=token, batch_size=4)
+    http = httpx.Client(timeout=5, limits=httpx.Limits(max_keepalive_connections=0))
+    client = SyncClient(device, settings, http=http, sleep=lambda s: None)
+    try:
+        report = client.upload_all(max_attempts=100)
+    finally:
+        proxy.close()
+    assert report.batches == 250
+    faults = sum(n for f, n in proxy.counts.items() if f != "pass")
+    assert faults >= 40, proxy.counts  # hundreds of requests, a fifth of them broken
+    assert {"drop_response", "cut_response", "reset", "refuse"} <= set(proxy.counts)
+    # Exactly once, in the device's order, and both sides agree.
+    seqs = [r[0] for r in backend.db.conn.execute("SELECT seq FROM events ORDER BY rowid")]
+    assert seqs == list(range(1, 1001))
+    assert device.counts() == {"pending": 0, "sent": 1000, "rejected": 0}
+    assert backend.db.conn.execute("SELECT on_hand FROM stock").fetchone()[0] == -1000
+    assert report.applied + report.duplicate == 1000 and report.duplicate > 0
+
+
+def test_backend_down_for_2000_events_then_up(backend, device):
+    token = backend.db.add_device(STORE)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for i in range(2000):
+        with device.write():
+            device.record("stock_picked", {"bin": "B01-1", "sku": "SKU-2", "qty": 1, "n": i})
+        if i % 500 == 499:  # the device keeps trying while it records
+            with pytest.raises(Retryable):
+                client_for(device, dead, token).upload_all(max_attempts=2)
+    assert device.counts()["pending"] == 2000
+    report = client_for(device, backend.url, token, batch_size=500).upload_all()
+    assert report.applied == 2000 and report.duplicate == 0
+    assert device.counts() == {"pending": 0, "sent": 2000, "rejected": 0}
+    seqs = [r[0] for r in backend.db.conn.execute("SELECT seq FROM events ORDER BY rowid")]
+    assert seqs == list(range(1, 2001))
