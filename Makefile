@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench layouts clean
+.PHONY: run test bench layouts fixtures clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,9 @@ bench: $(VENV)/.bench
 
 layouts: $(VENV)/.installed
 	$(PY) layouts/make_layouts.py
+
+fixtures: $(VENV)/.installed
+	$(PY) fixtures/make_fixtures.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
