@@ -22,6 +22,7 @@ from picker_app.route_view import render_route
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 DEMO_LAYOUT = LAYOUTS_DIR / "demo-store.toml"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def read_text(path: str | Path, what: str) -> str:
@@ -266,8 +267,11 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     import uvicorn
 
-    from picker_app.backend.server import create_app
+    from picker_app.backend.server import create_app, seed_from_fixtures
 
+    seeded = seed_from_fixtures(db, FIXTURES_DIR, args.store, open_orders=args.open_orders)
+    if seeded:
+        err.write(f"seeded store {args.store} from {FIXTURES_DIR}: {seeded}\n")
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
@@ -342,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = backend_sub.add_parser("serve", help="serve the backend over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--store", default="BLR-KOR-01", help="store to seed on first run")
+    serve.add_argument("--open-orders", type=int, default=300, help="orders to seed")
     add = backend_sub.add_parser("add-device", help="issue a device token for one store")
     add.add_argument("--store", required=True, help="store id, e.g. BLR-KOR-01")
     add.add_argument("--device", help="a name for the device")

@@ -17,7 +17,19 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, HTTPException
 
 from picker_app.domain.events import EVENT_TYPES
-from picker_app.sync.wire import BatchResult, EventBatch, EventResult, Health, WireEvent
+from picker_app.sync.wire import (
+    BatchResult,
+    EventBatch,
+    EventResult,
+    Health,
+    OrderLineWire,
+    OrderWire,
+    SkuWire,
+    Snapshot,
+    StockWire,
+    UserWire,
+    WireEvent,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -27,6 +39,27 @@ CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY, store TEXT NOT NULL, device TEXT NOT NULL, seq INTEGER NOT NULL,
     type TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL, received_at TEXT NOT NULL,
     status TEXT NOT NULL, reason TEXT
+);
+CREATE TABLE IF NOT EXISTS catalog (
+    store TEXT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
+    weight_g REAL, bin TEXT, category TEXT, price REAL, gtin TEXT, store_code TEXT,
+    PRIMARY KEY (store, sku)
+);
+CREATE TABLE IF NOT EXISTS users (
+    store TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+    badge TEXT NOT NULL, pin_hash TEXT NOT NULL, PRIMARY KEY (store, id)
+);
+CREATE TABLE IF NOT EXISTS orders (
+    store TEXT NOT NULL, id TEXT NOT NULL, promised_at TEXT, state TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0, area TEXT, PRIMARY KEY (store, id)
+);
+CREATE TABLE IF NOT EXISTS order_lines (
+    store TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER NOT NULL, sku TEXT NOT NULL,
+    qty REAL NOT NULL, PRIMARY KEY (store, order_id, line_no)
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, store TEXT NOT NULL, kind TEXT NOT NULL,
+    key TEXT NOT NULL, at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS stock (
     store TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT NOT NULL, on_hand REAL NOT NULL,
@@ -142,6 +175,129 @@ class BackendDB:
         return None
 
 
+OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
+
+
+def seed_from_fixtures(
+    db: BackendDB, fixtures: Path, store: str, open_orders: int = 300, seed: int = 11
+) -> dict[str, int]:
+    """Load the demo store's catalog, stock and users from `fixtures/`, and `open_orders`
+    confirmed orders drawn by demand (fixed seed). Does nothing if the store has a catalog."""
+    import csv
+    import random
+
+    from picker_app.domain.auth import hash_pin
+
+    conn = db.conn
+    if conn.execute("SELECT 1 FROM catalog WHERE store = ? LIMIT 1", (store,)).fetchone():
+        return {}
+    with open(fixtures / "catalog.csv", encoding="utf-8") as f:
+        catalog = list(csv.DictReader(f))
+    with open(fixtures / "stock.csv", encoding="utf-8") as f:
+        stock = list(csv.DictReader(f))
+    with open(fixtures / "users.csv", encoding="utf-8") as f:
+        users = list(csv.DictReader(f))
+    rng = random.Random(seed)
+    weights = [float(row["demand_weight"]) for row in catalog]
+    orders = []
+    for n in range(open_orders):
+        k = min(len(catalog), max(1, int(rng.triangular(1, 10, 4))))
+        picked = {row["sku"]: row for row in rng.choices(catalog, weights=weights, k=k)}
+        lines = [
+            (i + 1, sku, round(rng.uniform(0.5, 1.5), 2) if row["unit"] == "kg" else 1)
+            for i, (sku, row) in enumerate(picked.items())
+        ]
+        orders.append((f"OR{52000001 + n}", lines))
+    with db.lock:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (store, r["sku"], r["name"], r["unit"], float(r["weight_g"] or 0), r["bin"],
+                     r["category"], float(r["price_inr"]), r["gtin"], r["store_code"] or None)
+                    for r in catalog
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)",
+                [(store, r["bin"], r["sku"], float(r["on_hand"])) for r in stock],
+            )
+            conn.executemany(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (store, u["user_id"], u["name"], u["role"], u["badge"], hash_pin(u["pin"]))
+                    for u in users
+                ],
+            )
+            now = _now()
+            for order_id, lines in orders:
+                conn.execute(
+                    "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
+                    (store, order_id, now, "confirmed"),
+                )
+                conn.executemany(
+                    "INSERT INTO order_lines VALUES (?, ?, ?, ?, ?)",
+                    [(store, order_id, no, sku, qty) for no, sku, qty in lines],
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return {"skus": len(catalog), "stock": len(stock), "users": len(users), "orders": len(orders)}
+
+
+def snapshot(db: BackendDB, store: str) -> Snapshot:
+    """Everything a device of `store` needs, with the cursor of the last change it covers."""
+    conn = db.conn
+    with db.lock:
+        cursor = conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE store = ?", (store,)
+        ).fetchone()[0]
+        skus = [
+            SkuWire(
+                sku=r[0], name=r[1], unit=r[2], weight_g=r[3], bin=r[4], category=r[5],
+                price=r[6], gtins=[r[7]] if r[7] else [], store_code=r[8],
+            )
+            for r in conn.execute(
+                "SELECT sku, name, unit, weight_g, bin, category, price, gtin, store_code"
+                " FROM catalog WHERE store = ? ORDER BY sku", (store,)
+            )
+        ]  # fmt: skip
+        stock = [
+            StockWire(bin=r[0], sku=r[1], on_hand=r[2])
+            for r in conn.execute(
+                "SELECT bin, sku, on_hand FROM stock WHERE store = ? ORDER BY bin, sku", (store,)
+            )
+        ]
+        users = [
+            UserWire(id=r[0], name=r[1], role=r[2], badge=r[3], pin_hash=r[4])
+            for r in conn.execute(
+                "SELECT id, name, role, badge, pin_hash FROM users WHERE store = ? ORDER BY id",
+                (store,),
+            )
+        ]
+        lines: dict[str, list[OrderLineWire]] = {}
+        for order_id, no, sku, qty in conn.execute(
+            "SELECT order_id, line_no, sku, qty FROM order_lines WHERE store = ?"
+            " ORDER BY order_id, line_no",
+            (store,),
+        ):
+            lines.setdefault(order_id, []).append(OrderLineWire(line_no=no, sku=sku, qty=qty))
+        marks = ",".join("?" * len(OPEN_STATES))
+        orders = [
+            OrderWire(
+                id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4],
+                lines=lines.get(r[0], []),
+            )
+            for r in conn.execute(
+                f"SELECT id, promised_at, state, priority, area FROM orders"
+                f" WHERE store = ? AND state IN ({marks}) ORDER BY id", (store, *OPEN_STATES)
+            )
+        ]  # fmt: skip
+    return Snapshot(cursor=cursor, store=store, skus=skus, stock=stock, users=users, orders=orders)
+
+
 def create_app(db: BackendDB) -> FastAPI:
     """The backend's ASGI app over `db`."""
     app = FastAPI(title="picker_app reference order backend", version="0.1")
@@ -157,6 +313,13 @@ def create_app(db: BackendDB) -> FastAPI:
     @app.get("/v1/health")
     def health() -> Health:
         return Health(time=_now())
+
+    @app.get("/v1/stores/{store}/snapshot")
+    def get_snapshot(store: str, who: Annotated[tuple[str, str], Depends(device)]) -> Snapshot:
+        _, token_store = who
+        if token_store != store:
+            raise HTTPException(403, f"this device belongs to store {token_store}, not {store}")
+        return snapshot(db, store)
 
     @app.post("/v1/stores/{store}/events")
     def upload(

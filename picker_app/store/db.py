@@ -25,6 +25,7 @@ import sqlite_utils
 from picker_app.domain.events import EVENT_TYPES
 from picker_app.errors import PickerError
 from picker_app.store.migrations import MIGRATIONS
+from picker_app.sync.wire import Snapshot
 
 
 class StoreError(PickerError):
@@ -206,6 +207,47 @@ class LocalStore:
                         "UPDATE outbox SET state = 'sent' WHERE event_id = ? AND batch_id = ?",
                         (event_id, batch_id),
                     )
+
+    def apply_snapshot(self, snap: Snapshot) -> None:
+        """Replace what the device knows of its store with a snapshot, and save its cursor,
+        in one transaction (the outbox and rejected events are kept)."""
+        with self.write() as conn:
+            for table in ("order_line", "orders", "sku_barcode", "stock", "users", "sku"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.executemany(
+                "INSERT INTO sku (sku, name, unit, weight_g, bin, category, price)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (k.sku, k.name, k.unit, k.weight_g, k.bin, k.category, k.price)
+                    for k in snap.skus
+                ],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO sku_barcode (gtin, sku) VALUES (?, ?)",
+                [(g, k.sku) for k in snap.skus for g in k.gtins],
+            )
+            conn.executemany(
+                "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)",
+                [(r.bin, r.sku, r.on_hand, str(snap.cursor)) for r in snap.stock],
+            )
+            conn.executemany(
+                "INSERT INTO users (id, name, role, badge, pin_hash) VALUES (?, ?, ?, ?, ?)",
+                [(u.id, u.name, u.role, u.badge, u.pin_hash) for u in snap.users],
+            )
+            conn.executemany(
+                "INSERT INTO orders (id, promised_at, state, priority, area)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(o.id, o.promised_at, o.state, o.priority, o.area) for o in snap.orders],
+            )
+            conn.executemany(
+                "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state)"
+                " VALUES (?, ?, ?, ?, 'open')",
+                [(o.id, ln.line_no, ln.sku, ln.qty) for o in snap.orders for ln in o.lines],
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
+                (str(snap.cursor),),
+            )
 
     def counts(self) -> dict[str, int]:
         """Events by outbox state."""

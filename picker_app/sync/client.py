@@ -21,7 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from picker_app.errors import PickerError
 from picker_app.store.db import LocalStore
-from picker_app.sync.wire import BatchResult, EventBatch, WireEvent
+from picker_app.sync.wire import BatchResult, EventBatch, Snapshot, WireEvent
 
 
 class SyncError(PickerError):
@@ -142,6 +142,27 @@ class SyncClient:
         if result.batch_id != batch_id or {r.event_id for r in result.results} != ids:
             raise BackendFaulty("backend's answer does not match the batch sent")
         return result
+
+    def download_snapshot(self) -> Snapshot:
+        """Fetch the store's snapshot and apply it to the local cache (with its cursor)."""
+        s = self.settings
+        url = f"{s.base_url.rstrip('/')}/v1/stores/{s.store_id}/snapshot"
+        try:
+            response = self.http.get(url, headers={"Authorization": f"Bearer {s.token}"})
+        except httpx.TransportError as err:
+            raise Retryable(f"backend unreachable ({type(err).__name__})") from None
+        if response.status_code in (401, 403):
+            raise SyncPaused(f"the backend refused this device ({response.status_code})")
+        if response.status_code == 429 or response.status_code >= 500:
+            raise Retryable(f"backend busy or failing ({response.status_code})")
+        if response.status_code != 200:
+            raise BackendFaulty(f"backend answered {response.status_code} to a snapshot")
+        try:
+            snap = Snapshot.model_validate_json(response.content)
+        except ValidationError:
+            raise BackendFaulty("backend sent a snapshot that does not fit the protocol") from None
+        self.store.apply_snapshot(snap)
+        return snap
 
     def upload_batch(self) -> BatchResult | None:
         """Send the next (or in-flight) batch and record the answer; None when all is sent."""

@@ -48,3 +48,55 @@ class BatchResult(_Wire):
 class Health(_Wire):
     status: Literal["ok"] = "ok"
     time: str
+
+
+class SkuWire(_Wire):
+    sku: str
+    name: str
+    unit: Literal["each", "kg"]
+    weight_g: float | None = None
+    bin: str | None = None
+    category: str | None = None
+    price: float | None = None
+    gtins: list[str] = Field(default_factory=list)
+    store_code: str | None = None
+
+
+class StockWire(_Wire):
+    bin: str
+    sku: str
+    on_hand: float
+
+
+class UserWire(_Wire):
+    id: str
+    name: str
+    role: Literal["picker", "packer", "lead"]
+    badge: str
+    pin_hash: str
+
+
+class OrderLineWire(_Wire):
+    line_no: int
+    sku: str
+    qty: float
+
+
+class OrderWire(_Wire):
+    id: str
+    promised_at: str | None = None
+    state: str
+    priority: int = 0
+    area: str | None = None
+    lines: list[OrderLineWire]
+
+
+class Snapshot(_Wire):
+    """Everything a device needs to work alone, as of `cursor`."""
+
+    cursor: int
+    store: str
+    skus: list[SkuWire]
+    stock: list[StockWire]
+    users: list[UserWire]
+    orders: list[OrderWire]

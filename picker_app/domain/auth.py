@@ -1,0 +1,28 @@
+"""PINs: stored only as salted PBKDF2 hashes (downloaded to devices so login works offline)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+ITERATIONS = 60_000
+
+
+def hash_pin(pin: str, salt: str | None = None, iterations: int = ITERATIONS) -> str:
+    """`pbkdf2_sha256$iterations$salt$hex` for a PIN."""
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), iterations).hex()
+    return f"pbkdf2_sha256${iterations}${salt}${digest}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """Whether `pin` matches a hash made by `hash_pin` (False for anything malformed)."""
+    try:
+        scheme, iterations, salt, digest = stored.split("$")
+        if scheme != "pbkdf2_sha256":
+            return False
+        again = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(again.hex(), digest)
