@@ -19,6 +19,8 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from picker_app.domain.events import EVENT_TYPES
 from picker_app.sync.wire import (
     BatchResult,
+    Change,
+    ChangesPage,
     EventBatch,
     EventResult,
     Health,
@@ -51,7 +53,7 @@ CREATE TABLE IF NOT EXISTS users (
 );
 CREATE TABLE IF NOT EXISTS orders (
     store TEXT NOT NULL, id TEXT NOT NULL, promised_at TEXT, state TEXT NOT NULL,
-    priority INTEGER NOT NULL DEFAULT 0, area TEXT, PRIMARY KEY (store, id)
+    priority INTEGER NOT NULL DEFAULT 0, area TEXT, claimed_by TEXT, PRIMARY KEY (store, id)
 );
 CREATE TABLE IF NOT EXISTS order_lines (
     store TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER NOT NULL, sku TEXT NOT NULL,
@@ -86,7 +88,8 @@ class BackendDB:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.executescript(SCHEMA)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        self.keep = 10_000_000  # changes kept; a cursor older than that must take a snapshot
 
     def add_device(self, store: str, device: str = "") -> str:
         """Issue a bearer token for one device of one store; only its hash is kept."""
@@ -153,7 +156,17 @@ class BackendDB:
         if event.type not in EVENT_TYPES:
             return f"unknown event type {event.type!r}"
         p = event.payload
-        if event.type in ("stock_picked", "stock_returned", "stock_expired", "stock_damaged"):
+        orders = [str(o) for o in p.get("orders", [])] + ([str(p["order"])] if "order" in p else [])
+        for order_id in orders:
+            why = self._order_refusal(store, order_id, event)
+            if why:
+                return why
+        if event.type == "pick_started":
+            for order_id in orders:
+                self._set_order(store, order_id, "picking", claimed_by=event.device)
+        elif event.type == "tote_closed" and orders:
+            self._set_order(store, orders[0], "picked")
+        elif event.type in ("stock_picked", "stock_returned", "stock_expired", "stock_damaged"):
             try:
                 qty = float(p["qty"])
                 bin_, sku = str(p["bin"]), str(p["sku"])
@@ -165,6 +178,7 @@ class BackendDB:
                 " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
                 (store, bin_, sku, sign * qty),
             )
+            self._change(store, "stock", f"{bin_}|{sku}")
         elif event.type == "out_of_stock_flagged":
             bin_, sku = str(p.get("bin", "")), str(p.get("sku", ""))
             self.conn.execute(
@@ -172,7 +186,99 @@ class BackendDB:
                 " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = 0",
                 (store, bin_, sku),
             )
+            self._change(store, "stock", f"{bin_}|{sku}")
         return None
+
+    def _order_refusal(self, store: str, order_id: str, event: WireEvent) -> str | None:
+        row = self.conn.execute(
+            "SELECT state, claimed_by FROM orders WHERE store = ? AND id = ?", (store, order_id)
+        ).fetchone()
+        if row is None:
+            return None  # orders this backend does not know (tests, other systems): no check
+        state, claimed_by = row
+        if state == "cancelled":
+            return f"order {order_id} was cancelled by the customer; put its items back"
+        if claimed_by and claimed_by != event.device:
+            return f"order {order_id} is being picked on another device"
+        return None
+
+    def _set_order(
+        self, store: str, order_id: str, state: str, claimed_by: str | None = None
+    ) -> None:
+        self.conn.execute(
+            "UPDATE orders SET state = ?, claimed_by = COALESCE(?, claimed_by)"
+            " WHERE store = ? AND id = ?",
+            (state, claimed_by, store, order_id),
+        )
+        self._change(store, "order", order_id)
+
+    def _change(self, store: str, kind: str, key: str) -> None:
+        self.conn.execute(
+            "INSERT INTO changes (store, kind, key, at) VALUES (?, ?, ?, ?)",
+            (store, kind, key, _now()),
+        )
+
+    def cancel_order(self, store: str, order_id: str) -> bool:
+        """The customer cancels an order (before dispatch); False if it cannot be."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT state FROM orders WHERE store = ? AND id = ?", (store, order_id)
+            ).fetchone()
+            if row is None or row[0] in ("dispatched", "delivered", "cancelled"):
+                return False
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._set_order(store, order_id, "cancelled")
+            self.conn.execute("COMMIT")
+            return True
+
+    def changes(self, store: str, cursor: int, limit: int) -> ChangesPage | None:
+        """Changes after `cursor`, oldest first; None when the cursor is unknown or too old
+        (the device must take a snapshot)."""
+        with self.lock:
+            oldest, newest = self.conn.execute(
+                "SELECT MIN(seq), MAX(seq) FROM changes WHERE store = ?", (store,)
+            ).fetchone()
+            newest = newest or 0
+            if cursor > newest or (oldest is not None and cursor < oldest - 1 - self.keep):
+                return None
+            rows = self.conn.execute(
+                "SELECT seq, kind, key FROM changes WHERE store = ? AND seq > ? ORDER BY seq"
+                " LIMIT ?",
+                (store, cursor, limit + 1),
+            ).fetchall()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            items: list[Change] = []
+            for seq, kind, key in rows:
+                if kind == "order":
+                    items.append(Change(seq=seq, order=self._order_wire(store, key)))
+                else:
+                    bin_, sku = key.split("|", 1)
+                    on_hand = self.conn.execute(
+                        "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
+                        (store, bin_, sku),
+                    ).fetchone()
+                    stock = StockWire(bin=bin_, sku=sku, on_hand=on_hand[0] if on_hand else 0)
+                    items.append(Change(seq=seq, stock=stock))
+        next_cursor = rows[-1][0] if rows else cursor
+        return ChangesPage(changes=items, next_cursor=next_cursor, more=more)
+
+    def _order_wire(self, store: str, order_id: str) -> OrderWire:
+        r = self.conn.execute(
+            "SELECT id, promised_at, state, priority, area FROM orders WHERE store = ? AND id = ?",
+            (store, order_id),
+        ).fetchone()
+        lines = [
+            OrderLineWire(line_no=no, sku=sku, qty=qty)
+            for no, sku, qty in self.conn.execute(
+                "SELECT line_no, sku, qty FROM order_lines WHERE store = ? AND order_id = ?"
+                " ORDER BY line_no",
+                (store, order_id),
+            )
+        ]
+        return OrderWire(
+            id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4], lines=lines
+        )
 
 
 OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
@@ -320,6 +426,21 @@ def create_app(db: BackendDB) -> FastAPI:
         if token_store != store:
             raise HTTPException(403, f"this device belongs to store {token_store}, not {store}")
         return snapshot(db, store)
+
+    @app.get("/v1/stores/{store}/changes")
+    def get_changes(
+        store: str,
+        who: Annotated[tuple[str, str], Depends(device)],
+        cursor: int = 0,
+        limit: int = 500,
+    ) -> ChangesPage:
+        _, token_store = who
+        if token_store != store:
+            raise HTTPException(403, f"this device belongs to store {token_store}, not {store}")
+        page = db.changes(store, cursor, max(1, min(limit, 5000)))
+        if page is None:
+            raise HTTPException(410, "cursor unknown or too old: take a snapshot")
+        return page
 
     @app.post("/v1/stores/{store}/events")
     def upload(

@@ -25,7 +25,7 @@ import sqlite_utils
 from picker_app.domain.events import EVENT_TYPES
 from picker_app.errors import PickerError
 from picker_app.store.migrations import MIGRATIONS
-from picker_app.sync.wire import Snapshot
+from picker_app.sync.wire import ChangesPage, Snapshot
 
 
 class StoreError(PickerError):
@@ -248,6 +248,43 @@ class LocalStore:
                 "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
                 (str(snap.cursor),),
             )
+
+    def apply_changes(self, page: ChangesPage) -> None:
+        """Apply a page of changes and move the cursor past it, in one transaction."""
+        with self.write() as conn:
+            for change in page.changes:
+                if change.order is not None:
+                    o = change.order
+                    conn.execute(
+                        "INSERT INTO orders (id, promised_at, state, priority, area)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                        " promised_at = excluded.promised_at, state = excluded.state,"
+                        " priority = excluded.priority, area = excluded.area",
+                        (o.id, o.promised_at, o.state, o.priority, o.area),
+                    )
+                    for ln in o.lines:
+                        conn.execute(
+                            "INSERT OR IGNORE INTO order_line (order_id, line_no, sku,"
+                            " qty_ordered, state) VALUES (?, ?, ?, ?, 'open')",
+                            (o.id, ln.line_no, ln.sku, ln.qty),
+                        )
+                if change.stock is not None:
+                    st = change.stock
+                    conn.execute(
+                        "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (bin, sku) DO UPDATE SET on_hand = excluded.on_hand,"
+                        " as_of = excluded.as_of",
+                        (st.bin, st.sku, st.on_hand, str(change.seq)),
+                    )
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
+                (str(page.next_cursor),),
+            )
+
+    def cursor(self) -> int | None:
+        """The backend cursor the cache is up to date with (None before the first snapshot)."""
+        row = self.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()
+        return int(row[0]) if row else None
 
     def counts(self) -> dict[str, int]:
         """Events by outbox state."""

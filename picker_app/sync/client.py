@@ -21,7 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from picker_app.errors import PickerError
 from picker_app.store.db import LocalStore
-from picker_app.sync.wire import BatchResult, EventBatch, Snapshot, WireEvent
+from picker_app.sync.wire import BatchResult, ChangesPage, EventBatch, Snapshot, WireEvent
 
 
 class SyncError(PickerError):
@@ -163,6 +163,42 @@ class SyncClient:
             raise BackendFaulty("backend sent a snapshot that does not fit the protocol") from None
         self.store.apply_snapshot(snap)
         return snap
+
+    def download_changes(self, limit: int = 500) -> int:
+        """Bring the cache up to date: pages of changes after its cursor, each applied with its
+        cursor in one transaction; a snapshot when there is no cursor or the backend says it is
+        too old (410). Returns how many changes were applied."""
+        if self.store.cursor() is None:
+            self.download_snapshot()
+            return 0
+        s = self.settings
+        url = f"{s.base_url.rstrip('/')}/v1/stores/{s.store_id}/changes"
+        applied = 0
+        while True:
+            params = {"cursor": self.store.cursor() or 0, "limit": limit}
+            try:
+                response = self.http.get(
+                    url, params=params, headers={"Authorization": f"Bearer {s.token}"}
+                )
+            except httpx.TransportError as err:
+                raise Retryable(f"backend unreachable ({type(err).__name__})") from None
+            if response.status_code == 410:
+                self.download_snapshot()
+                return applied
+            if response.status_code in (401, 403):
+                raise SyncPaused(f"the backend refused this device ({response.status_code})")
+            if response.status_code == 429 or response.status_code >= 500:
+                raise Retryable(f"backend busy or failing ({response.status_code})")
+            if response.status_code != 200:
+                raise BackendFaulty(f"backend answered {response.status_code} to changes")
+            try:
+                page = ChangesPage.model_validate_json(response.content)
+            except ValidationError:
+                raise BackendFaulty("backend sent changes that do not fit the protocol") from None
+            self.store.apply_changes(page)
+            applied += len(page.changes)
+            if not page.more:
+                return applied
 
     def upload_batch(self) -> BatchResult | None:
         """Send the next (or in-flight) batch and record the answer; None when all is sent."""

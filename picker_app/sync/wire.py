@@ -100,3 +100,17 @@ class Snapshot(_Wire):
     stock: list[StockWire]
     users: list[UserWire]
     orders: list[OrderWire]
+
+
+class Change(_Wire):
+    """One change after a cursor: the current state of an order or a stock row."""
+
+    seq: int
+    order: OrderWire | None = None
+    stock: StockWire | None = None
+
+
+class ChangesPage(_Wire):
+    changes: list[Change]
+    next_cursor: int
+    more: bool
