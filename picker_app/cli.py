@@ -17,7 +17,7 @@ from typing import NoReturn, TextIO
 from picker_app.domain.heat import parse_heat
 from picker_app.domain.layout import Layout, parse_layout
 from picker_app.domain.routing import RoutePlanner
-from picker_app.errors import UserError
+from picker_app.errors import PickerError, UserError
 from picker_app.route_view import render_route
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
@@ -277,6 +277,52 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`picker-app sync [--status]`: one sync now, or the state of sync."""
+    from picker_app.config import data_dir, load_settings
+    from picker_app.store.db import LocalStore
+    from picker_app.sync.client import SyncClient, SyncError, SyncSettings
+
+    settings = load_settings()
+    store = LocalStore.open(settings.db or data_dir() / "picker.db")
+    try:
+        if not settings.token:
+            raise UserError(
+                "this device has no backend token: run `picker-app backend add-device --store "
+                f"{settings.store}` on the backend and set PICKER_APP_TOKEN (or `token` in "
+                f"{data_dir() / 'config.toml'})"
+            )
+        client = SyncClient(
+            store, SyncSettings(settings.backend_url, settings.store, settings.token)
+        )
+        if args.status:
+            counts = store.counts()
+            state = store.sync_state()
+            reachable = client.backend_reachable()
+            out.write(
+                f"device {store.device}, store {settings.store}, backend {settings.backend_url} "
+                f"({'reachable' if reachable else 'NOT reachable'})\n"
+                f"events waiting: {counts['pending']}, rejected: {counts['rejected']}, "
+                f"sent: {counts['sent']}\n"
+                f"last success: {state.get('last_success') or 'never'}\n"
+                f"last error: {state.get('last_error') or 'none'}\n"
+                f"cursor: {state.get('cursor', 'none (no snapshot yet)')}\n"
+            )
+            return 0
+        try:
+            report, changes = client.sync_once()
+        except SyncError as e:
+            err.write(f"picker-app: sync failed: {e}; {store.counts()['pending']} events kept\n")
+            return 1
+        out.write(
+            f"sent {report.applied} events ({report.duplicate} already there, "
+            f"{report.rejected} rejected); {changes} changes downloaded\n"
+        )
+        return 0
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="picker-app",
@@ -336,6 +382,15 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument("--count", type=int, default=None, metavar="N", help="exit after N lines")
     page.set_defaults(func=cmd_scanner)
 
+    sync = sub.add_parser(
+        "sync",
+        help="sync with the order backend now, or show its state",
+        description="Upload recorded events and download changes once (settings: "
+        "PICKER_APP_BACKEND, PICKER_APP_STORE, PICKER_APP_TOKEN, PICKER_APP_DB or config.toml).",
+    )
+    sync.add_argument("--status", action="store_true", help="show the state of sync only")
+    sync.set_defaults(func=cmd_sync)
+
     backend = sub.add_parser(
         "backend",
         help="the reference order backend",
@@ -389,6 +444,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as e:
         sys.stderr.write(f"picker-app: {e}\n")
         return 2
+    except PickerError as e:  # e.g. a locked or damaged local database: say so, no traceback
+        sys.stderr.write(f"picker-app: {e}\n")
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -281,6 +281,15 @@ class LocalStore:
                 (str(page.next_cursor),),
             )
 
+    def set_sync_state(self, **values: str) -> None:
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)", values.items()
+            )
+
+    def sync_state(self) -> dict[str, str]:
+        return {k: v for k, v in self.conn.execute("SELECT key, value FROM sync_state")}
+
     def cursor(self) -> int | None:
         """The backend cursor the cache is up to date with (None before the first snapshot)."""
         row = self.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()

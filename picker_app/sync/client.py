@@ -200,6 +200,26 @@ class SyncClient:
             if not page.more:
                 return applied
 
+    def sync_once(self, max_attempts: int = 3) -> tuple[UploadReport, int]:
+        """Upload the outbox, then download changes; the outcome is kept in `sync_state`
+        (last success / last error) for the status line."""
+        try:
+            report = self.upload_all(max_attempts=max_attempts)
+            changes = self.download_changes()
+        except SyncError as err:
+            self.store.set_sync_state(last_error=f"{self.store.clock()} {err}")
+            raise
+        self.store.set_sync_state(last_success=self.store.clock(), last_error="")
+        return report, changes
+
+    def backend_reachable(self) -> bool:
+        """Whether the backend answers its health check (no token needed)."""
+        try:
+            url = f"{self.settings.base_url.rstrip('/')}/v1/health"
+            return self.http.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     def upload_batch(self) -> BatchResult | None:
         """Send the next (or in-flight) batch and record the answer; None when all is sent."""
         batch = self.store.next_batch(self.settings.batch_size)

@@ -1,0 +1,80 @@
+"""`picker-app sync` and `picker-app sync --status`, as a person runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.store.db import LocalStore
+from tests.conftest import ROOT
+from tests.test_sync_upload import STORE, Backend
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "picker_app.cli", "sync", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_sync_then_status(tmp_path):
+    db = BackendDB(tmp_path / "backend.db")
+    seed_from_fixtures(db, ROOT / "fixtures", STORE, open_orders=10)
+    server = Backend(db)
+    try:
+        device_db = tmp_path / "device.db"
+        store = LocalStore.open(device_db)
+        with store.write():
+            store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-000001", "qty": 1})
+        store.close()
+        env = {
+            "PICKER_APP_BACKEND": server.url,
+            "PICKER_APP_STORE": STORE,
+            "PICKER_APP_TOKEN": db.add_device(STORE),
+            "PICKER_APP_DB": str(device_db),
+            "PICKER_APP_CONFIG": str(tmp_path / "none.toml"),
+        }
+        done = run(env)
+        assert done.returncode == 0, done.stderr
+        assert "sent 1 events" in done.stdout
+        status = run(env, "--status")
+        assert "(reachable)" in status.stdout and "events waiting: 0" in status.stdout
+        assert "last success: 20" in status.stdout
+    finally:
+        server.stop()
+    down = run(env, "--status")
+    assert "NOT reachable" in down.stdout
+    failed = run(env)
+    assert failed.returncode == 1 and "sync failed" in failed.stderr
+    assert "Traceback" not in failed.stderr
+
+
+def test_sync_without_a_token_says_what_to_do(tmp_path):
+    env = {
+        "PICKER_APP_DB": str(tmp_path / "d.db"),
+        "PICKER_APP_CONFIG": str(tmp_path / "none.toml"),
+        "PICKER_APP_TOKEN": "",
+    }
+    proc = run(env)
+    assert proc.returncode == 2 and "add-device" in proc.stderr
+
+
+def test_a_damaged_local_database_is_one_sentence_not_a_traceback(tmp_path):
+    bad = tmp_path / "d.db"
+    bad.write_bytes(b"garbage" * 1000)
+    proc = run({"PICKER_APP_DB": str(bad), "PICKER_APP_CONFIG": str(tmp_path / "n.toml")})
+    assert proc.returncode == 1 and "damaged" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_settings_file_names_the_file_and_the_key(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('backend = "http://x"\n')
+    proc = run({"PICKER_APP_CONFIG": str(config), "PICKER_APP_DB": str(tmp_path / "d.db")})
+    assert proc.returncode == 2 and str(config) in proc.stderr and "'backend'" in proc.stderr
