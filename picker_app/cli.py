@@ -272,6 +272,18 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     seeded = seed_from_fixtures(db, FIXTURES_DIR, args.store, open_orders=args.open_orders)
     if seeded:
         err.write(f"seeded store {args.store} from {FIXTURES_DIR}: {seeded}\n")
+    if args.order_rate > 0:
+        import random
+        import threading
+
+        def place_orders() -> None:  # the demo's customers, at a steady rate
+            rng = random.Random(args.seed)
+            while True:
+                time.sleep(60 / args.order_rate)
+                db.add_orders(args.store, 1, rng)
+
+        threading.Thread(target=place_orders, name="orders", daemon=True).start()
+        err.write(f"new orders: {args.order_rate:g} a minute\n")
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
@@ -403,6 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--store", default="BLR-KOR-01", help="store to seed on first run")
     serve.add_argument("--open-orders", type=int, default=300, help="orders to seed")
+    serve.add_argument(
+        "--order-rate",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="new customer orders a minute, for demos (default 0: none)",
+    )
+    serve.add_argument("--seed", type=int, default=1, help="seed of the new orders")
     add = backend_sub.add_parser("add-device", help="issue a device token for one store")
     add.add_argument("--store", required=True, help="store id, e.g. BLR-KOR-01")
     add.add_argument("--device", help="a name for the device")

@@ -21,7 +21,10 @@ def test_add_device_then_serve_and_upload(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([*cli, "serve", "--port", str(port)], stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--open-orders", "3", "--order-rate", "600"],
+        stderr=subprocess.PIPE,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15
@@ -42,6 +45,9 @@ def test_add_device_then_serve_and_upload(tmp_path):
         again = httpx.post(f"{url}/v1/stores/BLR-KOR-01/events", json=batch, headers=headers)
         assert first.json()["results"][0]["status"] == "applied"
         assert again.json()["results"][0]["status"] == "duplicate"
+        time.sleep(0.5)  # 600 a minute: a new order every 0.1 s
+        snap = httpx.get(f"{url}/v1/stores/BLR-KOR-01/snapshot", headers=headers).json()
+        assert len(snap["skus"]) == 1991 and len(snap["orders"]) > 3  # seeded, and more coming
     finally:
         server.terminate()
         server.wait(10)

@@ -70,10 +70,12 @@ def test_an_order_claimed_by_another_device_is_refused(seeded, tmp_path):
 
 def test_changes_come_in_pages_and_an_unknown_cursor_means_snapshot(seeded, tmp_path):
     store, client = device_on(seeded, tmp_path, "dev-a")
+    start = store.cursor()
+    assert start == 20  # the 20 orders placed at seeding
     for n in range(3, 15):
         seeded.db.cancel_order(STORE, f"OR{52000000 + n}")
     assert client.download_changes(limit=5) == 12
-    assert store.cursor() == 12
+    assert store.cursor() == start + 12
     assert local_state(store, "OR52000003") == "cancelled"
     token = seeded.db.add_device(STORE)
     far = httpx.get(
@@ -85,6 +87,6 @@ def test_changes_come_in_pages_and_an_unknown_cursor_means_snapshot(seeded, tmp_
     with store.write() as conn:  # a cursor the backend never gave: the device re-snapshots
         conn.execute("UPDATE sync_state SET value = '999' WHERE key = 'cursor'")
     client.download_changes()
-    assert store.cursor() == 12
+    assert store.cursor() == start + 12
     open_orders = {r[0] for r in store.conn.execute("SELECT id FROM orders")}
     assert "OR52000003" not in open_orders and "OR52000001" in open_orders  # only open orders

@@ -7,6 +7,7 @@ snapshots and changes come in the next slice of issue 4.
 
 import hashlib
 import json
+import random
 import secrets
 import sqlite3
 import threading
@@ -45,7 +46,27 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS catalog (
     store TEXT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
     weight_g REAL, bin TEXT, category TEXT, price REAL, gtin TEXT, store_code TEXT,
-    PRIMARY KEY (store, sku)
+    demand REAL NOT NULL DEFAULT 1, PRIMARY KEY (store, sku)
+);
+CREATE TABLE IF NOT EXISTS order_history (
+    store TEXT NOT NULL, order_id TEXT NOT NULL, placed_at TEXT NOT NULL, sku TEXT NOT NULL,
+    qty REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS count_tasks (
+    store TEXT NOT NULL, id TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT, reason TEXT NOT NULL,
+    state TEXT NOT NULL, counted REAL, recount_of TEXT, PRIMARY KEY (store, id)
+);
+CREATE TABLE IF NOT EXISTS losses (
+    store TEXT NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL, bin TEXT, sku TEXT,
+    qty REAL, batch TEXT
+);
+CREATE TABLE IF NOT EXISTS substitutions (
+    store TEXT NOT NULL, event_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER,
+    from_sku TEXT, to_sku TEXT, qty REAL
+);
+CREATE TABLE IF NOT EXISTS variances (
+    store TEXT NOT NULL, task_id TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT, expected REAL,
+    counted REAL, at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS users (
     store TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
@@ -179,6 +200,11 @@ class BackendDB:
                 (store, bin_, sku, sign * qty),
             )
             self._change(store, "stock", f"{bin_}|{sku}")
+            if event.type in ("stock_expired", "stock_damaged"):
+                self.conn.execute(
+                    "INSERT INTO losses VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (store, event.event_id, event.type[6:], bin_, sku, qty, p.get("batch")),
+                )
         elif event.type == "out_of_stock_flagged":
             bin_, sku = str(p.get("bin", "")), str(p.get("sku", ""))
             self.conn.execute(
@@ -187,6 +213,67 @@ class BackendDB:
                 (store, bin_, sku),
             )
             self._change(store, "stock", f"{bin_}|{sku}")
+            self.conn.execute(
+                "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, 'oos_flag', 'open', NULL,"
+                " NULL)",
+                (store, f"CT-{event.event_id[:8]}", bin_, sku),
+            )
+        elif event.type == "substitution_made":
+            self.conn.execute(
+                "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (store, event.event_id, orders[0] if orders else "", p.get("line"),
+                 p.get("from_sku"), p.get("to_sku"), p.get("qty")),
+            )  # fmt: skip
+        elif event.type == "qc_completed" and orders:
+            passed = p.get("result") == "pass"
+            self._set_order(store, orders[0], "packed" if passed else "picking")
+        elif event.type == "order_dispatched" and orders:
+            self._set_order(store, orders[0], "dispatched")
+        elif event.type in ("count_submitted", "count_approved", "count_rejected"):
+            return self._count(store, event)
+        return None
+
+    def _count(self, store: str, event: WireEvent) -> str | None:
+        p = event.payload
+        task = self.conn.execute(
+            "SELECT bin, sku, state, counted FROM count_tasks WHERE store = ? AND id = ?",
+            (store, str(p.get("task", ""))),
+        ).fetchone()
+        if task is None:
+            return f"count task {p.get('task')!r} is not known to the backend"
+        bin_, sku, state, counted = task
+        if event.type == "count_submitted":
+            try:
+                counted = float(p["counted"])
+            except (KeyError, TypeError, ValueError):
+                return "a count needs a numeric 'counted'"
+            self.conn.execute(
+                "UPDATE count_tasks SET counted = ?, state = 'submitted'"
+                " WHERE store = ? AND id = ?",
+                (counted, store, p["task"]),
+            )
+            return None
+        if state != "submitted":
+            return f"count task {p['task']} has no submitted count to {event.type[6:-2]}"
+        if event.type == "count_approved":
+            expected = self.conn.execute(
+                "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
+                (store, bin_, sku),
+            ).fetchone()
+            self.conn.execute(
+                "INSERT INTO variances VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (store, p["task"], bin_, sku, expected[0] if expected else None, counted, _now()),
+            )
+            self.conn.execute(
+                "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = excluded.on_hand",
+                (store, bin_, sku, counted),
+            )
+            self._change(store, "stock", f"{bin_}|{sku}")
+        self.conn.execute(
+            "UPDATE count_tasks SET state = ? WHERE store = ? AND id = ?",
+            ("approved" if event.type == "count_approved" else "rejected", store, p["task"]),
+        )
         return None
 
     def _order_refusal(self, store: str, order_id: str, event: WireEvent) -> str | None:
@@ -217,6 +304,44 @@ class BackendDB:
             "INSERT INTO changes (store, kind, key, at) VALUES (?, ?, ?, ?)",
             (store, kind, key, _now()),
         )
+
+    def add_orders(self, store: str, count: int, rng: random.Random) -> int:
+        """New confirmed orders drawn by demand (as customers place them); returns how many."""
+        rows = self.conn.execute(
+            "SELECT sku, unit, demand FROM catalog WHERE store = ? ORDER BY sku", (store,)
+        ).fetchall()
+        if not rows or count <= 0:
+            return 0
+        weights = [r[2] for r in rows]
+        with self.lock:
+            last = self.conn.execute(
+                "SELECT MAX(CAST(SUBSTR(id, 3) AS INTEGER)) FROM orders WHERE store = ?", (store,)
+            ).fetchone()[0]
+            next_no = max(int(last or 0), 52000000) + 1
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for n in range(count):
+                    order_id = f"OR{next_no + n}"
+                    k = max(1, int(rng.triangular(1, 10, 4)))
+                    picked = {r[0]: r for r in rng.choices(rows, weights=weights, k=k)}
+                    self.conn.execute(
+                        "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
+                        (store, order_id, _now(), "confirmed"),
+                    )
+                    self.conn.executemany(
+                        "INSERT INTO order_lines VALUES (?, ?, ?, ?, ?)",
+                        [
+                            (store, order_id, i + 1, sku,
+                             round(rng.uniform(0.5, 1.5), 2) if r[1] == "kg" else 1)
+                            for i, (sku, r) in enumerate(picked.items())
+                        ],
+                    )  # fmt: skip
+                    self._change(store, "order", order_id)
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        return count
 
     def cancel_order(self, store: str, order_id: str) -> bool:
         """The customer cancels an order (before dispatch); False if it cannot be."""
@@ -303,25 +428,20 @@ def seed_from_fixtures(
         stock = list(csv.DictReader(f))
     with open(fixtures / "users.csv", encoding="utf-8") as f:
         users = list(csv.DictReader(f))
-    rng = random.Random(seed)
-    weights = [float(row["demand_weight"]) for row in catalog]
-    orders = []
-    for n in range(open_orders):
-        k = min(len(catalog), max(1, int(rng.triangular(1, 10, 4))))
-        picked = {row["sku"]: row for row in rng.choices(catalog, weights=weights, k=k)}
-        lines = [
-            (i + 1, sku, round(rng.uniform(0.5, 1.5), 2) if row["unit"] == "kg" else 1)
-            for i, (sku, row) in enumerate(picked.items())
+    with open(fixtures / "order_history.csv", encoding="utf-8") as f:
+        history = [
+            (store, r["order_id"], r["placed_at"], r["sku"], float(r["qty"]))
+            for r in csv.DictReader(f)
         ]
-        orders.append((f"OR{52000001 + n}", lines))
     with db.lock:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(
-                "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (store, r["sku"], r["name"], r["unit"], float(r["weight_g"] or 0), r["bin"],
-                     r["category"], float(r["price_inr"]), r["gtin"], r["store_code"] or None)
+                     r["category"], float(r["price_inr"]), r["gtin"], r["store_code"] or None,
+                     float(r["demand_weight"]))
                     for r in catalog
                 ],
             )  # fmt: skip
@@ -336,21 +456,19 @@ def seed_from_fixtures(
                     for u in users
                 ],
             )
-            now = _now()
-            for order_id, lines in orders:
-                conn.execute(
-                    "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
-                    (store, order_id, now, "confirmed"),
-                )
-                conn.executemany(
-                    "INSERT INTO order_lines VALUES (?, ?, ?, ?, ?)",
-                    [(store, order_id, no, sku, qty) for no, sku, qty in lines],
-                )
+            conn.executemany("INSERT INTO order_history VALUES (?, ?, ?, ?, ?)", history)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    return {"skus": len(catalog), "stock": len(stock), "users": len(users), "orders": len(orders)}
+    added = db.add_orders(store, open_orders, random.Random(seed))
+    return {
+        "skus": len(catalog),
+        "stock": len(stock),
+        "users": len(users),
+        "orders": added,
+        "history_lines": len(history),
+    }
 
 
 def snapshot(db: BackendDB, store: str) -> Snapshot:

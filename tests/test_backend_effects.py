@@ -1,0 +1,119 @@
+"""What each event does in the backend (DESIGN.md event table), on a seeded demo store."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+
+from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.sync.wire import EventBatch, WireEvent
+from tests.conftest import ROOT
+
+STORE = "BLR-KOR-01"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("seed") / "backend.db"
+    seed_from_fixtures(BackendDB(path), ROOT / "fixtures", STORE, open_orders=5)
+    return path
+
+
+@pytest.fixture
+def db(template, tmp_path):
+    copy = tmp_path / "backend.db"
+    src = BackendDB(template)
+    src.conn.execute("VACUUM INTO ?", (str(copy),))
+    return BackendDB(copy)
+
+
+def send(db, type_, payload, device="dev-1", seq=[0]):  # noqa: B006 - a counter
+    seq[0] += 1
+    event = WireEvent(
+        event_id=str(uuid.uuid4()), device=device, seq=seq[0], type=type_,
+        created_at="2026-11-25T10:00:00+05:30", payload=payload,
+    )  # fmt: skip
+    result = db.apply_batch(STORE, EventBatch(device=device, batch_id="b", events=[event]))
+    return result.results[0], event
+
+
+def one(db, sql, *args):
+    return db.conn.execute(sql, args).fetchone()
+
+
+def test_out_of_stock_flag_zeroes_the_bin_and_opens_a_count_task(db):
+    bin_, sku = one(db, "SELECT bin, sku FROM stock WHERE on_hand > 5 LIMIT 1")
+    result, _ = send(db, "out_of_stock_flagged", {"bin": bin_, "sku": sku, "qty_found": 0})
+    assert result.status == "applied"
+    assert one(db, "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", bin_, sku)[0] == 0
+    task = one(db, "SELECT reason, state FROM count_tasks WHERE bin = ?", bin_)
+    assert task == ("oos_flag", "open")
+
+
+def test_expired_and_damaged_items_are_losses(db):
+    bin_, sku, before = one(db, "SELECT bin, sku, on_hand FROM stock WHERE on_hand > 5 LIMIT 1")
+    send(db, "stock_expired", {"bin": bin_, "sku": sku, "qty": 2, "batch": "B12"})
+    send(db, "stock_damaged", {"bin": bin_, "sku": sku, "qty": 1})
+    after = one(db, "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", bin_, sku)[0]
+    assert after == before - 3
+    kinds = [r[0] for r in db.conn.execute("SELECT kind FROM losses ORDER BY rowid")]
+    assert kinds == ["expired", "damaged"]
+
+
+def test_count_submitted_then_approved_sets_stock_and_records_the_variance(db):
+    bin_, sku, before = one(db, "SELECT bin, sku, on_hand FROM stock WHERE on_hand > 5 LIMIT 1")
+    send(db, "out_of_stock_flagged", {"bin": bin_, "sku": sku})
+    task = one(db, "SELECT id FROM count_tasks WHERE bin = ?", bin_)[0]
+    early, _ = send(db, "count_approved", {"task": task, "lead": "U117"})
+    assert early.status == "rejected" and "no submitted count" in early.reason
+    assert send(db, "count_submitted", {"task": task, "counted": 7})[0].status == "applied"
+    assert send(db, "count_approved", {"task": task, "lead": "U117"})[0].status == "applied"
+    assert one(db, "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", bin_, sku)[0] == 7
+    assert one(db, "SELECT expected, counted FROM variances WHERE task_id = ?", task) == (0, 7)
+    unknown, _ = send(db, "count_submitted", {"task": "CT-nope", "counted": 1})
+    assert unknown.status == "rejected" and "not known" in unknown.reason
+
+
+def test_order_goes_through_qc_and_dispatch(db):
+    order = "OR52000001"
+    send(db, "pick_started", {"task": "T", "orders": [order]})
+    send(db, "tote_closed", {"order": order, "tote": "TT000001"})
+    assert one(db, "SELECT state FROM orders WHERE id = ?", order)[0] == "picked"
+    send(db, "qc_completed", {"order": order, "result": "fail"})
+    assert one(db, "SELECT state FROM orders WHERE id = ?", order)[0] == "picking"
+    send(db, "qc_completed", {"order": order, "result": "pass"})
+    send(db, "order_dispatched", {"order": order, "rider": "R9", "bags": 2})
+    assert one(db, "SELECT state FROM orders WHERE id = ?", order)[0] == "dispatched"
+    assert not db.cancel_order(STORE, order)  # too late to cancel
+
+
+def test_substitution_is_recorded_for_the_customer(db):
+    send(db, "substitution_made",
+         {"order": "OR52000002", "line": 1, "from_sku": "SKU-000001", "to_sku": "SKU-000003",
+          "qty": 1})  # fmt: skip
+    row = one(db, "SELECT order_id, from_sku, to_sku FROM substitutions")
+    assert row == ("OR52000002", "SKU-000001", "SKU-000003")
+
+
+def test_a_rejected_event_resent_is_rejected_again_never_applied_later(db):
+    db.cancel_order(STORE, "OR52000003")
+    first, event = send(db, "pick_started", {"task": "T", "orders": ["OR52000003"]})
+    batch = EventBatch(device="dev-1", batch_id="again", events=[event])
+    again = db.apply_batch(STORE, batch).results[0]
+    assert first.status == again.status == "rejected" and first.reason == again.reason
+
+
+def test_new_orders_arrive_as_changes(db):
+    before = one(db, "SELECT MAX(seq) FROM changes")[0]
+    assert db.add_orders(STORE, 4, random.Random(3)) == 4
+    page = db.changes(STORE, before, 100)
+    assert page is not None and [c.order.id for c in page.changes] == [
+        f"OR{52000006 + n}" for n in range(4)
+    ]
+    assert all(c.order.state == "confirmed" and c.order.lines for c in page.changes)
+
+
+def test_order_history_was_loaded(db):
+    assert one(db, "SELECT COUNT(*) FROM order_history")[0] == 97327
