@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,6 +70,7 @@ class LocalStore:
         self.path = path
         self.device = device
         self.clock = clock
+        self._write_lock = threading.RLock()
 
     @classmethod
     def open(
@@ -108,21 +110,23 @@ class LocalStore:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.DatabaseError as err:
-            raise _store_error(self.path, err) from None
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.DatabaseError as err:
-            self.conn.execute("ROLLBACK")
-            raise _store_error(self.path, err) from None
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises.
+        Transactions from different threads (the app, the sync worker) run one after another."""
+        with self._write_lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as err:
+                raise _store_error(self.path, err) from None
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                self.conn.execute("ROLLBACK")
+                raise _store_error(self.path, err) from None
 
     def record(self, type: str, payload: dict[str, Any], user: str | None = None) -> Event:
         """Append an event to the outbox; call inside `write()` with the state change it reports."""
