@@ -258,3 +258,35 @@ def test_backend_down_for_2000_events_then_up(backend, device):
     assert device.counts() == {"pending": 0, "sent": 2000, "rejected": 0}
     seqs = [r[0] for r in backend.db.conn.execute("SELECT seq FROM events ORDER BY rowid")]
     assert seqs == list(range(1, 2001))
+
+
+class _FaultyGet(_Faulty):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        status, headers, body = self.replies.pop(0)
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize(
+    "body", [b"garbage", b'{"cursor": 1, "store": "S"}', b'{"changes": [], "next_cursor": "x"}']
+)
+def test_bad_snapshot_or_changes_replies_change_nothing(device, body):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FaultyGet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        _FaultyGet.replies = [(200, {"Content-Type": "application/json"}, body)] * 2
+        client = client_for(device, f"http://127.0.0.1:{server.server_address[1]}", "t")
+        with pytest.raises(BackendFaulty):
+            client.download_snapshot()
+        with device.write() as conn:
+            conn.execute("INSERT INTO sync_state (key, value) VALUES ('cursor', '5')")
+        with pytest.raises(BackendFaulty):
+            client.download_changes()
+        assert device.cursor() == 5
+        assert device.conn.execute("SELECT COUNT(*) FROM sku").fetchone()[0] == 0
+    finally:
+        server.shutdown()
