@@ -117,3 +117,22 @@ def test_new_orders_arrive_as_changes(db):
 
 def test_order_history_was_loaded(db):
     assert one(db, "SELECT COUNT(*) FROM order_history")[0] == 97327
+
+
+def test_a_count_far_from_the_stock_opens_a_recount(db):
+    bin_, sku, before = one(db, "SELECT bin, sku, on_hand FROM stock WHERE on_hand > 50 LIMIT 1")
+    send(db, "out_of_stock_flagged", {"bin": bin_, "sku": sku})  # stock now 0, task opened
+    task = one(db, "SELECT id FROM count_tasks WHERE bin = ?", bin_)[0]
+    send(db, "count_submitted", {"task": task, "counted": 40})
+    recount = one(db, "SELECT id, reason, recount_of FROM count_tasks WHERE recount_of = ?", task)
+    assert recount == (f"{task}-R", "variance", task)
+    send(db, "count_submitted", {"task": f"{task}-R", "counted": 41})
+    assert one(db, "SELECT COUNT(*) FROM count_tasks WHERE recount_of = ?", f"{task}-R")[0] == 0
+
+
+def test_a_count_close_to_the_stock_needs_no_recount(db):
+    bin_, sku = one(db, "SELECT bin, sku FROM stock WHERE on_hand > 5 LIMIT 1")
+    send(db, "out_of_stock_flagged", {"bin": bin_, "sku": sku})
+    task = one(db, "SELECT id FROM count_tasks WHERE bin = ?", bin_)[0]
+    send(db, "count_submitted", {"task": task, "counted": 1})
+    assert one(db, "SELECT COUNT(*) FROM count_tasks WHERE recount_of = ?", task)[0] == 0

@@ -90,3 +90,30 @@ def test_changes_come_in_pages_and_an_unknown_cursor_means_snapshot(seeded, tmp_
     assert store.cursor() == start + 12
     open_orders = {r[0] for r in store.conn.execute("SELECT id FROM orders")}
     assert "OR52000003" not in open_orders and "OR52000001" in open_orders  # only open orders
+
+
+def test_device_knows_its_layout_version_history_and_count_tasks(seeded, tmp_path):
+    import json
+
+    from picker_app.cli import load_layout
+
+    store, client = device_on(seeded, tmp_path, "dev-c")
+    info = dict(store.conn.execute("SELECT key, value FROM store_info"))
+    layout = load_layout(ROOT / "layouts" / "demo-store.toml")
+    assert info["layout"] == "layouts/demo-store.toml"
+    assert info["layout_hash"] == layout.content_hash  # the device can tell a re-slotted store
+    picks = dict(store.conn.execute("SELECT bin, qty FROM pick_history"))
+    assert len(picks) > 1000 and sum(picks.values()) == 97327  # 30 days, for the heat map
+    bin_, sku = store.conn.execute("SELECT bin, sku FROM stock LIMIT 1").fetchone()
+    with store.write():
+        store.record("out_of_stock_flagged", {"bin": bin_, "sku": sku, "qty_found": 0})
+    client.upload_all()
+    client.download_changes()
+    task = store.conn.execute("SELECT bins, reason, state FROM count_task").fetchone()
+    assert json.loads(task[0]) == [bin_] and task[1:] == ("oos_flag", "open")
+    assert (
+        store.conn.execute(
+            "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", (bin_, sku)
+        ).fetchone()[0]
+        == 0
+    )

@@ -20,8 +20,10 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from picker_app.domain.events import EVENT_TYPES
 from picker_app.sync.wire import (
     BatchResult,
+    BinPicks,
     Change,
     ChangesPage,
+    CountTaskWire,
     EventBatch,
     EventResult,
     Health,
@@ -47,6 +49,9 @@ CREATE TABLE IF NOT EXISTS catalog (
     store TEXT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
     weight_g REAL, bin TEXT, category TEXT, price REAL, gtin TEXT, store_code TEXT,
     demand REAL NOT NULL DEFAULT 1, PRIMARY KEY (store, sku)
+);
+CREATE TABLE IF NOT EXISTS store_meta (
+    store TEXT PRIMARY KEY, layout TEXT, layout_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS order_history (
     store TEXT NOT NULL, order_id TEXT NOT NULL, placed_at TEXT NOT NULL, sku TEXT NOT NULL,
@@ -213,11 +218,13 @@ class BackendDB:
                 (store, bin_, sku),
             )
             self._change(store, "stock", f"{bin_}|{sku}")
+            task_id = f"CT-{event.event_id[:8]}"
             self.conn.execute(
                 "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, 'oos_flag', 'open', NULL,"
                 " NULL)",
-                (store, f"CT-{event.event_id[:8]}", bin_, sku),
+                (store, task_id, bin_, sku),
             )
+            self._change(store, "count_task", task_id)
         elif event.type == "substitution_made":
             self.conn.execute(
                 "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -236,12 +243,13 @@ class BackendDB:
     def _count(self, store: str, event: WireEvent) -> str | None:
         p = event.payload
         task = self.conn.execute(
-            "SELECT bin, sku, state, counted FROM count_tasks WHERE store = ? AND id = ?",
+            "SELECT bin, sku, state, counted, recount_of FROM count_tasks"
+            " WHERE store = ? AND id = ?",
             (store, str(p.get("task", ""))),
         ).fetchone()
         if task is None:
             return f"count task {p.get('task')!r} is not known to the backend"
-        bin_, sku, state, counted = task
+        bin_, sku, state, counted, _ = task
         if event.type == "count_submitted":
             try:
                 counted = float(p["counted"])
@@ -252,6 +260,20 @@ class BackendDB:
                 " WHERE store = ? AND id = ?",
                 (counted, store, p["task"]),
             )
+            self._change(store, "count_task", str(p["task"]))
+            expected = self.conn.execute(
+                "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
+                (store, bin_, sku),
+            ).fetchone()
+            was = expected[0] if expected else 0.0
+            if abs(counted - was) > max(RECOUNT_UNITS, RECOUNT_SHARE * was) and not task[4]:
+                recount = f"{p['task']}-R"
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, 'variance', 'open',"
+                    " NULL, ?)",
+                    (store, recount, bin_, sku, p["task"]),
+                )
+                self._change(store, "count_task", recount)
             return None
         if state != "submitted":
             return f"count task {p['task']} has no submitted count to {event.type[6:-2]}"
@@ -274,7 +296,18 @@ class BackendDB:
             "UPDATE count_tasks SET state = ? WHERE store = ? AND id = ?",
             ("approved" if event.type == "count_approved" else "rejected", store, p["task"]),
         )
+        self._change(store, "count_task", str(p["task"]))
         return None
+
+    def _count_task_wire(self, store: str, task_id: str) -> CountTaskWire:
+        r = self.conn.execute(
+            "SELECT id, bin, sku, reason, state, recount_of FROM count_tasks"
+            " WHERE store = ? AND id = ?",
+            (store, task_id),
+        ).fetchone()
+        return CountTaskWire(
+            id=r[0], bins=[r[1]], sku=r[2], reason=r[3], state=r[4], recount_of=r[5]
+        )
 
     def _order_refusal(self, store: str, order_id: str, event: WireEvent) -> str | None:
         row = self.conn.execute(
@@ -377,6 +410,8 @@ class BackendDB:
             for seq, kind, key in rows:
                 if kind == "order":
                     items.append(Change(seq=seq, order=self._order_wire(store, key)))
+                elif kind == "count_task":
+                    items.append(Change(seq=seq, count_task=self._count_task_wire(store, key)))
                 else:
                     bin_, sku = key.split("|", 1)
                     on_hand = self.conn.execute(
@@ -407,6 +442,9 @@ class BackendDB:
 
 
 OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
+# A count further than this from the expected stock opens a recount task.
+RECOUNT_UNITS = 2
+RECOUNT_SHARE = 0.10
 
 
 def seed_from_fixtures(
@@ -457,6 +495,11 @@ def seed_from_fixtures(
                 ],
             )
             conn.executemany("INSERT INTO order_history VALUES (?, ?, ?, ?, ?)", history)
+            meta = json.loads((fixtures / "meta.json").read_text(encoding="utf-8"))
+            conn.execute(
+                "INSERT OR REPLACE INTO store_meta VALUES (?, ?, ?)",
+                (store, meta.get("layout"), meta.get("layout_content_hash")),
+            )
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -519,7 +562,38 @@ def snapshot(db: BackendDB, store: str) -> Snapshot:
                 f" WHERE store = ? AND state IN ({marks}) ORDER BY id", (store, *OPEN_STATES)
             )
         ]  # fmt: skip
-    return Snapshot(cursor=cursor, store=store, skus=skus, stock=stock, users=users, orders=orders)
+        tasks = [
+            db._count_task_wire(store, r[0])
+            for r in conn.execute(
+                "SELECT id FROM count_tasks WHERE store = ? AND state IN ('open', 'submitted')"
+                " ORDER BY id",
+                (store,),
+            )
+        ]
+        picks = [
+            BinPicks(bin=r[0], picks=r[1])
+            for r in conn.execute(
+                "SELECT c.bin, COUNT(*) FROM order_history h JOIN catalog c"
+                " ON c.store = h.store AND c.sku = h.sku WHERE h.store = ? GROUP BY c.bin"
+                " ORDER BY c.bin",
+                (store,),
+            )
+        ]
+        meta = conn.execute(
+            "SELECT layout, layout_hash FROM store_meta WHERE store = ?", (store,)
+        ).fetchone()
+    return Snapshot(
+        cursor=cursor,
+        store=store,
+        layout=meta[0] if meta else None,
+        layout_hash=meta[1] if meta else None,
+        skus=skus,
+        stock=stock,
+        users=users,
+        orders=orders,
+        count_tasks=tasks,
+        bin_picks=picks,
+    )
 
 
 def create_app(db: BackendDB) -> FastAPI:

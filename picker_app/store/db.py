@@ -216,8 +216,31 @@ class LocalStore:
         """Replace what the device knows of its store with a snapshot, and save its cursor,
         in one transaction (the outbox and rejected events are kept)."""
         with self.write() as conn:
-            for table in ("order_line", "orders", "sku_barcode", "stock", "users", "sku"):
+            for table in (
+                "order_line", "orders", "sku_barcode", "stock", "users", "sku", "count_task",
+                "pick_history",
+            ):  # fmt: skip
                 conn.execute(f"DELETE FROM {table}")
+            conn.executemany(
+                "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+                [
+                    ("store", snap.store),
+                    ("layout", snap.layout or ""),
+                    ("layout_hash", snap.layout_hash or ""),
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO count_task (id, bins, reason, state, recount_of)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of)
+                    for t in snap.count_tasks
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO pick_history (at, bin, qty) VALUES ('history', ?, ?)",
+                [(p.bin, p.picks) for p in snap.bin_picks],
+            )
             conn.executemany(
                 "INSERT INTO sku (sku, name, unit, weight_g, bin, category, price)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -272,6 +295,14 @@ class LocalStore:
                             " qty_ordered, state) VALUES (?, ?, ?, ?, 'open')",
                             (o.id, ln.line_no, ln.sku, ln.qty),
                         )
+                if change.count_task is not None:
+                    t = change.count_task
+                    conn.execute(
+                        "INSERT INTO count_task (id, bins, reason, state, recount_of)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                        " state = excluded.state",
+                        (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of),
+                    )
                 if change.stock is not None:
                     st = change.stock
                     conn.execute(

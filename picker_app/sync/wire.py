@@ -91,15 +91,35 @@ class OrderWire(_Wire):
     lines: list[OrderLineWire]
 
 
+class CountTaskWire(_Wire):
+    id: str
+    bins: list[str]
+    sku: str | None = None
+    reason: Literal["oos_flag", "variance", "cycle"]
+    state: str
+    recount_of: str | None = None
+
+
+class BinPicks(_Wire):
+    """How often a bin was picked over the history the backend keeps (for the heat map)."""
+
+    bin: str
+    picks: int
+
+
 class Snapshot(_Wire):
     """Everything a device needs to work alone, as of `cursor`."""
 
     cursor: int
     store: str
+    layout: str | None = None
+    layout_hash: str | None = None
     skus: list[SkuWire]
     stock: list[StockWire]
     users: list[UserWire]
     orders: list[OrderWire]
+    count_tasks: list[CountTaskWire] = Field(default_factory=list)
+    bin_picks: list[BinPicks] = Field(default_factory=list)
 
 
 class Change(_Wire):
@@ -108,6 +128,7 @@ class Change(_Wire):
     seq: int
     order: OrderWire | None = None
     stock: StockWire | None = None
+    count_task: CountTaskWire | None = None
 
 
 class ChangesPage(_Wire):
