@@ -136,3 +136,18 @@ def test_a_count_close_to_the_stock_needs_no_recount(db):
     task = one(db, "SELECT id FROM count_tasks WHERE bin = ?", bin_)[0]
     send(db, "count_submitted", {"task": task, "counted": 1})
     assert one(db, "SELECT COUNT(*) FROM count_tasks WHERE recount_of = ?", task)[0] == 0
+
+
+def test_picks_and_shorts_are_counted_on_the_order_line(db):
+    order, sku, qty = one(
+        db,
+        "SELECT order_id, sku, qty FROM order_lines WHERE order_id = 'OR52000004' AND line_no = 1",
+    )
+    bin_ = one(db, "SELECT bin FROM catalog WHERE sku = ?", sku)[0]
+    send(db, "stock_picked", {"order": order, "line": 1, "bin": bin_, "sku": sku, "qty": 1})
+    send(db, "pick_shorted", {"order": order, "line": 1, "sku": sku, "qty": 1})
+    assert one(
+        db,
+        "SELECT qty_picked, qty_short FROM order_lines WHERE order_id = ? AND line_no = 1",
+        order,
+    ) == (1, 1)

@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 CREATE TABLE IF NOT EXISTS order_lines (
     store TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER NOT NULL, sku TEXT NOT NULL,
-    qty REAL NOT NULL, PRIMARY KEY (store, order_id, line_no)
+    qty REAL NOT NULL, qty_picked REAL NOT NULL DEFAULT 0, qty_short REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (store, order_id, line_no)
 );
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, store TEXT NOT NULL, kind TEXT NOT NULL,
@@ -198,6 +199,12 @@ class BackendDB:
                 bin_, sku = str(p["bin"]), str(p["sku"])
             except (KeyError, TypeError, ValueError):
                 return "payload needs bin, sku and a numeric qty"
+            if event.type == "stock_picked" and orders and "line" in p:
+                self.conn.execute(
+                    "UPDATE order_lines SET qty_picked = qty_picked + ?"
+                    " WHERE store = ? AND order_id = ? AND line_no = ?",
+                    (qty, store, orders[0], p["line"]),
+                )
             sign = 1 if event.type == "stock_returned" else -1
             self.conn.execute(
                 "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
@@ -225,6 +232,12 @@ class BackendDB:
                 (store, task_id, bin_, sku),
             )
             self._change(store, "count_task", task_id)
+        elif event.type == "pick_shorted" and orders and "line" in p:
+            self.conn.execute(
+                "UPDATE order_lines SET qty_short = qty_short + ?"
+                " WHERE store = ? AND order_id = ? AND line_no = ?",
+                (float(p.get("qty", 0)), store, orders[0], p["line"]),
+            )
         elif event.type == "substitution_made":
             self.conn.execute(
                 "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -362,7 +375,8 @@ class BackendDB:
                         (store, order_id, _now(), "confirmed"),
                     )
                     self.conn.executemany(
-                        "INSERT INTO order_lines VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO order_lines (store, order_id, line_no, sku, qty)"
+                        " VALUES (?, ?, ?, ?, ?)",
                         [
                             (store, order_id, i + 1, sku,
                              round(rng.uniform(0.5, 1.5), 2) if r[1] == "kg" else 1)
