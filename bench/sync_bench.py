@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import uvicorn
-
-from picker_app.backend.server import BackendDB, create_app, seed_from_fixtures
+from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.wire import EventBatch, WireEvent
@@ -61,22 +58,14 @@ def upload(tmp: Path, n: int) -> tuple[float, float]:
     """(seconds over HTTP, seconds applying the same batches directly)."""
     db = BackendDB(tmp / "backend.db")
     token = db.add_device("BENCH")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db), host="127.0.0.1", port=0, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    server = ServerThread(db)
     store = fill(tmp / "device.db", n)
-    settings = SyncSettings(f"http://127.0.0.1:{port}", "BENCH", token, batch_size=500)
+    settings = SyncSettings(server.url, "BENCH", token, batch_size=500)
     t0 = time.perf_counter()
     report = SyncClient(store, settings).upload_all()
     http_s = time.perf_counter() - t0
     assert report.applied == n and store.counts()["pending"] == 0
-    server.should_exit = True
-    thread.join()
+    server.stop()
     # Baseline: the same events, batches of 500, straight into a fresh backend database.
     direct = BackendDB(tmp / "direct.db")
     events = [
@@ -100,24 +89,16 @@ def snapshot_apply(tmp: Path, repeats: int = 5) -> tuple[dict[str, int], list[fl
     db = BackendDB(tmp / "snap-backend.db")
     counts = seed_from_fixtures(db, Path(__file__).resolve().parent.parent / "fixtures", "BENCH")
     token = db.add_device("BENCH")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db), host="127.0.0.1", port=0, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    server = ServerThread(db)
     times = []
     for i in range(repeats):
         store = LocalStore.open(tmp / f"snap-device-{i}.db", device="bench")
-        client = SyncClient(store, SyncSettings(f"http://127.0.0.1:{port}", "BENCH", token))
+        client = SyncClient(store, SyncSettings(server.url, "BENCH", token))
         t0 = time.perf_counter()
         client.download_snapshot()
         times.append(time.perf_counter() - t0)
         store.close()
-    server.should_exit = True
-    thread.join()
+    server.stop()
     return counts, times
 
 

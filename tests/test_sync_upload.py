@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-import uvicorn
 
-from picker_app.backend.server import BackendDB, create_app
+from picker_app.backend.server import BackendDB, ServerThread
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import (
     BackendFaulty,
@@ -24,24 +22,8 @@ from picker_app.sync.client import (
 STORE = "BLR-KOR-01"
 
 
-class Backend:
+class Backend(ServerThread):
     """The real backend app served by uvicorn on an ephemeral loopback port."""
-
-    def __init__(self, db: BackendDB) -> None:
-        self.db = db
-        config = uvicorn.Config(create_app(db), host="127.0.0.1", port=0, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
     def events(self) -> list[tuple]:
         return self.db.conn.execute(

@@ -14,14 +14,17 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from picker_app.errors import PickerError
 from picker_app.store.db import LocalStore
 from picker_app.sync.wire import BatchResult, ChangesPage, EventBatch, Snapshot, WireEvent
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class SyncError(PickerError):
@@ -94,7 +97,6 @@ class SyncClient:
 
     def send_batch(self, batch_id: str, events: list) -> BatchResult:
         """POST one batch; the backend's answer, or a SyncError saying why not."""
-        s = self.settings
         body = EventBatch(
             device=self.store.device,
             batch_id=batch_id,
@@ -111,16 +113,23 @@ class SyncClient:
                 for e in events
             ],
         )
-        url = f"{s.base_url.rstrip('/')}/v1/stores/{s.store_id}/events"
+        response = self._request(
+            "POST", "events", content=body.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        result = self._parse(response, BatchResult, "a batch result")
+        ids = {e.event_id for e in events}
+        if result.batch_id != batch_id or {r.event_id for r in result.results} != ids:
+            raise BackendFaulty("backend's answer does not match the batch sent")
+        return result
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One call to the store's API; transport and status failures as SyncErrors."""
+        s = self.settings
+        url = f"{s.base_url.rstrip('/')}/v1/stores/{s.store_id}/{path}"
+        headers = {"Authorization": f"Bearer {s.token}", **kwargs.pop("headers", {})}
         try:
-            response = self.http.post(
-                url,
-                content=body.model_dump_json(),
-                headers={
-                    "Authorization": f"Bearer {s.token}",
-                    "Content-Type": "application/json",
-                },
-            )
+            response = self.http.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as err:
             raise Retryable(f"backend unreachable ({type(err).__name__})") from None
         if response.status_code in (401, 403):
@@ -132,35 +141,22 @@ class SyncClient:
             raise Retryable(
                 f"backend busy or failing ({response.status_code})", _retry_after(response)
             )
+        if response.status_code not in (200, 410):
+            raise BackendFaulty(f"backend answered {response.status_code} to {path}")
+        return response
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[M], what: str) -> M:
         if response.status_code != 200:
-            raise BackendFaulty(f"backend answered {response.status_code} to an upload")
+            raise BackendFaulty(f"backend answered {response.status_code}, expected {what}")
         try:
-            result = BatchResult.model_validate_json(response.content)
+            return model.model_validate_json(response.content)
         except ValidationError:
-            raise BackendFaulty("backend sent a reply that is not a batch result") from None
-        ids = {e.event_id for e in events}
-        if result.batch_id != batch_id or {r.event_id for r in result.results} != ids:
-            raise BackendFaulty("backend's answer does not match the batch sent")
-        return result
+            raise BackendFaulty(f"backend sent a reply that is not {what}") from None
 
     def download_snapshot(self) -> Snapshot:
         """Fetch the store's snapshot and apply it to the local cache (with its cursor)."""
-        s = self.settings
-        url = f"{s.base_url.rstrip('/')}/v1/stores/{s.store_id}/snapshot"
-        try:
-            response = self.http.get(url, headers={"Authorization": f"Bearer {s.token}"})
-        except httpx.TransportError as err:
-            raise Retryable(f"backend unreachable ({type(err).__name__})") from None
-        if response.status_code in (401, 403):
-            raise SyncPaused(f"the backend refused this device ({response.status_code})")
-        if response.status_code == 429 or response.status_code >= 500:
-            raise Retryable(f"backend busy or failing ({response.status_code})")
-        if response.status_code != 200:
-            raise BackendFaulty(f"backend answered {response.status_code} to a snapshot")
-        try:
-            snap = Snapshot.model_validate_json(response.content)
-        except ValidationError:
-            raise BackendFaulty("backend sent a snapshot that does not fit the protocol") from None
+        snap = self._parse(self._request("GET", "snapshot"), Snapshot, "a snapshot")
         self.store.apply_snapshot(snap)
         return snap
 
@@ -171,30 +167,14 @@ class SyncClient:
         if self.store.cursor() is None:
             self.download_snapshot()
             return 0
-        s = self.settings
-        url = f"{s.base_url.rstrip('/')}/v1/stores/{s.store_id}/changes"
         applied = 0
         while True:
             params = {"cursor": self.store.cursor() or 0, "limit": limit}
-            try:
-                response = self.http.get(
-                    url, params=params, headers={"Authorization": f"Bearer {s.token}"}
-                )
-            except httpx.TransportError as err:
-                raise Retryable(f"backend unreachable ({type(err).__name__})") from None
+            response = self._request("GET", "changes", params=params)
             if response.status_code == 410:
                 self.download_snapshot()
                 return applied
-            if response.status_code in (401, 403):
-                raise SyncPaused(f"the backend refused this device ({response.status_code})")
-            if response.status_code == 429 or response.status_code >= 500:
-                raise Retryable(f"backend busy or failing ({response.status_code})")
-            if response.status_code != 200:
-                raise BackendFaulty(f"backend answered {response.status_code} to changes")
-            try:
-                page = ChangesPage.model_validate_json(response.content)
-            except ValidationError:
-                raise BackendFaulty("backend sent changes that do not fit the protocol") from None
+            page = self._parse(response, ChangesPage, "a page of changes")
             self.store.apply_changes(page)
             applied += len(page.changes)
             if not page.more:
