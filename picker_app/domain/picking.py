@@ -1,0 +1,200 @@
+"""The picking rules: what each scan or key means at the current stop, and what to record.
+
+Plain logic (DESIGN.md: "the workflow never does IO"): `PickSession` holds an order's lines in
+route order and where the picker is; each input returns a `Decision`: accepted or refused, one
+sentence for the picker, and the events to record. The caller saves those events (with the state
+change) and only then shows the decision as accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from picker_app.domain.scan import Scan
+
+WEIGHT_TOLERANCE = 0.10  # a weighed line is done within 10% of the ordered weight
+
+
+@dataclass(frozen=True)
+class PickLine:
+    """One line to pick, at its stop."""
+
+    order_id: str
+    line_no: int
+    sku: str
+    name: str
+    bin: str
+    qty: float  # units, or kg for weighed items
+    unit: str = "each"  # "each" or "kg"
+    gtins: frozenset[str] = frozenset()  # 14-digit GTINs (look-up GTIN for weighed items)
+    zone: str = "ambient"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an input did: accepted or not, the sentence to show, the events to record."""
+
+    accepted: bool
+    message: str
+    events: tuple[tuple[str, dict[str, object]], ...] = ()
+    line_done: bool = False
+    order_done: bool = False
+
+
+@dataclass
+class PickSession:
+    """Picking one order (or a batch) along its route."""
+
+    lines: list[PickLine]
+    require_bin_scan: bool = True
+    today: date | None = None
+    picked: dict[tuple[str, int], float] = field(default_factory=dict)
+    short: dict[tuple[str, int], float] = field(default_factory=dict)
+    skipped: list[tuple[str, int]] = field(default_factory=list)
+    bin_confirmed: bool = False
+
+    @staticmethod
+    def key(line: PickLine) -> tuple[str, int]:
+        return (line.order_id, line.line_no)
+
+    def is_done(self, line: PickLine) -> bool:
+        k = self.key(line)
+        if k in self.short:
+            return True
+        got = self.picked.get(k, 0.0)
+        if line.unit == "kg":
+            return got >= line.qty * (1 - WEIGHT_TOLERANCE)
+        return got >= line.qty
+
+    @property
+    def current(self) -> PickLine | None:
+        """The line to pick now: the first not done in route order, skipped ones last."""
+        open_lines = [ln for ln in self.lines if not self.is_done(ln)]
+        ahead = [ln for ln in open_lines if self.key(ln) not in self.skipped]
+        later = [ln for k in self.skipped for ln in open_lines if self.key(ln) == k]
+        return (ahead + later)[0] if ahead or later else None
+
+    @property
+    def finished(self) -> bool:
+        return self.current is None
+
+    def remaining(self, line: PickLine) -> float:
+        return max(0.0, line.qty - self.picked.get(self.key(line), 0.0))
+
+    def scan(self, scan: Scan) -> Decision:
+        """A scan at the current stop."""
+        line = self.current
+        if line is None:
+            return Decision(False, "This order is complete: close the tote.")
+        if scan.kind == "rejected":
+            return Decision(False, scan.reason or "That barcode could not be read; scan again.")
+        if scan.kind == "bin":
+            if scan.code == line.bin:
+                self.bin_confirmed = True
+                return Decision(True, f"Bin {line.bin} confirmed: now scan {line.name}.")
+            return Decision(False, f"Wrong bin: that is {scan.code}; go to {line.bin}.")
+        if scan.kind not in ("product", "variable_measure"):
+            return Decision(
+                False, f"That is a {scan.kind} label; scan {line.name} from {line.bin}."
+            )
+        if self.require_bin_scan and not self.bin_confirmed:
+            return Decision(False, f"Scan the bin label {line.bin} first, then the item.")
+        if scan.gtin not in line.gtins:
+            other = next((ln for ln in self.lines if scan.gtin in ln.gtins), None)
+            if other is not None and not self.is_done(other):
+                return Decision(
+                    False, f"Wrong item: that is for a later stop; pick {line.name} here."
+                )
+            return Decision(False, f"Wrong item: expected {line.name} from {line.bin}.")
+        if scan.expiry is not None and self.today is not None and scan.expiry < self.today:
+            return Decision(
+                False,
+                f"Expired on {scan.expiry.isoformat()}: put it aside, flag it expired, "
+                "and take another.",
+            )
+        qty = 1.0
+        if line.unit == "kg":
+            if not scan.net_weight_kg or scan.net_weight_kg <= 0:
+                return Decision(False, f"{line.name} is sold by weight: scan its weight label.")
+            qty = scan.net_weight_kg
+        k = self.key(line)
+        self.picked[k] = self.picked.get(k, 0.0) + qty
+        event = (
+            "stock_picked",
+            {
+                "order": line.order_id, "line": line.line_no, "sku": line.sku, "bin": line.bin,
+                "qty": qty, "gtin": scan.gtin, "batch": scan.batch,
+                "expiry": scan.expiry.isoformat() if scan.expiry else None,
+                "weight_kg": scan.net_weight_kg,
+            },
+        )  # fmt: skip
+        done = self.is_done(line)
+        if done:
+            self.bin_confirmed = False
+            if k in self.skipped:
+                self.skipped.remove(k)
+        left = self.remaining(line)
+        message = (
+            f"{line.name}: done." if done else f"{line.name}: {left:g} {_unit(line, left)} to go."
+        )
+        return Decision(True, message, (event,), line_done=done, order_done=self.finished)
+
+    def flag_short(self, qty_found: float) -> Decision:
+        """Out of stock, or fewer than ordered: record what was found and move on."""
+        line = self.current
+        if line is None:
+            return Decision(False, "Nothing to flag: the order is complete.")
+        if qty_found < 0:
+            return Decision(False, "The quantity found cannot be negative.")
+        k = self.key(line)
+        self.short[k] = max(0.0, line.qty - self.picked.get(k, 0.0))
+        self.bin_confirmed = False
+        events: tuple[tuple[str, dict[str, object]], ...] = (
+            ("out_of_stock_flagged",
+             {"order": line.order_id, "line": line.line_no, "sku": line.sku, "bin": line.bin,
+              "qty_found": qty_found}),
+            ("pick_shorted",
+             {"order": line.order_id, "line": line.line_no, "sku": line.sku,
+              "qty": self.short[k]}),
+        )  # fmt: skip
+        return Decision(
+            True,
+            f"{line.name}: flagged short by {self.short[k]:g}; the bin will be counted.",
+            events,
+            line_done=True,
+            order_done=self.finished,
+        )
+
+    def skip(self) -> Decision:
+        """Come back to this stop at the end."""
+        line = self.current
+        if line is None:
+            return Decision(False, "Nothing to skip: the order is complete.")
+        k = self.key(line)
+        if k in self.skipped:
+            self.skipped.remove(k)
+        self.skipped.append(k)
+        self.bin_confirmed = False
+        nxt = self.current
+        where = f"next: {nxt.bin}" if nxt is not None and nxt is not line else "it is the last"
+        return Decision(True, f"Skipped {line.bin} for now; {where}.")
+
+    def put_back(self, scan: Scan) -> Decision:
+        """An item scanned by mistake goes back to its bin."""
+        for line in self.lines:
+            k = self.key(line)
+            if scan.gtin in line.gtins and self.picked.get(k, 0.0) > 0:
+                qty = scan.net_weight_kg if line.unit == "kg" and scan.net_weight_kg else 1.0
+                self.picked[k] = max(0.0, self.picked[k] - qty)
+                event = (
+                    "stock_returned",
+                    {"order": line.order_id, "line": line.line_no, "sku": line.sku,
+                     "bin": line.bin, "qty": qty, "why": "scanned by mistake"},
+                )  # fmt: skip
+                return Decision(True, f"Put {line.name} back in {line.bin}.", (event,))
+        return Decision(False, "That item was not picked for this order; nothing to put back.")
+
+
+def _unit(line: PickLine, qty: float) -> str:
+    return "kg" if line.unit == "kg" else ("unit" if qty == 1 else "units")
