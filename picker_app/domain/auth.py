@@ -26,3 +26,16 @@ def verify_pin(pin: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(again.hex(), digest)
+
+
+def check_login(
+    users: list[dict[str, str]], who: str, pin: str
+) -> tuple[dict[str, str] | None, str]:
+    """(the user, "") when `who` (a badge code or a user id) and `pin` match; else (None, why)."""
+    who = who.strip().upper()
+    user = next((u for u in users if u["badge"].upper() == who or u["id"].upper() == who), None)
+    if user is None:
+        return None, f"No one has badge or id {who!r} in this store; scan your badge again."
+    if not verify_pin(pin.strip(), user["pin_hash"]):
+        return None, "Wrong PIN; try again."
+    return user, ""

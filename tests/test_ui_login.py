@@ -1,0 +1,67 @@
+"""The login screen, driven by the pilot and snapshotted at handheld and kiosk sizes."""
+
+from __future__ import annotations
+
+import pytest
+
+from picker_app.domain.auth import hash_pin
+from picker_app.store.db import LocalStore
+from picker_app.ui.app import PickerApp, make_app
+
+USERS = [
+    ("U101", "Ravi Kumar", "picker", "BD4101", "7051"),
+    ("U113", "Farah Khan", "packer", "BD4113", "2291"),
+    ("U117", "Deepa Rao", "lead", "BD4117", "6604"),
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = LocalStore.open(tmp_path / "d.db", device="dev-ui")
+    with s.write() as conn:
+        conn.executemany(
+            "INSERT INTO users (id, name, role, badge, pin_hash) VALUES (?, ?, ?, ?, ?)",
+            [(i, n, r, b, hash_pin(p, salt="fixedsalt")) for i, n, r, b, p in USERS],
+        )
+    yield s
+    s.close()
+
+
+def demo_app(store) -> PickerApp:
+    return make_app(store, demo_pins={u[0]: u[4] for u in USERS})
+
+
+async def test_badge_then_pin_logs_in(store):
+    app = demo_app(store)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4101", "enter")
+        await pilot.press(*"7051", "enter")
+        await pilot.pause()
+        assert app.user is not None and app.user["name"] == "Ravi Kumar"
+
+
+async def test_wrong_pin_and_unknown_badge_say_what_to_do(store):
+    app = demo_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"BD9999", "enter")
+        await pilot.pause()
+        assert "scan your badge again" in str(app.screen.query_one("#message").render())
+        await pilot.press(*"u113", "enter", *"0000", "enter")
+        await pilot.pause()
+        assert "Wrong PIN" in str(app.screen.query_one("#message").render())
+        assert app.user is None
+        await pilot.press(*"2291", "enter")
+        await pilot.pause()
+        assert app.user["role"] == "packer"
+
+
+@pytest.mark.parametrize("size", [(40, 20), (100, 30)])
+def test_login_screen_snapshot(snap_compare, store, size):
+    assert snap_compare(demo_app(store), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(40, 20), (100, 30)])
+def test_wrong_pin_snapshot(snap_compare, store, size):
+    assert snap_compare(
+        demo_app(store), terminal_size=size, press=[*"BD4101", "enter", *"1111", "enter"]
+    )
