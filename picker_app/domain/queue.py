@@ -1,0 +1,58 @@
+"""The picker's order queue and the pick-and-pack countdown. Plain logic with an injected clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+PICK_PACK_BUDGET = timedelta(minutes=2, seconds=30)
+TAKEABLE = ("placed", "confirmed")
+
+
+@dataclass(frozen=True)
+class QueuedOrder:
+    id: str
+    state: str
+    promised_at: datetime | None
+    priority: int = 0
+
+
+def next_orders(orders: Sequence[QueuedOrder], batch: int = 1) -> list[QueuedOrder]:
+    """The orders to take next: takeable ones, higher priority first, then by the delivery
+    promise (earliest first; orders without one last), then by id for a stable order."""
+    takeable = [o for o in orders if o.state in TAKEABLE]
+
+    def key(o: QueuedOrder) -> tuple[int, datetime, str]:
+        when = o.promised_at or datetime.max
+        if when.tzinfo is not None:  # compare promises made in any offset as UTC
+            when = when.astimezone(UTC).replace(tzinfo=None)
+        return (-o.priority, when, o.id)
+
+    return sorted(takeable, key=key)[: max(0, batch)]
+
+
+@dataclass(frozen=True)
+class Countdown:
+    left: timedelta
+    level: Literal["ok", "amber", "red"]
+
+    @property
+    def text(self) -> str:
+        seconds = int(self.left.total_seconds())
+        sign = "-" if seconds < 0 else ""
+        minutes, secs = divmod(abs(seconds), 60)
+        return f"{sign}{minutes}:{secs:02d}"
+
+
+def countdown(started: datetime, now: datetime, budget: timedelta = PICK_PACK_BUDGET) -> Countdown:
+    """Time left of the pick-and-pack budget; amber in the last third, red when it runs out."""
+    left = budget - (now - started)
+    if left <= timedelta(0):
+        level: Literal["ok", "amber", "red"] = "red"
+    elif left <= budget / 3:
+        level = "amber"
+    else:
+        level = "ok"
+    return Countdown(left, level)
