@@ -1,0 +1,65 @@
+"""The route screen: scans through the keyboard-wedge input, saved before shown; snapshots."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+
+from picker_app.domain.picking import PickLine, PickSession
+from picker_app.domain.routing import RoutePlanner
+from picker_app.ui.screens.pick import PickScreen
+from tests.test_picking import ATTA, MILK
+
+
+def make(demo, saved: list):
+    lines = [
+        PickLine("OR1", 1, "SKU-1", "Nandini Toned Milk 500 ml", "T06-1", 2,
+                 gtins=frozenset({"0" + MILK})),
+        PickLine("OR1", 2, "SKU-2", "Aashirvaad Atta 5 kg", "A08-5", 1,
+                 gtins=frozenset({"0" + ATTA})),
+    ]  # fmt: skip
+    route = RoutePlanner(demo).plan([ln.bin for ln in lines])
+    cells = {s.bin: s.cell for s in route.stops}
+    order = {s.bin: i for i, s in enumerate(route.stops)}
+    lines.sort(key=lambda ln: order[ln.bin])
+    screen = PickScreen(PickSession(lines), demo, cells, save=saved.extend)
+
+    class PickApp(App):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    return PickApp(), screen
+
+
+async def test_scan_bin_then_items_saves_each_pick_and_refuses_wrong_ones(demo):
+    saved: list = []
+    app, screen = make(demo, saved)
+    async with app.run_test(size=(40, 20)) as pilot:
+        first = screen.session.current
+        await pilot.press(*ATTA if first.sku == "SKU-1" else MILK, "enter")
+        await pilot.pause()
+        assert "bin label" in str(screen.query_one("#message").render())
+        assert saved == []
+        await pilot.press(*first.bin, "enter")
+        for _ in range(int(first.qty)):
+            await pilot.press(*(MILK if first.sku == "SKU-1" else ATTA), "enter")
+        await pilot.pause()
+        assert [e[0] for e in saved] == ["stock_picked"] * int(first.qty)
+        assert screen.session.current is not first
+        await pilot.press("f2")  # the other item is out of stock
+        await pilot.pause()
+        assert [e[0] for e in saved][-2:] == ["out_of_stock_flagged", "pick_shorted"]
+        assert screen.session.finished
+        assert "close the tote" in str(screen.query_one("#stop").render())
+
+
+@pytest.mark.parametrize("size", [(40, 20), (100, 30)])
+def test_pick_screen_snapshot(snap_compare, demo, size):
+    app, _ = make(demo, [])
+    assert snap_compare(app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(40, 20), (100, 30)])
+def test_wrong_bin_snapshot(snap_compare, demo, size):
+    app, _ = make(demo, [])
+    assert snap_compare(app, terminal_size=size, press=[*"B01-1", "enter"])
