@@ -49,14 +49,23 @@ def load_layout(path: str | Path) -> Layout:
     return parse_layout(read_text(path, "layout file"), str(path))
 
 
-def _congestion(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"K must be a number >= 0, got {text!r}")
-    return value
+def _number(low: float, high: float, what: str):
+    """An argparse type: a finite number from `low` to `high`, or `what` is the complaint."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{what}, got {text!r}")
+        return value
+
+    return parse
+
+
+_congestion = _number(0, math.inf, "K must be a number >= 0")
+_probability = _number(0, 1, "must be a number from 0 to 1")
 
 
 def _orders(stream: TextIO, source: str) -> Iterator[tuple[int, object, list[str] | str]]:
@@ -144,16 +153,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
-    return value
 
 
 def cmd_scanner_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

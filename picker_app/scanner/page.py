@@ -26,14 +26,9 @@ class Tally:
 
 
 def misread_json(m: Misread) -> dict[str, object]:
-    """A misread as the JSON line of a rejection."""
-    keys = ("symbology", "gtin", "batch", "expiry", "serial", "net_weight_kg", "price", "code")
-    return {
-        "raw": m.data.decode("utf-8", errors="replace"),
-        **dict.fromkeys(keys),
-        "kind": "rejected",
-        "reason": f"Misread: {m.reason}; scan it again.",
-    }
+    """A misread as the JSON line of a rejection (the same keys as every scan line)."""
+    raw = m.data.decode("utf-8", errors="replace")
+    return Scan(raw=raw, kind="rejected", reason=f"Misread: {m.reason}; scan it again.").to_json()
 
 
 def describe(scan: Scan) -> str:
