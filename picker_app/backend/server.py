@@ -11,6 +11,8 @@ import random
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -118,6 +120,18 @@ class BackendDB:
         self.lock = threading.RLock()
         self.keep = 10_000_000  # changes kept; a cursor older than that must take a snapshot
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One writer at a time: BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
     def add_device(self, store: str, device: str = "") -> str:
         """Issue a bearer token for one device of one store; only its hash is kept."""
         token = secrets.token_urlsafe(32)
@@ -137,15 +151,9 @@ class BackendDB:
     def apply_batch(self, store: str, batch: EventBatch) -> BatchResult:
         """Apply a batch in order, each event at most once, in one transaction."""
         results: list[EventResult] = []
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                for event in batch.events:
-                    results.append(self._apply(store, event))
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self.transaction():
+            for event in batch.events:
+                results.append(self._apply(store, event))
         return BatchResult(batch_id=batch.batch_id, results=results)
 
     def _apply(self, store: str, event: WireEvent) -> EventResult:
@@ -359,48 +367,40 @@ class BackendDB:
         if not rows or count <= 0:
             return 0
         weights = [r[2] for r in rows]
-        with self.lock:
+        with self.transaction():
             last = self.conn.execute(
                 "SELECT MAX(CAST(SUBSTR(id, 3) AS INTEGER)) FROM orders WHERE store = ?", (store,)
             ).fetchone()[0]
             next_no = max(int(last or 0), 52000000) + 1
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                for n in range(count):
-                    order_id = f"OR{next_no + n}"
-                    k = max(1, int(rng.triangular(1, 10, 4)))
-                    picked = {r[0]: r for r in rng.choices(rows, weights=weights, k=k)}
-                    self.conn.execute(
-                        "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
-                        (store, order_id, _now(), "confirmed"),
-                    )
-                    self.conn.executemany(
-                        "INSERT INTO order_lines (store, order_id, line_no, sku, qty)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        [
-                            (store, order_id, i + 1, sku,
-                             round(rng.uniform(0.5, 1.5), 2) if r[1] == "kg" else 1)
-                            for i, (sku, r) in enumerate(picked.items())
-                        ],
-                    )  # fmt: skip
-                    self._change(store, "order", order_id)
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+            for n in range(count):
+                order_id = f"OR{next_no + n}"
+                k = max(1, int(rng.triangular(1, 10, 4)))
+                picked = {r[0]: r for r in rng.choices(rows, weights=weights, k=k)}
+                self.conn.execute(
+                    "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
+                    (store, order_id, _now(), "confirmed"),
+                )
+                self.conn.executemany(
+                    "INSERT INTO order_lines (store, order_id, line_no, sku, qty)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (store, order_id, i + 1, sku,
+                         round(rng.uniform(0.5, 1.5), 2) if r[1] == "kg" else 1)
+                        for i, (sku, r) in enumerate(picked.items())
+                    ],
+                )  # fmt: skip
+                self._change(store, "order", order_id)
         return count
 
     def cancel_order(self, store: str, order_id: str) -> bool:
         """The customer cancels an order (before dispatch); False if it cannot be."""
-        with self.lock:
+        with self.transaction():
             row = self.conn.execute(
                 "SELECT state FROM orders WHERE store = ? AND id = ?", (store, order_id)
             ).fetchone()
             if row is None or row[0] in ("dispatched", "delivered", "cancelled"):
                 return False
-            self.conn.execute("BEGIN IMMEDIATE")
             self._set_order(store, order_id, "cancelled")
-            self.conn.execute("COMMIT")
             return True
 
     def changes(self, store: str, cursor: int, limit: int) -> ChangesPage | None:
@@ -485,39 +485,33 @@ def seed_from_fixtures(
             (store, r["order_id"], r["placed_at"], r["sku"], float(r["qty"]))
             for r in csv.DictReader(f)
         ]
-    with db.lock:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(
-                "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (store, r["sku"], r["name"], r["unit"], float(r["weight_g"] or 0), r["bin"],
-                     r["category"], float(r["price_inr"]), r["gtin"], r["store_code"] or None,
-                     float(r["demand_weight"]))
-                    for r in catalog
-                ],
-            )  # fmt: skip
-            conn.executemany(
-                "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)",
-                [(store, r["bin"], r["sku"], float(r["on_hand"])) for r in stock],
-            )
-            conn.executemany(
-                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (store, u["user_id"], u["name"], u["role"], u["badge"], hash_pin(u["pin"]))
-                    for u in users
-                ],
-            )
-            conn.executemany("INSERT INTO order_history VALUES (?, ?, ?, ?, ?)", history)
-            meta = json.loads((fixtures / "meta.json").read_text(encoding="utf-8"))
-            conn.execute(
-                "INSERT OR REPLACE INTO store_meta VALUES (?, ?, ?)",
-                (store, meta.get("layout"), meta.get("layout_content_hash")),
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    with db.transaction():
+        conn.executemany(
+            "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (store, r["sku"], r["name"], r["unit"], float(r["weight_g"] or 0), r["bin"],
+                 r["category"], float(r["price_inr"]), r["gtin"], r["store_code"] or None,
+                 float(r["demand_weight"]))
+                for r in catalog
+            ],
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)",
+            [(store, r["bin"], r["sku"], float(r["on_hand"])) for r in stock],
+        )
+        conn.executemany(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (store, u["user_id"], u["name"], u["role"], u["badge"], hash_pin(u["pin"]))
+                for u in users
+            ],
+        )
+        conn.executemany("INSERT INTO order_history VALUES (?, ?, ?, ?, ?)", history)
+        meta = json.loads((fixtures / "meta.json").read_text(encoding="utf-8"))
+        conn.execute(
+            "INSERT OR REPLACE INTO store_meta VALUES (?, ?, ?)",
+            (store, meta.get("layout"), meta.get("layout_content_hash")),
+        )
     added = db.add_orders(store, open_orders, random.Random(seed))
     return {
         "skus": len(catalog),
