@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
-from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.backend.server import DELIVERY_PROMISE, BackendDB, seed_from_fixtures
 from picker_app.sync.wire import EventBatch, WireEvent
 from tests.conftest import ROOT
 
@@ -151,3 +152,81 @@ def test_picks_and_shorts_are_counted_on_the_order_line(db):
         "SELECT qty_picked, qty_short FROM order_lines WHERE order_id = ? AND line_no = 1",
         order,
     ) == (1, 1)
+
+
+def line_of(db, order):
+    sku, qty = one(db, "SELECT sku, qty FROM order_lines WHERE order_id = ? AND line_no = 1", order)
+    return sku, qty, one(db, "SELECT bin FROM catalog WHERE sku = ?", sku)[0]
+
+
+def on_hand(db, bin_, sku):
+    return one(db, "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", bin_, sku)[0]
+
+
+def picked(db, order):
+    sql = "SELECT qty_picked FROM order_lines WHERE order_id = ? AND line_no = 1"
+    return one(db, sql, order)[0]
+
+
+def test_items_of_a_cancelled_order_go_back_as_far_as_they_were_picked(db):
+    order = "OR52000005"
+    sku, _, bin_ = line_of(db, order)
+    before = on_hand(db, bin_, sku)
+    send(db, "pick_started", {"task": "T", "orders": [order]})
+    pick = {"order": order, "line": 1, "bin": bin_, "sku": sku, "qty": 1}
+    assert send(db, "stock_picked", pick)[0].status == "applied"
+    assert on_hand(db, bin_, sku) == before - 1 and picked(db, order) == 1
+    assert db.cancel_order(STORE, order)
+    cursor = one(db, "SELECT MAX(seq) FROM changes")[0]
+    # The device holds 3 (two picks never reached the backend): only the 1 applied goes back.
+    back = {"order": order, "line": 1, "bin": bin_, "sku": sku, "qty": 3, "why": "order cancelled"}
+    assert send(db, "stock_returned", back)[0].status == "applied"
+    assert on_hand(db, bin_, sku) == before and picked(db, order) == 0
+    page = db.changes(STORE, cursor, 10)
+    assert page is not None and [
+        (c.stock.bin, c.stock.sku, c.stock.on_hand) for c in page.changes
+    ] == [(bin_, sku, before)]
+    # Still refused when another device holds the order.
+    other, _ = send(db, "stock_returned", back, device="dev-2")
+    assert other.status == "rejected" and "another device" in other.reason
+
+
+def test_a_return_after_refused_picks_puts_nothing_back(db):
+    order = "OR52000003"
+    sku, _, bin_ = line_of(db, order)
+    before = on_hand(db, bin_, sku)
+    assert db.cancel_order(STORE, order)  # cancelled before the picks arrive
+    pick = {"order": order, "line": 1, "bin": bin_, "sku": sku, "qty": 1}
+    assert send(db, "stock_picked", pick)[0].status == "rejected"
+    back = {"order": order, "line": 1, "bin": bin_, "sku": sku, "qty": 1, "why": "order cancelled"}
+    assert send(db, "stock_returned", back)[0].status == "applied"
+    assert on_hand(db, bin_, sku) == before and picked(db, order) == 0
+
+
+def test_a_return_without_an_order_line_adds_its_quantity(db):
+    bin_, sku, before = one(db, "SELECT bin, sku, on_hand FROM stock WHERE on_hand > 5 LIMIT 1")
+    back = {"bin": bin_, "sku": sku, "qty": 2, "why": "found on the floor"}
+    assert send(db, "stock_returned", back)[0].status == "applied"
+    assert on_hand(db, bin_, sku) == before + 2
+
+
+def test_new_orders_are_promised_ten_minutes_after_they_are_placed(db):
+    start = datetime.now(UTC).replace(microsecond=0)  # promises are kept to the millisecond
+    db.add_orders(STORE, 2, random.Random(5))
+    end = datetime.now(UTC)
+    rows = db.conn.execute("SELECT promised_at FROM orders ORDER BY id DESC LIMIT 2").fetchall()
+    for (promised,) in rows:
+        assert promised.endswith("+00:00") and len(promised) == len("2026-11-25T10:00:00.000+00:00")
+        assert (
+            start + DELIVERY_PROMISE <= datetime.fromisoformat(promised) <= end + DELIVERY_PROMISE
+        )
+
+
+def test_seeded_orders_fall_due_one_after_another_over_the_next_minutes(db):
+    promises = [
+        datetime.fromisoformat(r[0])
+        for r in db.conn.execute("SELECT promised_at FROM orders ORDER BY id")
+    ]
+    assert len(promises) == 5 and promises == sorted(promises) and len(set(promises)) == 5
+    assert promises[-1] - promises[0] < DELIVERY_PROMISE
+    assert promises[-1] <= datetime.now(UTC) + DELIVERY_PROMISE

@@ -11,9 +11,9 @@ import random
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -99,8 +99,16 @@ CREATE TABLE IF NOT EXISTS stock (
 """
 
 
+# A quick-commerce order is promised for delivery this long after it is placed.
+DELIVERY_PROMISE = timedelta(minutes=10)
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return _iso(datetime.now(UTC))
 
 
 def _hash(token: str) -> str:
@@ -213,6 +221,21 @@ class BackendDB:
                     " WHERE store = ? AND order_id = ? AND line_no = ?",
                     (qty, store, orders[0], p["line"]),
                 )
+            elif event.type == "stock_returned" and orders and "line" in p:
+                picked = self.conn.execute(
+                    "SELECT qty_picked FROM order_lines"
+                    " WHERE store = ? AND order_id = ? AND line_no = ?",
+                    (store, orders[0], p["line"]),
+                ).fetchone()
+                if picked is not None:
+                    # Only what the backend took off stock for this line can go back (its
+                    # picks may have been refused, e.g. the order was cancelled first).
+                    qty = max(0.0, min(qty, picked[0]))
+                    self.conn.execute(
+                        "UPDATE order_lines SET qty_picked = qty_picked - ?"
+                        " WHERE store = ? AND order_id = ? AND line_no = ?",
+                        (qty, store, orders[0], p["line"]),
+                    )
             sign = 1 if event.type == "stock_returned" else -1
             self.conn.execute(
                 "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
@@ -337,7 +360,8 @@ class BackendDB:
         if row is None:
             return None  # orders this backend does not know (tests, other systems): no check
         state, claimed_by = row
-        if state == "cancelled":
+        # Putting back the items of a cancelled order is exactly what should happen.
+        if state == "cancelled" and event.type != "stock_returned":
             return f"order {order_id} was cancelled by the customer; put its items back"
         if claimed_by and claimed_by != event.device:
             return f"order {order_id} is being picked on another device"
@@ -359,11 +383,21 @@ class BackendDB:
             (store, kind, key, _now()),
         )
 
-    def add_orders(self, store: str, count: int, rng: random.Random) -> int:
-        """New confirmed orders drawn by demand (as customers place them); returns how many."""
+    def add_orders(
+        self,
+        store: str,
+        count: int,
+        rng: random.Random,
+        placed_at: Sequence[datetime] | None = None,
+    ) -> int:
+        """New confirmed orders drawn by demand (as customers place them); returns how many.
+        Each is promised DELIVERY_PROMISE after it is placed: now, or `placed_at[n]` for the
+        n-th order when given (seeding a store whose orders came in over the last minutes)."""
         rows = self.conn.execute(
             "SELECT sku, unit, demand FROM catalog WHERE store = ? ORDER BY sku", (store,)
         ).fetchall()
+        if placed_at is not None and len(placed_at) < count:
+            raise ValueError(f"{count} orders but {len(placed_at)} placement times")
         if not rows or count <= 0:
             return 0
         weights = [r[2] for r in rows]
@@ -376,9 +410,10 @@ class BackendDB:
                 order_id = f"OR{next_no + n}"
                 k = max(1, int(rng.triangular(1, 10, 4)))
                 picked = {r[0]: r for r in rng.choices(rows, weights=weights, k=k)}
+                placed = placed_at[n] if placed_at is not None else datetime.now(UTC)
                 self.conn.execute(
                     "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
-                    (store, order_id, _now(), "confirmed"),
+                    (store, order_id, _iso(placed + DELIVERY_PROMISE), "confirmed"),
                 )
                 self.conn.executemany(
                     "INSERT INTO order_lines (store, order_id, line_no, sku, qty)"
@@ -462,7 +497,12 @@ RECOUNT_SHARE = 0.10
 
 
 def seed_from_fixtures(
-    db: BackendDB, fixtures: Path, store: str, open_orders: int = 300, seed: int = 11
+    db: BackendDB,
+    fixtures: Path,
+    store: str,
+    open_orders: int = 300,
+    seed: int = 11,
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """Load the demo store's catalog, stock and users from `fixtures/`, and `open_orders`
     confirmed orders drawn by demand (fixed seed). Does nothing if the store has a catalog."""
@@ -512,7 +552,13 @@ def seed_from_fixtures(
             "INSERT OR REPLACE INTO store_meta VALUES (?, ?, ?)",
             (store, meta.get("layout"), meta.get("layout_content_hash")),
         )
-    added = db.add_orders(store, open_orders, random.Random(seed))
+    # The open orders came in over the last DELIVERY_PROMISE, oldest first, so their promises
+    # fall due one after another over the coming minutes. A second generator keeps the order
+    # contents what the fixed seed always drew.
+    now = now or datetime.now(UTC)
+    when = random.Random(f"placed-{seed}")
+    ago = sorted((when.random() * DELIVERY_PROMISE for _ in range(open_orders)), reverse=True)
+    added = db.add_orders(store, open_orders, random.Random(seed), [now - a for a in ago])
     return {
         "skus": len(catalog),
         "stock": len(stock),
