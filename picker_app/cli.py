@@ -130,8 +130,23 @@ def cmd_route(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def cmd_app(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """With no subcommand: the app (the demo store on this machine unless configured)."""
+    from picker_app.config import load_settings
+    from picker_app.launch import run_app
+
+    settings = load_settings(
+        overrides={
+            "backend_url": args.backend, "token": args.token, "store": args.store,
+            "scanner": args.scanner, "scanner_baud": args.baud, "layout": args.layout,
+            "db": args.db, "port": args.port,
+        }
+    )  # fmt: skip
+    return run_app(settings, err)
+
+
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """With no subcommand: plan a route for a sample order on the demo store and print it."""
+    """`picker-app sample-route`: plan a route for a sample order on the demo store."""
     layout = load_layout(DEMO_LAYOUT)
     rng = random.Random(7)
     ambient = [b for b in layout.bays if b.pick_rank == 1]
@@ -337,9 +352,18 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="picker-app",
-        description="Dark-store picking: routes, scans, offline sync. "
-        "With no command, plans a sample order on the demo store.",
+        description="Dark-store picking: routes, scans, offline sync. With no command, runs "
+        "the app: the demo store on this machine unless a backend is configured.",
     )
+    app = parser.add_argument_group("the app (no command)")
+    app.add_argument("--backend", metavar="URL", help="the order backend (default: the demo)")
+    app.add_argument("--token", help="this device's token, from `backend add-device`")
+    app.add_argument("--store", help="store id, e.g. BLR-KOR-01")
+    app.add_argument("--scanner", metavar="PORT", help="serial scanner port or pyserial URL")
+    app.add_argument("--baud", type=int, help="serial scanner baud rate (default 9600)")
+    app.add_argument("--layout", metavar="FILE", help="store layout file (default: the backend's)")
+    app.add_argument("--db", metavar="FILE", help="local cache (default: in the user data dir)")
+    app.add_argument("--port", type=int, help="the demo backend's loopback port (default 8765)")
     sub = parser.add_subparsers(dest="command")
     route = sub.add_parser(
         "route",
@@ -392,6 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument("--json", action="store_true", help="one JSON object a line, for scripts")
     page.add_argument("--count", type=int, default=None, metavar="N", help="exit after N lines")
     page.set_defaults(func=cmd_scanner)
+
+    sample = sub.add_parser(
+        "sample-route", help="print a route for a sample order on the demo store"
+    )
+    sample.set_defaults(func=cmd_demo)
 
     sync = sub.add_parser(
         "sync",
@@ -457,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `picker-app`; returns the exit status (2 for user errors)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    func = getattr(args, "func", cmd_demo)
+    func = getattr(args, "func", cmd_app)
     try:
         return func(args, sys.stdout, sys.stderr)
     except UserError as e:

@@ -1,6 +1,7 @@
 """Settings: one pydantic model, from a TOML file in the data directory and the environment.
 
-`PICKER_APP_BACKEND`, `PICKER_APP_STORE`, `PICKER_APP_TOKEN` and `PICKER_APP_DB` override the file
+`PICKER_APP_BACKEND`, `PICKER_APP_STORE`, `PICKER_APP_TOKEN`, `PICKER_APP_DB` and
+`PICKER_APP_SCANNER` override the file
 (`config.toml` next to the database, or `PICKER_APP_CONFIG`).
 """
 
@@ -9,9 +10,10 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from picker_app.errors import UserError
 
@@ -29,9 +31,21 @@ class Settings(BaseModel):
     store: str = "BLR-KOR-01"
     token: str | None = None
     db: Path | None = None
+    # The app (issue 5): the store layout, the serial scanner, and how picking works here.
+    layout: Path | None = None  # default: the layout the backend names, from layouts/
+    scanner: str | None = None  # a serial port or pyserial URL; None: keyboard (wedge) only
+    scanner_baud: int = Field(default=9600, ge=300, le=921600)
+    scanner_terminator: Literal["CR", "LF", "CRLF", "TAB"] = "CR"
+    scanner_feedback: Literal["off", "honeywell", "datalogic"] = "off"
+    bin_scan: Literal["required", "optional"] = "required"
+    budget_s: int = Field(default=150, ge=30, le=3600)  # the pick-and-pack budget
+    batch_max: int = Field(default=4, ge=1, le=9)
+    port: int = Field(default=8765, ge=1, le=65535)  # the embedded backend's loopback port
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    env: dict[str, str] | None = None, overrides: dict[str, object] | None = None
+) -> Settings:
     """The settings in force: file first, then environment variables."""
     env = dict(os.environ if env is None else env)
     path = Path(env.get("PICKER_APP_CONFIG") or data_dir() / "config.toml")
@@ -46,12 +60,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ("store", "PICKER_APP_STORE"),
         ("token", "PICKER_APP_TOKEN"),
         ("db", "PICKER_APP_DB"),
+        ("scanner", "PICKER_APP_SCANNER"),
     ):
         if env.get(var):
             values[key] = env[var]
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return Settings.model_validate(values)
     except ValidationError as err:
         first = err.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"{path}: setting {key!r}: {first['msg']}") from None
+        where = path if path.exists() else "the command line or environment"
+        raise UserError(f"{where}: setting {key!r}: {first['msg']}") from None

@@ -54,3 +54,21 @@ def example_file(tmp_path: Path) -> Path:
 def demo() -> Layout:
     path = LAYOUTS / "demo-store.toml"
     return parse_layout(path.read_text(), str(path))
+
+
+@pytest.fixture(scope="session")
+def backend_template(tmp_path_factory) -> Path:
+    """The reference backend's database seeded from the fixtures (fixed seed and clock), once."""
+    from tests.appkit import seeded_template
+
+    return seeded_template(tmp_path_factory.mktemp("backend-template"))
+
+
+@pytest.fixture
+def rig(backend_template, tmp_path):
+    """A real backend on a loopback port, a local cache filled from it, a fixed clock."""
+    from tests.appkit import make_rig
+
+    r = make_rig(backend_template, tmp_path)
+    yield r
+    r.stop()

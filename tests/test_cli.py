@@ -191,8 +191,8 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert proc.stderr.startswith("picker-app: unknown bin 'Q99-9'")
 
 
-def test_no_command_plans_a_sample_order_on_the_demo_store(capsys):
-    status, out, _ = run(capsys)
+def test_sample_route_plans_a_sample_order_on_the_demo_store(capsys):
+    status, out, _ = run(capsys, "sample-route")
     assert status == 0
     assert "BLR-KOR-01" in out and "Proven shortest route" in out
     assert "picker-app route layouts/demo-store.toml" in out

@@ -27,12 +27,12 @@ def store(tmp_path):
     s.close()
 
 
-def demo_app(store) -> PickerApp:
-    return make_app(store, demo_pins={u[0]: u[4] for u in USERS})
+def demo_app(store, layout=None) -> PickerApp:
+    return make_app(store, demo_pins={u[0]: u[4] for u in USERS}, layout=layout)
 
 
-async def test_badge_then_pin_logs_in(store):
-    app = demo_app(store)
+async def test_badge_then_pin_logs_in(store, demo):
+    app = demo_app(store, demo)
     async with app.run_test(size=(40, 20)) as pilot:
         await pilot.press(*"BD4101", "enter")
         await pilot.press(*"7051", "enter")
@@ -40,8 +40,8 @@ async def test_badge_then_pin_logs_in(store):
         assert app.user is not None and app.user["name"] == "Ravi Kumar"
 
 
-async def test_wrong_pin_and_unknown_badge_say_what_to_do(store):
-    app = demo_app(store)
+async def test_wrong_pin_and_unknown_badge_say_what_to_do(store, demo):
+    app = demo_app(store, demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*"BD9999", "enter")
         await pilot.pause()
@@ -52,7 +52,11 @@ async def test_wrong_pin_and_unknown_badge_say_what_to_do(store):
         assert app.user is None
         await pilot.press(*"2291", "enter")
         await pilot.pause()
-        assert app.user["role"] == "packer"
+        # A packer has no picker's screens: told so plainly, back at the badge.
+        assert app.user is None and "packer" in str(app.screen.query_one("#message").render())
+        await pilot.press(*"BD4117", "enter", *"6604", "enter")  # a lead may pick
+        await pilot.pause()
+        assert app.user["role"] == "lead" and type(app.screen).__name__ == "QueueScreen"
 
 
 @pytest.mark.parametrize("size", [(40, 20), (100, 30)])

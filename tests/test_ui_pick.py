@@ -46,7 +46,10 @@ async def test_scan_bin_then_items_saves_each_pick_and_refuses_wrong_ones(demo):
         await pilot.pause()
         assert [e[0] for e in saved] == ["stock_picked"] * int(first.qty)
         assert screen.session.current is not first
-        await pilot.press("f2")  # the other item is out of stock
+        await pilot.press("f2")  # the other item is out of stock: asked how many are there
+        await pilot.pause()
+        assert "How many are in the bin" in str(app.screen.query_one("#question").render())
+        await pilot.press("enter")  # 0, the default
         await pilot.pause()
         assert [e[0] for e in saved][-2:] == ["out_of_stock_flagged", "pick_shorted"]
         assert screen.session.finished

@@ -11,7 +11,7 @@ import random
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -503,9 +503,11 @@ def seed_from_fixtures(
     open_orders: int = 300,
     seed: int = 11,
     now: datetime | None = None,
+    progress: Callable[[str, float], None] = lambda step, done: None,
 ) -> dict[str, int]:
     """Load the demo store's catalog, stock and users from `fixtures/`, and `open_orders`
-    confirmed orders drawn by demand (fixed seed). Does nothing if the store has a catalog."""
+    confirmed orders drawn by demand (fixed seed). Does nothing if the store has a catalog.
+    `progress(step, share_done)` is told as it goes (for the first run's progress bar)."""
     import csv
     import random
 
@@ -514,17 +516,20 @@ def seed_from_fixtures(
     conn = db.conn
     if conn.execute("SELECT 1 FROM catalog WHERE store = ? LIMIT 1", (store,)).fetchone():
         return {}
+    progress("reading the catalog and stock", 0.0)
     with open(fixtures / "catalog.csv", encoding="utf-8") as f:
         catalog = list(csv.DictReader(f))
     with open(fixtures / "stock.csv", encoding="utf-8") as f:
         stock = list(csv.DictReader(f))
     with open(fixtures / "users.csv", encoding="utf-8") as f:
         users = list(csv.DictReader(f))
+    progress("reading 30 days of order history", 0.1)
     with open(fixtures / "order_history.csv", encoding="utf-8") as f:
         history = [
             (store, r["order_id"], r["placed_at"], r["sku"], float(r["qty"]))
             for r in csv.DictReader(f)
         ]
+    progress("loading the catalog, stock and staff", 0.4)
     with db.transaction():
         conn.executemany(
             "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -555,10 +560,12 @@ def seed_from_fixtures(
     # The open orders came in over the last DELIVERY_PROMISE, oldest first, so their promises
     # fall due one after another over the coming minutes. A second generator keeps the order
     # contents what the fixed seed always drew.
+    progress("placing the open orders", 0.8)
     now = now or datetime.now(UTC)
     when = random.Random(f"placed-{seed}")
     ago = sorted((when.random() * DELIVERY_PROMISE for _ in range(open_orders)), reverse=True)
     added = db.add_orders(store, open_orders, random.Random(seed), [now - a for a in ago])
+    progress("ready", 1.0)
     return {
         "skus": len(catalog),
         "stock": len(stock),

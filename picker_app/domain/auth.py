@@ -39,3 +39,16 @@ def check_login(
     if not verify_pin(pin.strip(), user["pin_hash"]):
         return None, "Wrong PIN; try again."
     return user, ""
+
+
+# What each role may do on a device (a lead can stand in for anyone).
+ROLE_MAY: dict[str, frozenset[str]] = {
+    "picker": frozenset({"pick"}),
+    "packer": frozenset({"pack"}),
+    "lead": frozenset({"pick", "pack", "count"}),
+}
+
+
+def may(role: str, action: str) -> bool:
+    """Whether someone with `role` may do `action` (`pick`, `pack`, `count`)."""
+    return action in ROLE_MAY.get(role, frozenset())

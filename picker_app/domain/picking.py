@@ -29,6 +29,8 @@ class PickLine:
     unit: str = "each"  # "each" or "kg"
     gtins: frozenset[str] = frozenset()  # 14-digit GTINs (look-up GTIN for weighed items)
     zone: str = "ambient"
+    tote: str | None = None  # the order's tote, in a batch
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,8 @@ class PickSession:
     def remaining(self, line: PickLine) -> float:
         return max(0.0, line.qty - self.picked.get(self.key(line), 0.0))
 
-    def scan(self, scan: Scan) -> Decision:
-        """A scan at the current stop."""
+    def scan(self, scan: Scan, units: int = 1) -> Decision:
+        """A scan at the current stop; `units` keyed by the picker count for one scan."""
         line = self.current
         if line is None:
             return Decision(False, "This order is complete: close the tote.")
@@ -113,7 +115,13 @@ class PickSession:
                 f"Expired on {scan.expiry.isoformat()}: put it aside, flag it expired, "
                 "and take another.",
             )
-        qty = 1.0
+        qty = float(units)
+        if line.unit == "each" and units > 1 and units > self.remaining(line):
+            return Decision(
+                False,
+                f"You keyed {units} but only {self.remaining(line):g} are needed: "
+                "key the quantity again.",
+            )
         if line.unit == "kg":
             if not scan.net_weight_kg or scan.net_weight_kg <= 0:
                 return Decision(False, f"{line.name} is sold by weight: scan its weight label.")
@@ -135,8 +143,12 @@ class PickSession:
             if k in self.skipped:
                 self.skipped.remove(k)
         left = self.remaining(line)
+        took = f"{qty:g} kg " if line.unit == "kg" else (f"{units} x " if units > 1 else "")
+        into = f" into {line.tote}" if line.tote else ""
         message = (
-            f"{line.name}: done." if done else f"{line.name}: {left:g} {_unit(line, left)} to go."
+            f"{took}{line.name}{into}: done."
+            if done
+            else f"{took}{line.name}{into}: {left:g} {_unit(line, left)} to go."
         )
         return Decision(True, message, (event,), line_done=done, order_done=self.finished)
 
@@ -194,6 +206,86 @@ class PickSession:
                 )  # fmt: skip
                 return Decision(True, f"Put {line.name} back in {line.bin}.", (event,))
         return Decision(False, "That item was not picked for this order; nothing to put back.")
+
+
+    def write_off(self, kind: str, qty: float, scan: Scan | None = None) -> Decision:
+        """Damaged or expired stock found at the current stop: recorded as a loss; the line
+        stays open and the picker takes another."""
+        line = self.current
+        if line is None:
+            return Decision(False, "Nothing to write off: the order is complete.")
+        if kind not in ("damaged", "expired"):
+            raise ValueError(f"unknown write-off {kind!r}")
+        if not qty > 0:
+            return Decision(False, "Key how many are damaged or expired (1 or more).")
+        event = (
+            f"stock_{kind}",
+            {"sku": line.sku, "bin": line.bin, "qty": qty,
+             "batch": scan.batch if scan is not None else None, "for_order": line.order_id},
+        )  # fmt: skip
+        return Decision(
+            True, f"{qty:g} {line.name} recorded as {kind}: set aside, take another.", (event,)
+        )
+
+    def substitute(self, replacement: PickLine) -> Decision:
+        """Pick `replacement` (another SKU, same order line) instead of the current line."""
+        line = self.current
+        if line is None:
+            return Decision(False, "Nothing to substitute: the order is complete.")
+        k = self.key(line)
+        if self.picked.get(k, 0.0) > 0:
+            return Decision(
+                False, "Some of this line is already picked: flag the rest short (F2) instead."
+            )
+        if replacement.sku == line.sku:
+            return Decision(False, "That is the same product: choose another one.")
+        new = PickLine(
+            line.order_id, line.line_no, replacement.sku, replacement.name, replacement.bin,
+            line.qty, replacement.unit, replacement.gtins, replacement.zone, line.tote,
+            replacement.category,
+        )  # fmt: skip
+        index = self.lines.index(line)
+        self.lines[index] = new
+        if k in self.skipped:
+            self.skipped.remove(k)
+        self.bin_confirmed = False
+        event = (
+            "substitution_made",
+            {"order": line.order_id, "line": line.line_no, "from_sku": line.sku,
+             "to_sku": new.sku, "qty": line.qty},
+        )  # fmt: skip
+        return Decision(
+            True, f"Substitute {new.name} for {line.name}: go to {new.bin}.", (event,)
+        )
+
+    def to_put_back(self, order_id: str) -> list[tuple[PickLine, float]]:
+        """What has been picked for `order_id`: each line and its quantity."""
+        return [
+            (ln, self.picked[self.key(ln)])
+            for ln in self.lines
+            if ln.order_id == order_id and self.picked.get(self.key(ln), 0.0) > 0
+        ]
+
+    def cancel(self, order_id: str) -> Decision:
+        """The customer cancelled `order_id`: everything picked for it goes back, and its lines
+        leave the session."""
+        back = self.to_put_back(order_id)
+        events = tuple(
+            ("stock_returned",
+             {"order": ln.order_id, "line": ln.line_no, "sku": ln.sku, "bin": ln.bin,
+              "qty": qty, "why": "order cancelled"})
+            for ln, qty in back
+        )  # fmt: skip
+        for ln, _ in back:
+            self.picked[self.key(ln)] = 0.0
+        self.lines = [ln for ln in self.lines if ln.order_id != order_id]
+        self.skipped = [k for k in self.skipped if k[0] != order_id]
+        self.bin_confirmed = False
+        what = "; ".join(f"{qty:g} {ln.name} to {ln.bin}" for ln, qty in back)
+        message = f"Order {order_id} was cancelled: " + (
+            f"put back {what}." if back else "nothing was picked for it."
+        )
+        return Decision(True, message, events, order_done=self.finished)
 
 
 def _unit(line: PickLine, qty: float) -> str:

@@ -1,41 +1,309 @@
-"""The Textual app: small; screens do the work, the domain decides."""
+"""The Textual app: it moves between screens and wires the threads in; the screens show, the
+domain decides, the services save.
+
+Threads (DESIGN.md): the serial scanner and the sync worker run in their own threads and only hand
+what they saw to the app with `call_from_thread`; every screen change happens on the app's loop.
+"""
 
 from __future__ import annotations
 
-from textual.app import App
-from textual.widgets import Static
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from picker_app.domain.auth import may
+from picker_app.domain.layout import Layout
+from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
+from picker_app.scanner.framing import Misread
+from picker_app.scanner.serial_reader import (
+    ScannerStatus,
+    ScanRead,
+    SerialScanner,
+    SerialSettings,
+)
+from picker_app.services.picking import PickService, PickTask
 from picker_app.store.db import LocalStore
+from picker_app.sync.client import SyncClient
+from picker_app.sync.worker import SyncStatus, SyncWorker
+from picker_app.ui.screens.dialogs import NoticeDialog
+from picker_app.ui.screens.finish import FinishScreen
 from picker_app.ui.screens.login import LoginScreen
+from picker_app.ui.screens.pick import PickScreen
+from picker_app.ui.screens.queue import QueueScreen, ToteScreen
+from picker_app.ui.widgets.status_bar import StatusBar
+
+
+@dataclass
+class AppOptions:
+    """How this device works (from the settings file and the command line)."""
+
+    batch_max: int = 4
+    sync_interval_s: float = 5.0
+    scan_config: ScanConfig = DEFAULT_SCAN_CONFIG
 
 
 class PickerApp(App):
     """picker_app on a handheld or a kiosk."""
 
     TITLE = "picker_app"
+    ENABLE_COMMAND_PALETTE = False  # keys and scanner only: nothing hidden behind ctrl+p
+    CSS = """
+    ScanInput { border: none; height: 1; padding: 0 1; margin: 0 1; background: $boost; }
+    ScanInput:focus { background: $primary 30%; }
+    """
+    BINDINGS = [Binding("f10", "logout", "Log out")]
 
-    def __init__(self, users: list[dict[str, str]], demo_pins: dict[str, str] | None = None):
+    def __init__(
+        self,
+        users: list[dict[str, str]],
+        demo_pins: dict[str, str] | None = None,
+        service: PickService | None = None,
+        sync_client: SyncClient | None = None,
+        scanner: SerialSettings | None = None,
+        options: AppOptions | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__()
         self.users = users
         self.demo_pins = demo_pins
+        self.service = service
+        self.sync_client = sync_client
+        self.scanner_settings = scanner
+        self.options = options or AppOptions()
+        self.clock = clock or (service.clock if service else (lambda: datetime.now(UTC)))
         self.user: dict[str, str] | None = None
+        self.pick_task: PickTask | None = None
+        self.status_values: dict[str, object] = {
+            "online": False,
+            "waiting": 0,
+            "scanner": "keyboard" if scanner is None else "connecting",
+        }
+        self.worker: SyncWorker | None = None
+        self.scanner: SerialScanner | None = None
+        self._login: LoginScreen | None = None
+        self._cancel_asked: set[str] = set()
+
+    # --- start and stop -----------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(LoginScreen(self.users, self.demo_pins))
+        self._login = LoginScreen(self.users, self.demo_pins)
+        self.push_screen(self._login)
+        self.refresh_waiting()
+        if self.sync_client is not None:
+            self.worker = SyncWorker(
+                self.sync_client, self._from_thread(self.on_sync_status),
+                self.options.sync_interval_s,
+            )  # fmt: skip
+            self.worker.start()
+        if self.scanner_settings is not None:
+            self.scanner = SerialScanner(
+                self.scanner_settings, self._from_thread(self.on_scanner_event)
+            )
+            self.scanner.start()
+
+    def on_unmount(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()
+        if self.worker is not None:
+            self.worker.stop(timeout=5)
+
+    def _from_thread(self, handler: Callable[[object], None]) -> Callable[[object], None]:
+        """A callback for a thread: runs `handler` on the app's loop (dropped once it ends)."""
+
+        def call(value: object) -> None:
+            # Once the app has stopped (or is stopping) there is nothing left to show.
+            with contextlib.suppress(RuntimeError):
+                self.call_from_thread(handler, value)
+
+        return call
+
+    # --- the header ---------------------------------------------------------------------------
+
+    def set_status(self, **values: object) -> None:
+        self.status_values.update(values)
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.set_values(self.status_values)
+
+    def refresh_waiting(self) -> None:
+        if self.service is not None:
+            self.set_status(waiting=self.service.store.counts()["pending"])
+
+    def on_sync_status(self, status: object) -> None:
+        assert isinstance(status, SyncStatus)
+        if not self.screen_stack:  # stopping
+            return
+        self.set_status(online=status.online, waiting=status.pending)
+        self.check_cancelled()
+        if isinstance(self.screen, QueueScreen):
+            self.screen.refresh_queue()
+
+    def on_scanner_event(self, event: object) -> None:
+        if not self.screen_stack:  # stopping
+            return
+        if isinstance(event, ScannerStatus):
+            self.set_status(scanner="connected" if event.connected else "DISCONNECTED")
+            return
+        screen = self.screen
+        if isinstance(event, Misread):
+            say = getattr(screen, "say", None)
+            if callable(say):
+                say(f"Misread ({event.reason}): scan again.", True)
+            return
+        if isinstance(event, ScanRead):
+            if isinstance(screen, PickScreen):
+                screen.handle_scan(event.text, event.t)
+            elif isinstance(screen, ToteScreen | LoginScreen):
+                screen.handle_scan(event.text)
+            else:
+                self.bad_read()  # a question is open: answer it first
+
+    def bad_read(self) -> None:
+        """A refused scan: the terminal bell and, where supported, the scanner's bad-read beep."""
+        self.bell()
+        if self.scanner is not None:
+            self.scanner.bad_read()
+
+    # --- moving between screens ---------------------------------------------------------------
+
+    def _show(self, screen: Screen) -> None:
+        """Show `screen` as the one working screen above the login screen."""
+        assert self._login is not None
+        while self.screen is not self._login and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
 
     def on_login_screen_logged_in(self, message: LoginScreen.LoggedIn) -> None:
-        self.user = message.user
-        screen = self.screen
-        screen.query_one("#message", Static).update(
-            f"Logged in: {message.user['name']} ({message.user['role']})."
-        )
+        user = message.user
+        if not may(user["role"], "pick") or self.service is None:
+            assert self._login is not None
+            self._login.refuse(
+                f"{user['name']} is a {user['role']}: this version has the picker's screens "
+                "only. Log in as a picker or a lead."
+            )
+            return
+        self.user = user
+        self._cancel_asked.clear()
+        task = self.service.open_task(user["id"])
+        if task is not None:
+            self.start_picking(task, resumed=True)
+        else:
+            self.show_queue()
+
+    def show_queue(self) -> None:
+        assert self.service is not None and self.user is not None
+        self.pick_task = None
+        self._show(QueueScreen(self.service, self.user, self.options.batch_max))
+
+    def start_picking(self, task: PickTask, resumed: bool = False) -> None:
+        service = self.service
+        assert service is not None
+        self.pick_task = task
+        title = ", ".join(f"{o}>{t}" for o, t in task.totes.items())
+
+        def save(events) -> None:  # type: ignore[no-untyped-def]
+            service.save(task, events)
+            self.refresh_waiting()
+
+        screen = PickScreen(
+            task.session, service.layout, task.stop_cells, save,
+            title=title, started_at=task.started_at, clock=self.clock, budget=service.budget,
+            path=service.planner.table.path, substitutes=service.substitutes,
+            on_finished=lambda: self.finish_task(task), scan_config=self.options.scan_config,
+        )  # fmt: skip
+        self._show(screen)
+        self.refresh_waiting()
+        if resumed:
+            line = task.session.current
+            where = f"next: {line.bin}, {line.name}" if line else "all lines done"
+            screen.call_after_refresh(screen.say, f"Welcome back: same order, {where}.")
+        if self.worker is not None:
+            self.worker.poke()
+        self.call_after_refresh(self.check_cancelled)
+        if task.session.finished:
+            self.call_after_refresh(self.finish_task, task)
+
+    def finish_task(self, task: PickTask) -> None:
+        service = self.service
+        assert service is not None
+        if self.pick_task is not task:
+            return
+        stats = service.finish(task)
+        self.pick_task = None
+        self.refresh_waiting()
+        if self.worker is not None:
+            self.worker.poke()  # the tote is ready for packing: tell the backend now
+        live = {o: t for o, t in task.totes.items() if service.order_state(o) != "cancelled"}
+        self._show(FinishScreen(stats, live))
+
+    def check_cancelled(self) -> None:
+        """If the backend says an order of the open task was cancelled: say so at once, and
+        list what to put back where."""
+        task, service = self.pick_task, self.service
+        if task is None or service is None or not isinstance(self.screen, PickScreen):
+            return
+        pick_screen = self.screen
+        for order_id in service.cancelled(task):
+            if order_id in self._cancel_asked:
+                continue
+            self._cancel_asked.add(order_id)
+            back = task.session.to_put_back(order_id)
+            body = (
+                "Put back:\n" + "\n".join(f"{qty:g} x {ln.name} -> {ln.bin}" for ln, qty in back)
+                if back
+                else "Nothing was picked for it yet."
+            )
+            if task.totes.get(order_id):
+                body += f"\nThen empty tote {task.totes[order_id]}."
+
+            def put_back(_: bool | None, order_id: str = order_id) -> None:
+                decision = task.session.cancel(order_id)
+                service.drop_order(task, order_id, decision.events)
+                self.refresh_waiting()
+                pick_screen.say(decision.message)
+                pick_screen.refresh_stop()
+                if task.session.finished:
+                    self.finish_task(task)
+
+            self.push_screen(NoticeDialog(f"Order {order_id} was cancelled", body), put_back)
+
+    def action_logout(self) -> None:
+        self.user = None
+        self.pick_task = None
+        assert self._login is not None
+        while self.screen is not self._login and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._login.action_restart()
 
 
-def make_app(store: LocalStore, demo_pins: dict[str, str] | None = None) -> PickerApp:
-    """The one factory of the app, for the CLI and the tests: users come from the local cache
-    (so login works offline)."""
-    users = [
+def load_users(store: LocalStore) -> list[dict[str, str]]:
+    """The store's people, from the local cache (so login works offline)."""
+    return [
         dict(r)
         for r in store.db.query("SELECT id, name, role, badge, pin_hash FROM users ORDER BY id")
     ]
-    return PickerApp(users, demo_pins)
+
+
+def make_app(
+    store: LocalStore,
+    demo_pins: dict[str, str] | None = None,
+    layout: Layout | None = None,
+    *,
+    sync_client: SyncClient | None = None,
+    scanner: SerialSettings | None = None,
+    options: AppOptions | None = None,
+    clock: Callable[[], datetime] | None = None,
+    require_bin_scan: bool = True,
+) -> PickerApp:
+    """The one factory of the app, for the CLI and the tests."""
+    service = None
+    if layout is not None:
+        service = PickService(
+            store, layout, clock or (lambda: datetime.now(UTC)), require_bin_scan=require_bin_scan
+        )
+    return PickerApp(load_users(store), demo_pins, service, sync_client, scanner, options, clock)

@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from picker_app.domain.auth import check_login
+from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
 
@@ -51,7 +52,7 @@ class LoginScreen(Screen):
                     if u["id"] in self.demo_pins:
                         table.add_row(u["badge"], self.demo_pins[u["id"]], u["name"], u["role"])
                 yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#badge", ScanInput).focus()
@@ -62,7 +63,21 @@ class LoginScreen(Screen):
         message.set_class(error, "error")
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
-        who = event.text.strip().upper()
+        self.handle_scan(event.text)
+
+    def say(self, text: str, error: bool = False) -> None:
+        self._say(text, error)
+        if error:
+            self.app.bell()
+
+    def refuse(self, why: str) -> None:
+        """Logged in, but this person cannot work here: say why and start over."""
+        self.action_restart()
+        self._say(why, True)
+
+    def handle_scan(self, text: str) -> None:
+        """A badge scanned (or an id keyed) here or on a serial scanner."""
+        who = text.strip().upper()
         known = any(u["badge"].upper() == who or u["id"].upper() == who for u in self.users)
         if not known:
             self._say(f"No one has badge or id {who!r} here; scan your badge again.", True)

@@ -37,7 +37,7 @@ class ScanInput(Input):
         *,
         config: WedgeConfig = DEFAULT_WEDGE_CONFIG,
         clock: Callable[[], float] | None = None,
-        placeholder: str = "Scan, or key the code and press Enter",
+        placeholder: str = "scan, or key a code + Enter",
         **kwargs: object,
     ) -> None:
         super().__init__(placeholder=placeholder, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,140 @@
+"""Starting the app: the embedded demo store, or a real backend and scanner, then the TUI.
+
+`prepare()` does everything before the first screen (and is what the start-up bench times);
+`run_app()` runs the TUI on what it prepared and stops the background threads after it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+
+from picker_app.config import DEFAULT_BACKEND, Settings, data_dir
+from picker_app.domain.layout import Layout, parse_layout
+from picker_app.errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@dataclass
+class Prepared:
+    """What the app runs on."""
+
+    app: object  # PickerApp (imported late: the CLI's other commands need no Textual)
+    stop: Callable[[], None]
+    mode: str  # "demo" or the backend URL
+
+
+def is_embedded(settings: Settings) -> bool:
+    """Nothing configured: the demo store on this machine."""
+    return settings.token is None and settings.backend_url == DEFAULT_BACKEND
+
+
+def demo_pins() -> dict[str, str]:
+    """The demo users' PINs, shown on the login screen in demo mode only."""
+    with (FIXTURES / "users.csv").open(encoding="utf-8") as f:
+        return {row["user_id"]: row["pin"] for row in csv.DictReader(f)}
+
+
+def store_layout(settings: Settings, info: dict[str, str]) -> Layout:
+    """The layout the app draws and routes on: the settings' file, or the one the backend names
+    (a path under the project), checked against the backend's content hash."""
+    named = info.get("layout") or ""
+    path = settings.layout or (ROOT / named if named else None)
+    if path is None:
+        raise UserError(
+            "the backend names no store layout: set `layout` in the settings file or pass --layout"
+        )
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise UserError(f"{path}: cannot read the store layout: {err.strerror}") from None
+    layout = parse_layout(text, str(path))
+    expected = info.get("layout_hash")
+    if expected and layout.content_hash != expected:
+        raise UserError(
+            f"{path} is not the layout the backend has for this store (content differs): "
+            "get the store's current layout file, or pass it with --layout"
+        )
+    return layout
+
+
+def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) -> Prepared:
+    """Backend, cache, layout, scanner settings and the app, ready to run."""
+    from picker_app.scanner.framing import FramingConfig
+    from picker_app.scanner.serial_reader import SerialSettings
+    from picker_app.services.picking import PickService
+    from picker_app.store.db import LocalStore
+    from picker_app.sync.client import SyncClient, SyncError, SyncSettings
+    from picker_app.ui.app import AppOptions, PickerApp, load_users
+
+    folder = settings.db.parent if settings.db else data_dir()
+    if is_embedded(settings):
+        from picker_app.embedded import start_embedded
+
+        embedded = start_embedded(folder, port=settings.port, store_id=settings.store, say=say)
+        store, client, mode = embedded.store, embedded.client, "demo"
+        stop = embedded.stop
+        pins: dict[str, str] | None = demo_pins()
+    else:
+        if not settings.token:
+            raise UserError(
+                f"connecting to {settings.backend_url} needs this device's token: pass --token "
+                "(from `picker-app backend add-device` on the backend) or set `token` in "
+                f"{data_dir() / 'config.toml'}"
+            )
+        store = LocalStore.open(settings.db or folder / "picker.db")
+        remote = SyncSettings(settings.backend_url, settings.store, settings.token)
+        client = SyncClient(store, remote)
+        try:
+            client.download_changes()
+        except SyncError as err:
+            say(f"Working offline for now: {err}")
+        mode, pins = settings.backend_url, None
+        stop = store.close
+    info = dict(store.conn.execute("SELECT key, value FROM store_info"))
+    users = load_users(store)
+    if not users:
+        stop()
+        raise UserError(
+            f"this device has no data of store {settings.store} yet and could not reach the "
+            f"backend at {settings.backend_url}: connect it to the network and start again"
+        )
+    try:
+        layout = store_layout(settings, info)
+    except UserError:
+        stop()
+        raise
+    scanner = None
+    if settings.scanner:
+        scanner = SerialSettings(
+            settings.scanner, settings.scanner_baud,
+            framing=FramingConfig(terminator=settings.scanner_terminator),
+            feedback=settings.scanner_feedback,
+        )  # fmt: skip
+    service = PickService(
+        store, layout, require_bin_scan=settings.bin_scan == "required",
+        budget=timedelta(seconds=settings.budget_s),
+    )  # fmt: skip
+    app = PickerApp(
+        users, pins, service, client, scanner, AppOptions(batch_max=settings.batch_max)
+    )
+    return Prepared(app, stop, mode)
+
+
+def run_app(settings: Settings, err: TextIO) -> int:
+    """`picker-app`: prepare, then run the TUI until the user quits."""
+    def say(text: str) -> None:
+        err.write(f"{text}\n")
+
+    prepared = prepare(settings, say=say)
+    try:
+        prepared.app.run()  # type: ignore[attr-defined]
+    finally:
+        prepared.stop()
+    return 0

@@ -1,0 +1,1 @@
+"""Application services: the workflows against the local cache, for any UI."""

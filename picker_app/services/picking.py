@@ -1,0 +1,416 @@
+"""The picker's work on this device: the queue, starting a pick task, saving each decision with
+its state change in one transaction, closing totes, and resuming after a crash.
+
+The glue between the domain (`PickSession` decides) and the local cache (`LocalStore` keeps):
+no UI here. Every accepted decision goes through `save()`, which applies the events to the
+cache's tables and appends them to the outbox in the same transaction, and stores where the
+picker is in the task, so a restart lands on the same order at the same line.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from picker_app.domain.layout import Cell, Layout
+from picker_app.domain.picking import PickLine, PickSession
+from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders
+from picker_app.errors import UserError
+from picker_app.store.db import LocalStore
+
+if TYPE_CHECKING:
+    from picker_app.domain.routing import RoutePlanner
+
+Events = Sequence[tuple[str, dict[str, object]]]
+DEFAULT_CONGESTION = 0.5  # busy aisles cost up to 1.5x to walk through: a mild detour
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """An order waiting to be picked, as the queue screen lists it."""
+
+    order: QueuedOrder
+    lines: int
+    units: float
+
+
+@dataclass
+class PickTask:
+    """One pick task: 1..N orders, a tote each, one route."""
+
+    id: str
+    picker: str
+    orders: list[str]
+    totes: dict[str, str]  # order id -> tote label
+    started_at: datetime
+    session: PickSession
+    stop_cells: dict[str, Cell]  # bin code -> the cell the picker stands on to pick it
+
+
+@dataclass(frozen=True)
+class FinishStats:
+    """What the picker sees when a task is done."""
+
+    lines: int
+    units: float
+    short: int
+    took: timedelta
+    budget: timedelta
+    picks_per_hour: float  # this picker's picked lines an hour over today's tasks
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+class PickService:
+    """The picker's work against the local cache."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        layout: Layout,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        require_bin_scan: bool = True,
+        congestion: float = DEFAULT_CONGESTION,
+        budget: timedelta = PICK_PACK_BUDGET,
+    ) -> None:
+        self.store = store
+        self.layout = layout
+        self.clock = clock
+        self.require_bin_scan = require_bin_scan
+        self.congestion = congestion
+        self.budget = budget
+        self._planner: RoutePlanner | None = None
+
+    # --- reading ----------------------------------------------------------------------------
+
+    @property
+    def planner(self) -> RoutePlanner:
+        """The heat-aware planner: busy aisles (by recent picks) cost more to walk through."""
+        if self._planner is None:
+            # Imported here: numpy and scipy are not needed before the first route (start-up).
+            from picker_app.domain.routing import RoutePlanner
+
+            heat: dict[str, float] = {}
+            for code, picks in self.store.conn.execute(
+                "SELECT bin, SUM(qty) FROM pick_history GROUP BY bin"
+            ):
+                try:
+                    bay = self.layout.bin(code).bay.code
+                except UserError:
+                    continue  # a bin no longer in the layout
+                heat[bay] = heat.get(bay, 0.0) + float(picks or 0)
+            self._planner = RoutePlanner(self.layout, heat, self.congestion if heat else None)
+        return self._planner
+
+    def queue(self, limit: int = 20) -> list[QueueEntry]:
+        """Orders waiting to be picked, in the order they should be taken."""
+        rows = self.store.conn.execute(
+            "SELECT o.id, o.state, o.promised_at, o.priority, COUNT(l.line_no),"
+            " COALESCE(SUM(l.qty_ordered), 0) FROM orders o"
+            " JOIN order_line l ON l.order_id = o.id"
+            " WHERE o.state IN ('placed', 'confirmed') GROUP BY o.id"
+        ).fetchall()
+        by_id = {r[0]: r for r in rows}
+        queued = [QueuedOrder(r[0], r[1], _parse_time(r[2]), int(r[3] or 0)) for r in rows]
+        return [
+            QueueEntry(o, by_id[o.id][4], float(by_id[o.id][5]))
+            for o in next_orders(queued, batch=limit)
+        ]
+
+    def order_state(self, order_id: str) -> str | None:
+        row = self.store.conn.execute(
+            "SELECT state FROM orders WHERE id = ?", (order_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def tote_problem(self, code: str, taken: Sequence[str] = ()) -> str | None:
+        """Why a tote label cannot take a new order, or None when it can."""
+        if code in taken:
+            return f"Tote {code} is already used for another order of this batch: scan another."
+        row = self.store.conn.execute(
+            "SELECT order_id, state FROM tote WHERE code = ?", (code,)
+        ).fetchone()
+        if row is not None and row[1] == "picking":
+            return f"Tote {code} is in use for order {row[0]}: take an empty tote."
+        return None
+
+    def open_task(self, picker: str) -> PickTask | None:
+        """This picker's unfinished task, rebuilt from the cache (after a crash or restart)."""
+        row = self.store.conn.execute(
+            "SELECT id, order_ids, totes, route, started_at FROM pick_task"
+            " WHERE picker = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1",
+            (picker,),
+        ).fetchone()
+        if row is None:
+            return None
+        task_id, orders_json, totes_json, route_json, started = row
+        orders = json.loads(orders_json)
+        totes = json.loads(totes_json or "{}")
+        route = json.loads(route_json or "{}")
+        session, cells = self._session(orders, totes)
+        session.skipped = [tuple(k) for k in route.get("skipped", [])]  # type: ignore[misc]
+        session.bin_confirmed = bool(route.get("bin_confirmed", False))
+        dropped = set(route.get("dropped", []))
+        session.lines = [ln for ln in session.lines if ln.order_id not in dropped]
+        lines = {(ln.order_id, ln.line_no): ln for ln in session.lines}
+        for order_id, line_no, picked, short in self.store.conn.execute(
+            "SELECT order_id, line_no, qty_picked, qty_short FROM order_line"
+            f" WHERE order_id IN ({','.join('?' * len(orders))})",
+            orders,
+        ):
+            if (order_id, line_no) in lines:
+                if picked:
+                    session.picked[(order_id, line_no)] = float(picked)
+                if short:
+                    session.short[(order_id, line_no)] = float(short)
+        # Orders cancelled while this task was open leave it (their put-back is recorded).
+        return PickTask(
+            task_id, picker, orders, totes, _parse_time(started) or self.clock(), session, cells
+        )
+
+    def _session(
+        self, orders: Sequence[str], totes: dict[str, str]
+    ) -> tuple[PickSession, dict[str, Cell]]:
+        """The lines of `orders` in route order, and where each stop is picked from."""
+        rows = self.store.conn.execute(
+            "SELECT l.order_id, l.line_no, COALESCE(l.substitute_sku, l.sku), l.qty_ordered,"
+            " s.name, s.unit, s.bin, s.category FROM order_line l JOIN sku s"
+            " ON s.sku = COALESCE(l.substitute_sku, l.sku)"
+            f" WHERE l.order_id IN ({','.join('?' * len(orders))})"
+            " ORDER BY l.order_id, l.line_no",
+            list(orders),
+        ).fetchall()
+        lines: list[PickLine] = []
+        for order_id, line_no, sku, qty, name, unit, bin_, category in rows:
+            if not bin_:
+                continue  # nowhere to pick it from: the backend will short it
+            lines.append(
+                PickLine(
+                    order_id,
+                    line_no,
+                    sku,
+                    name,
+                    bin_,
+                    float(qty),
+                    unit,
+                    self._gtins(sku),
+                    self._zone(bin_),
+                    totes.get(order_id),
+                    category,
+                )  # fmt: skip
+            )
+        if not lines:
+            return PickSession([], self.require_bin_scan, self.clock().date()), {}
+        route = self.planner.plan(ln.bin for ln in lines)
+        rank = {stop.bin: i for i, stop in enumerate(route.stops)}
+        position = {order_id: i for i, order_id in enumerate(orders)}
+        lines.sort(key=lambda ln: (rank[ln.bin], position[ln.order_id], ln.line_no))
+        cells = {stop.bin: stop.cell for stop in route.stops}
+        return PickSession(lines, self.require_bin_scan, self.clock().date()), cells
+
+    def _gtins(self, sku: str) -> frozenset[str]:
+        rows = self.store.conn.execute("SELECT gtin FROM sku_barcode WHERE sku = ?", (sku,))
+        return frozenset(g.zfill(14) for (g,) in rows)
+
+    def _zone(self, bin_code: str) -> str:
+        try:
+            return self.layout.bin(bin_code).bay.zone
+        except UserError:
+            return "?"
+
+    def line_for(self, sku: str) -> PickLine | None:
+        """A product as a pick line (for substitutes): its name, bin, unit and barcodes."""
+        row = self.store.conn.execute(
+            "SELECT name, unit, bin, category FROM sku WHERE sku = ?", (sku,)
+        ).fetchone()
+        if row is None or not row[2]:
+            return None
+        name, unit, bin_, category = row
+        return PickLine("", 0, sku, name, bin_, 0.0, unit, self._gtins(sku), self._zone(bin_),
+                        None, category)  # fmt: skip
+
+    def substitutes(self, line: PickLine, limit: int = 5) -> list[tuple[PickLine, float]]:
+        """Products to offer instead of `line`: same category and unit, in stock (enough for
+        the line), the closest in price first; with the stock on hand."""
+        price_row = self.store.conn.execute(
+            "SELECT price FROM sku WHERE sku = ?", (line.sku,)
+        ).fetchone()
+        price = float(price_row[0] or 0) if price_row else 0.0
+        rows = self.store.conn.execute(
+            "SELECT s.sku, SUM(st.on_hand) AS on_hand FROM sku s JOIN stock st ON st.sku = s.sku"
+            " WHERE s.category = ? AND s.unit = ? AND s.sku != ? AND s.bin IS NOT NULL"
+            " GROUP BY s.sku HAVING on_hand >= ? ORDER BY ABS(COALESCE(s.price, 0) - ?), s.sku"
+            " LIMIT ?",
+            (line.category, line.unit, line.sku, line.qty, price, limit),
+        ).fetchall()
+        out = []
+        for sku, on_hand in rows:
+            sub = self.line_for(sku)
+            if sub is not None:
+                out.append((sub, float(on_hand)))
+        return out
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def start(self, picker: str, totes: dict[str, str]) -> PickTask:
+        """Take the orders of `totes` (order id -> tote label): one task, one route."""
+        orders = list(totes)
+        if not orders:
+            raise ValueError("a pick task needs at least one order")
+        session, cells = self._session(orders, totes)
+        task = PickTask(
+            f"PT-{uuid.uuid4().hex[:10]}", picker, orders, dict(totes), self.clock(), session,
+            cells,
+        )  # fmt: skip
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO pick_task (id, picker, order_ids, totes, route, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (task.id, picker, json.dumps(orders), json.dumps(totes),
+                 json.dumps(self._progress(task)), task.started_at.isoformat()),
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO tote (code, order_id, state) VALUES (?, ?, 'picking')"
+                " ON CONFLICT (code) DO UPDATE SET order_id = excluded.order_id,"
+                " state = 'picking'",
+                [(tote, order_id) for order_id, tote in totes.items()],
+            )
+            conn.executemany(
+                "UPDATE orders SET state = 'picking' WHERE id = ?", [(o,) for o in orders]
+            )
+            self.store.record(
+                "pick_started",
+                {"task": task.id, "orders": orders, "totes": [totes[o] for o in orders]},
+                picker,
+            )
+        return task
+
+    @staticmethod
+    def _progress(task: PickTask) -> dict[str, object]:
+        live = {ln.order_id for ln in task.session.lines}
+        return {
+            "stops": [ln.bin for ln in task.session.lines],
+            "skipped": [list(k) for k in task.session.skipped],
+            "bin_confirmed": task.session.bin_confirmed,
+            "dropped": [o for o in task.orders if o not in live],
+        }
+
+    def save(self, task: PickTask, events: Events) -> None:
+        """One accepted decision: its events and their effect on the cache, and where the
+        picker now is, in one transaction. Returns only after the commit."""
+        with self.store.write() as conn:
+            for type_, payload in events:
+                self._apply(conn, type_, payload)
+                self.store.record(type_, dict(payload), task.picker)
+            conn.execute(
+                "UPDATE pick_task SET route = ? WHERE id = ?",
+                (json.dumps(self._progress(task)), task.id),
+            )
+
+    def _apply(self, conn, type_: str, p: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+        """The local effect of one event (the backend applies the same when it arrives)."""
+        qty = float(p.get("qty", 0) or 0)  # type: ignore[arg-type]
+        if type_ == "stock_picked":
+            conn.execute(
+                "UPDATE order_line SET qty_picked = qty_picked + ? WHERE order_id = ?"
+                " AND line_no = ?",
+                (qty, p["order"], p["line"]),
+            )
+            conn.execute(
+                "INSERT INTO pick_history (at, bin, sku, qty) VALUES (?, ?, ?, ?)",
+                (self.clock().isoformat(), p["bin"], p["sku"], qty),
+            )
+        elif type_ == "stock_returned" and "order" in p:
+            conn.execute(
+                "UPDATE order_line SET qty_picked = MAX(0, qty_picked - ?) WHERE order_id = ?"
+                " AND line_no = ?",
+                (qty, p["order"], p["line"]),
+            )
+        elif type_ == "pick_shorted":
+            conn.execute(
+                "UPDATE order_line SET qty_short = qty_short + ?, state = 'short'"
+                " WHERE order_id = ? AND line_no = ?",
+                (qty, p["order"], p["line"]),
+            )
+        elif type_ == "substitution_made":
+            conn.execute(
+                "UPDATE order_line SET substitute_sku = ? WHERE order_id = ? AND line_no = ?",
+                (p["to_sku"], p["order"], p["line"]),
+            )
+        if type_ in ("stock_picked", "stock_damaged", "stock_expired", "stock_returned"):
+            sign = 1 if type_ == "stock_returned" else -1
+            conn.execute(
+                "UPDATE stock SET on_hand = MAX(0, on_hand + ?) WHERE bin = ? AND sku = ?",
+                (sign * qty, p["bin"], p["sku"]),
+            )
+        elif type_ == "out_of_stock_flagged":
+            conn.execute(
+                "UPDATE stock SET on_hand = 0 WHERE bin = ? AND sku = ?", (p["bin"], p["sku"])
+            )
+
+    def cancelled(self, task: PickTask) -> list[str]:
+        """Orders of the task the backend says were cancelled (and still in the session)."""
+        live = {ln.order_id for ln in task.session.lines}
+        return [o for o in task.orders if o in live and self.order_state(o) == "cancelled"]
+
+    def drop_order(self, task: PickTask, order_id: str, events: Events) -> None:
+        """A cancelled order leaves the task: its put-backs recorded, its tote freed."""
+        self.save(task, events)
+        with self.store.write() as conn:
+            conn.execute("UPDATE tote SET state = 'free', order_id = NULL WHERE code = ?",
+                         (task.totes.get(order_id),))  # fmt: skip
+
+    def finish(self, task: PickTask) -> FinishStats:
+        """Close every tote of the task (its order is then waiting for packing) and end it."""
+        now = self.clock()
+        live = [o for o in task.orders if self.order_state(o) != "cancelled"]
+        with self.store.write() as conn:
+            for order_id in live:
+                tote = task.totes.get(order_id)
+                conn.execute("UPDATE orders SET state = 'picked' WHERE id = ?", (order_id,))
+                conn.execute("UPDATE tote SET state = 'closed' WHERE code = ?", (tote,))
+                self.store.record("tote_closed", {"order": order_id, "tote": tote}, task.picker)
+            conn.execute(
+                "UPDATE pick_task SET finished_at = ? WHERE id = ?", (now.isoformat(), task.id)
+            )
+        session = task.session
+        done = [ln for ln in session.lines if session.key(ln) not in session.short]
+        return FinishStats(
+            lines=len(done),
+            units=sum(session.picked.get(session.key(ln), 0.0) for ln in done),
+            short=len(session.short),
+            took=now - task.started_at,
+            budget=self.budget,
+            picks_per_hour=self.picks_per_hour(task.picker, now),
+        )
+
+    def picks_per_hour(self, picker: str, now: datetime) -> float:
+        """Lines picked an hour over the picker's finished tasks of the last 12 hours."""
+        since = (now - timedelta(hours=12)).isoformat()
+        lines = 0
+        seconds = 0.0
+        for orders_json, started, finished in self.store.conn.execute(
+            "SELECT order_ids, started_at, finished_at FROM pick_task WHERE picker = ?"
+            " AND finished_at IS NOT NULL AND started_at >= ?",
+            (picker, since),
+        ):
+            begin, end = _parse_time(started), _parse_time(finished)
+            if begin is None or end is None:
+                continue
+            seconds += max(0.0, (end - begin).total_seconds())
+            orders = json.loads(orders_json)
+            lines += self.store.conn.execute(
+                f"SELECT COUNT(*) FROM order_line WHERE order_id IN ({','.join('?' * len(orders))})"
+                " AND qty_picked > 0",
+                orders,
+            ).fetchone()[0]
+        return lines * 3600 / seconds if seconds > 0 else 0.0

@@ -1,0 +1,133 @@
+"""Small questions asked over a screen: a quantity, or one choice of a numbered list.
+
+Keys only: digits and Enter answer, Escape goes back without changing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class QuantityDialog(ModalScreen[float | None]):
+    """Ask for a number (units or kg); None when the picker presses Escape."""
+
+    DEFAULT_CSS = """
+    QuantityDialog { align: center middle; }
+    QuantityDialog > Vertical {
+        width: 90%; max-width: 60; height: auto; border: thick $accent; background: $surface;
+        padding: 0 1;
+    }
+    QuantityDialog #question { height: auto; }
+    QuantityDialog #problem { color: $error; height: auto; }
+    """
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Back")]
+
+    def __init__(
+        self, question: str, default: float | None = None, allow_zero: bool = True
+    ) -> None:
+        super().__init__()
+        self.question = question
+        self.default = default
+        self.allow_zero = allow_zero
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="question")
+            value = "" if self.default is None else f"{self.default:g}"
+            yield Input(value=value, placeholder="quantity, then Enter", id="qty")
+            yield Static("", id="problem")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip().replace(",", ".")
+        try:
+            qty = float(text)
+        except ValueError:
+            qty = -1.0
+        if not qty >= 0 or (qty == 0 and not self.allow_zero) or qty > 10_000:
+            low = 0 if self.allow_zero else 1
+            self.query_one("#problem", Static).update(
+                f"Key a number from {low} up, then Enter (Esc to go back)."
+            )
+            return
+        self.dismiss(qty)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[int | None]):
+    """Pick one of up to 9 numbered options with its digit; None on Escape."""
+
+    DEFAULT_CSS = """
+    ChoiceDialog { align: center middle; }
+    ChoiceDialog > Vertical {
+        width: 95%; max-width: 80; height: auto; border: thick $accent; background: $surface;
+        padding: 0 1;
+    }
+    ChoiceDialog #question { text-style: bold; height: auto; }
+    ChoiceDialog #options { height: auto; }
+    """
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Back")]
+
+    def __init__(self, question: str, options: Sequence[str], empty: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.options = list(options)[:9]
+        self.empty = empty
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="question")
+            text = "\n".join(f"{i}  {o}" for i, o in enumerate(self.options, 1))
+            yield Static(text or self.empty, id="options")
+            yield Static("Press its number; Esc to go back.", id="hint")
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.character and event.character.isdigit():
+            n = int(event.character)
+            if 1 <= n <= len(self.options):
+                event.stop()
+                self.dismiss(n - 1)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class NoticeDialog(ModalScreen[bool]):
+    """Something the picker must act on (e.g. a cancelled order): Enter when done."""
+
+    DEFAULT_CSS = """
+    NoticeDialog { align: center middle; }
+    NoticeDialog > Vertical {
+        width: 95%; max-width: 80; height: auto; border: thick $error; background: $surface;
+        padding: 0 1;
+    }
+    NoticeDialog #title { text-style: bold; color: $error; height: auto; }
+    NoticeDialog #body { height: auto; }
+    """
+
+    BINDINGS = [Binding("enter", "done", "Done")]
+
+    def __init__(self, title: str, body: str, done: str = "Press Enter when done.") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.done_text = done
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, id="title")
+            yield Static(self.body, id="body")
+            yield Static(self.done_text, id="hint")
+
+    def action_done(self) -> None:
+        self.dismiss(True)

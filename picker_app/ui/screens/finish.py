@@ -1,0 +1,65 @@
+"""Done: the tote is closed and goes to packing; the picker sees time and rate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+
+from picker_app.services.picking import FinishStats
+from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.widgets.status_bar import StatusBar
+
+
+def clock_text(delta: timedelta) -> str:
+    seconds = int(abs(delta.total_seconds()))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def finish_text(stats: FinishStats, totes: dict[str, str]) -> str:
+    handed = "\n".join(f"{tote} ({order})" for order, tote in totes.items())
+    margin = stats.budget - stats.took
+    verdict = (
+        f"{clock_text(margin)} under budget" if margin >= timedelta(0)
+        else f"{clock_text(margin)} over budget"
+    )  # fmt: skip
+    short = f", {stats.short} short" if stats.short else ""
+    return (
+        f"Take to packing:\n{handed}\n\n"
+        f"{stats.lines} lines, {stats.units:g} units{short}\n"
+        f"took {clock_text(stats.took)} of {clock_text(stats.budget)}: {verdict}\n"
+        f"your rate: {stats.picks_per_hour:.0f} picks/hour"
+    )
+
+
+class FinishScreen(Screen):
+    """The task is done."""
+
+    DEFAULT_CSS = """
+    FinishScreen #title { padding: 0 1; text-style: bold; color: $success; height: auto; }
+    FinishScreen #summary { padding: 0 1; height: 1fr; }
+    """
+
+    BINDINGS = [Binding("enter", "next", "Next order")]
+
+    def __init__(self, stats: FinishStats, totes: dict[str, str]) -> None:
+        super().__init__()
+        self.stats = stats
+        self.totes = totes
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        closed = "Tote closed" if len(self.totes) == 1 else f"{len(self.totes)} totes closed"
+        yield Static(closed if self.totes else "Task ended", id="title")
+        yield Static(
+            finish_text(self.stats, self.totes) if self.totes
+            else "Every order of this task was cancelled.",
+            id="summary",
+        )  # fmt: skip
+        yield KeyBar()
+
+    def action_next(self) -> None:
+        self.app.show_queue()  # type: ignore[attr-defined]

@@ -1,0 +1,182 @@
+"""The order queue: the next orders by delivery promise; take one, or a batch with a tote each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+
+from picker_app.domain.scan import interpret
+from picker_app.services.picking import PickService, QueueEntry
+from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.widgets.scan_input import ScanInput
+from picker_app.ui.widgets.status_bar import StatusBar
+
+
+def due_text(entry: QueueEntry, now: datetime) -> str:
+    """'due 8:12' or 'LATE 1:03' against the delivery promise."""
+    when = entry.order.promised_at
+    if when is None:
+        return "no promise"
+    seconds = int((when - now).total_seconds())
+    minutes, secs = divmod(abs(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    left = f"{hours}h{minutes:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{'due' if seconds >= 0 else 'LATE'} {left}"
+
+
+class QueueScreen(Screen):
+    """What to pick next."""
+
+    DEFAULT_CSS = """
+    QueueScreen #who { padding: 0 1; text-style: bold; height: 1; }
+    QueueScreen #orders { padding: 0 1; height: 1fr; }
+    QueueScreen #message { padding: 0 1; height: auto; }
+    QueueScreen #message.error { color: $error; text-style: bold; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "take(1)", "Take next"),
+        Binding("2", "take(2)", "Batch", key_display="2-4"),
+        Binding("3", "take(3)", "Batch of 3", show=False),
+        Binding("4", "take(4)", "Batch of 4", show=False),
+        Binding("f5", "refresh_queue", "Refresh"),
+    ]
+
+    def __init__(self, service: PickService, user: dict[str, str], batch_max: int = 4) -> None:
+        super().__init__()
+        self.service = service
+        self.user = user
+        self.batch_max = batch_max
+        self.entries: list[QueueEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(id="who")
+        yield Static(id="orders")
+        yield Static(id="message")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.refresh_queue()
+        self.set_interval(5, self.refresh_queue)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_queue()
+
+    def refresh_queue(self) -> None:
+        now = self.service.clock()
+        self.entries = self.service.queue(limit=12)
+        self.query_one("#who", Static).update(
+            f"{self.user['name']}: {len(self.entries)} orders waiting"
+            if self.entries
+            else f"{self.user['name']}: no orders waiting"
+        )
+        rows = [
+            f"{e.order.id}  {e.lines} line{'s' if e.lines != 1 else ''}  {due_text(e, now)}"
+            for e in self.entries
+        ]
+        self.query_one("#orders", Static).update(
+            "\n".join(rows) or "Nothing to pick: new orders show here as they arrive."
+        )
+        if not self.query_one("#message", Static).has_class("error"):
+            self.query_one("#message", Static).update(
+                "Enter: take the next order; 2-4: take a batch."
+            )
+
+    def action_refresh_queue(self) -> None:
+        self.refresh_queue()
+
+    def action_take(self, n: int) -> None:
+        n = max(1, min(n, self.batch_max))
+        self.refresh_queue()
+        orders = [e.order.id for e in self.entries[:n]]
+        if not orders:
+            self.app.bell()
+            return
+        self.app.push_screen(ToteScreen(self.service, self.user, orders))
+
+
+class ToteScreen(Screen):
+    """Bind each order of the task to an empty tote by scanning the tote's label."""
+
+    DEFAULT_CSS = """
+    ToteScreen #ask { padding: 0 1; text-style: bold; height: auto; }
+    ToteScreen #bound { padding: 0 1; height: 1fr; }
+    ToteScreen #message { padding: 0 1; height: auto; }
+    ToteScreen #message.error { color: $error; text-style: bold; }
+    """
+
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, service: PickService, user: dict[str, str], orders: list[str]) -> None:
+        super().__init__()
+        self.service = service
+        self.user = user
+        self.orders = orders
+        self.totes: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(id="ask")
+        yield Static(id="bound")
+        yield Static(id="message")
+        yield ScanInput(placeholder="scan a tote label (TT...)", id="scan")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(ScanInput).focus()
+        self._show()
+
+    @property
+    def waiting(self) -> str | None:
+        return next((o for o in self.orders if o not in self.totes), None)
+
+    def _show(self) -> None:
+        order = self.waiting
+        n = len(self.totes) + 1
+        if order is not None:
+            self.query_one("#ask", Static).update(
+                f"Scan an empty tote for {order} ({n} of {len(self.orders)})"
+            )
+        self.query_one("#bound", Static).update(
+            "\n".join(f"{o} -> {self.totes.get(o, '...')}" for o in self.orders)
+        )
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "error")
+        if error:
+            self.app.bell()
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        self.handle_scan(event.text)
+
+    def handle_scan(self, text: str) -> None:
+        order = self.waiting
+        if order is None:
+            return
+        scan = interpret(text)
+        if scan.kind != "tote" or scan.code is None:
+            what = f"That is a {scan.kind} label"
+            if scan.kind == "rejected":
+                what = scan.reason or "That barcode could not be read"
+            self.say(f"{what.rstrip('.')}: scan a tote label (TT and 6 digits).", True)
+            return
+        problem = self.service.tote_problem(scan.code, list(self.totes.values()))
+        if problem:
+            self.say(problem, True)
+            return
+        self.totes[order] = scan.code
+        self.say(f"Tote {scan.code} is for {order}.")
+        self._show()
+        if self.waiting is None:
+            task = self.service.start(self.user["id"], self.totes)
+            self.app.start_picking(task)  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,301 @@
+"""The picker's whole flow in the app, against the real reference backend on loopback.
+
+Log in, take an order, bind a tote, scan every item (through the keyboard input, and in another
+test through a serial scanner on a pty pair), flag one item out of stock, finish, sync: the
+backend shows the order picked, the stock decremented and the out-of-stock flag with its audit
+task. Then the awkward cases: wrong item, wrong bin, unknown code, double scan, cancellation
+mid-pick, the network lost mid-order, a batch of two orders, and a crash mid-order.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import pytest
+
+from picker_app.scanner.serial_reader import SerialSettings
+from picker_app.ui.app import AppOptions, PickerApp, make_app
+from picker_app.ui.screens.dialogs import NoticeDialog
+from picker_app.ui.screens.finish import FinishScreen
+from picker_app.ui.screens.pick import PickScreen
+from picker_app.ui.screens.queue import QueueScreen
+from tests.appkit import STORE, Rig, item_code
+
+
+def app_for(rig: Rig, sync: bool = True, **kwargs) -> PickerApp:
+    return make_app(
+        rig.store, {"U101": "7051"}, rig.layout,
+        sync_client=rig.client if sync else None,
+        options=AppOptions(sync_interval_s=0.2), clock=rig.clock, **kwargs,
+    )  # fmt: skip
+
+
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            shown = pilot.app.screen.query("#message")
+            said = str(shown.first().render()) if shown else type(pilot.app.screen).__name__
+            raise AssertionError(f"timed out waiting for the app; it shows: {said}")
+        await pilot.pause(0.05)
+
+
+def message(app: PickerApp) -> str:
+    return str(app.screen.query_one("#message").render())
+
+
+async def login_and_take(pilot, app: PickerApp, totes=("TT000001",)) -> None:
+    await pilot.press(*"BD4101", "enter", *"7051", "enter")
+    await pilot.pause()
+    assert isinstance(app.screen, QueueScreen)
+    await pilot.press("enter" if len(totes) == 1 else str(len(totes)))
+    await pilot.pause()
+    for tote in totes:
+        await pilot.press(*tote, "enter")
+        await pilot.pause()
+    assert isinstance(app.screen, PickScreen)
+
+
+async def pick_current_line(pilot, app: PickerApp) -> None:
+    """Scan the current line's bin, then each unit (or its weight label)."""
+    session = app.pick_task.session
+    line = session.current
+    await pilot.press(*line.bin, "enter")
+    units = 1 if line.unit == "kg" else int(line.qty)
+    for _ in range(units):
+        await pilot.press(*item_code(line), "enter")
+        await pilot.pause(0.35)  # a real picker's pace: beyond the double-read window
+
+
+def backend_row(rig: Rig, sql: str, *params):
+    return rig.backend.conn.execute(sql, params).fetchone()
+
+
+def stock(rig: Rig, bin_: str, sku: str) -> float:
+    row = backend_row(
+        rig, "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?", STORE, bin_, sku
+    )
+    return row[0] if row else 0.0
+
+
+async def test_whole_flow_through_the_keyboard_then_the_backend_has_it(rig):
+    app = app_for(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        task = app.pick_task
+        order = task.orders[0]
+        lines = list(task.session.lines)
+        before = {(ln.bin, ln.sku): stock(rig, ln.bin, ln.sku) for ln in lines}
+        short = lines[0]  # the first stop's shelf is empty
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("enter")  # none found
+        await pilot.pause()
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        summary = str(app.screen.query_one("#summary").render())
+        assert "TT000001" in summary and "picks/hour" in summary and "1 short" in summary
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+        await wait_for(pilot, lambda: app.status_values["online"] is True)
+    state = backend_row(rig, "SELECT state FROM orders WHERE store = ? AND id = ?", STORE, order)
+    assert state[0] == "picked"
+    for ln in lines[1:]:
+        want = before[(ln.bin, ln.sku)] - (ln.qty if ln.unit == "each" else round(ln.qty, 3))
+        assert stock(rig, ln.bin, ln.sku) == pytest.approx(want, abs=1e-6)
+    assert stock(rig, short.bin, short.sku) == 0
+    task_row = backend_row(
+        rig, "SELECT reason, state FROM count_tasks WHERE store = ? AND bin = ? AND sku = ?",
+        STORE, short.bin, short.sku,
+    )  # fmt: skip
+    assert task_row == ("oos_flag", "open")
+    shorted = backend_row(
+        rig, "SELECT qty_short FROM order_lines WHERE store = ? AND order_id = ? AND line_no = ?",
+        STORE, order, short.line_no,
+    )  # fmt: skip
+    assert shorted[0] == short.qty
+    sent = [r[0] for r in rig.store.conn.execute("SELECT type FROM outbox ORDER BY seq")]
+    assert sent[0] == "pick_started" and sent[-1] == "tote_closed"
+    assert sent.count("out_of_stock_flagged") == 1
+
+
+async def test_whole_flow_through_a_serial_scanner_on_a_pty(rig):
+    master, slave = os.openpty()
+    port = os.ttyname(slave)
+    app = app_for(rig, scanner=SerialSettings(port))
+
+    def scan(code: str) -> None:
+        os.write(master, code.encode() + b"\r")
+
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.status_values["scanner"] == "connected")
+            scan("BD4101")  # the badge, scanned
+            await wait_for(pilot, lambda: app.screen.query_one("#pin").has_focus)
+            await pilot.press(*"7051", "enter")
+            await pilot.pause()
+            await pilot.press("enter")  # take the next order
+            await pilot.pause()
+            scan("TT000042")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+            task = app.pick_task
+            order = task.orders[0]
+            while task.session.current is not None:
+                line = task.session.current
+                done_before = sum(task.session.picked.values())
+                scan(line.bin)
+                await wait_for(pilot, lambda: task.session.bin_confirmed)
+                for _ in range(1 if line.unit == "kg" else int(line.qty)):
+                    scan(item_code(line))
+                    await wait_for(
+                        pilot, lambda n=done_before: sum(task.session.picked.values()) > n
+                    )
+                    done_before = sum(task.session.picked.values())
+                    time.sleep(0.35)  # beyond the double-read window
+            await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+            await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+    finally:
+        os.close(master)
+        os.close(slave)
+    state = backend_row(rig, "SELECT state FROM orders WHERE store = ? AND id = ?", STORE, order)
+    assert state[0] == "picked"
+
+
+async def test_wrong_item_wrong_bin_unknown_code_and_double_scan_change_nothing(rig):
+    app = app_for(rig, sync=False)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        session = app.pick_task.session
+        line = session.current
+        other = next(ln for ln in session.lines if ln.sku != line.sku)
+        pending = rig.store.counts()["pending"]
+        await pilot.press(*other.bin, "enter")
+        await pilot.pause()
+        assert "Wrong bin" in message(app) and line.bin in message(app)
+        await pilot.press(*line.bin, "enter")
+        await pilot.press(*item_code(other), "enter")
+        await pilot.pause()
+        assert "Wrong item" in message(app) and line.name in message(app)
+        await pilot.press(*"8901234567891", "enter")  # a check-digit error
+        await pilot.pause()
+        assert app.screen.query_one("#message").has_class("error")
+        await pilot.press(*"4006381333931", "enter")  # a real GTIN this store does not sell
+        await pilot.pause()
+        assert "Wrong item" in message(app)
+        assert session.picked == {} and rig.store.counts()["pending"] == pending
+        # A scanner reading one code twice in a blink: counted once.
+        code = item_code(line)
+        screen = app.screen
+        t = time.monotonic()
+        screen.handle_scan(code, t)
+        screen.handle_scan(code, t + 0.05)
+        await pilot.pause()
+        assert session.picked[session.key(line)] == (
+            1 if line.unit == "each" else pytest.approx(line.qty)
+        )
+        assert rig.store.counts()["pending"] == pending + 1
+
+
+async def test_cancelled_mid_pick_says_so_at_once_and_lists_what_to_put_back(rig):
+    app = app_for(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        task = app.pick_task
+        order = task.orders[0]
+        first = task.session.current
+        await pick_current_line(pilot, app)
+        took = task.session.picked[task.session.key(first)]
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+        picked_stock = stock(rig, first.bin, first.sku)
+        assert rig.backend.cancel_order(STORE, order)  # the customer cancels
+        await wait_for(pilot, lambda: isinstance(app.screen, NoticeDialog))
+        body = str(app.screen.query_one("#body").render())
+        assert first.name in body and first.bin in body and "TT000001" in body
+        await pilot.press("enter")  # put back, done
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        assert "cancelled" in str(app.screen.query_one("#summary").render())
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+    assert stock(rig, first.bin, first.sku) == pytest.approx(picked_stock + took)
+    assert rig.store.counts()["rejected"] == 0
+
+
+async def test_network_lost_mid_order_work_goes_on_and_syncs_when_back(rig):
+    from picker_app.backend.server import ServerThread
+
+    app = app_for(rig)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login_and_take(pilot, app)
+        order = app.pick_task.orders[0]
+        await wait_for(pilot, lambda: app.status_values["online"] is True)
+        port = int(rig.server.url.rsplit(":", 1)[1])
+        rig.server.stop()  # the network is gone
+        await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: app.status_values["online"] is False)
+        assert "OFFLINE" in str(app.screen.query_one("StatusBar").render())
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        assert rig.store.counts()["pending"] > 0  # kept, waiting
+        rig.server = ServerThread(rig.backend, port=port)  # back
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0, timeout=30)
+    state = backend_row(rig, "SELECT state FROM orders WHERE store = ? AND id = ?", STORE, order)
+    assert state[0] == "picked"
+
+
+async def test_a_batch_of_two_orders_one_route_each_stop_names_its_tote(rig):
+    app = app_for(rig)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login_and_take(pilot, app, totes=("TT000001", "TT000002"))
+        task = app.pick_task
+        assert len(task.orders) == 2 and set(task.totes.values()) == {"TT000001", "TT000002"}
+        assert {ln.order_id for ln in task.session.lines} == set(task.orders)
+        assert "-> TT00000" in str(app.screen.query_one("#stop").render())
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+    for order in task.orders:
+        state = backend_row(rig, "SELECT state FROM orders WHERE store = ? AND id = ?",
+                            STORE, order)  # fmt: skip
+        assert state[0] == "picked"
+
+
+async def test_a_tote_in_use_is_refused(rig):
+    app = app_for(rig, sync=False)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.press(*"TT000009", "enter", *"TT000009", "enter")
+        await pilot.pause()
+        assert "already used" in message(app)
+        await pilot.press(*"A07-2", "enter")
+        await pilot.pause()
+        assert "tote label" in message(app)
+
+
+async def test_after_a_crash_the_picker_lands_on_the_same_order_and_line(rig, tmp_path):
+    from picker_app.store.db import LocalStore
+
+    app = app_for(rig, sync=False)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        task = app.pick_task
+        await pick_current_line(pilot, app)
+        second = task.session.current
+        await pilot.press(*second.bin, "enter")  # at the second stop, bin scanned
+        await pilot.pause()
+    # The app is gone (no tote closed); a new one opens the same database.
+    rig.store.close()
+    rig.store = LocalStore.open(tmp_path / "picker.db", device="handheld-1")
+    again = app_for(rig, sync=False)
+    async with again.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")
+        await pilot.pause()
+        assert isinstance(again.screen, PickScreen)
+        resumed = again.pick_task
+        assert resumed.id == task.id and resumed.orders == task.orders
+        assert resumed.session.current == second and resumed.session.bin_confirmed
+        assert "Welcome back" in message(again)

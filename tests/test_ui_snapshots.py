@@ -1,0 +1,85 @@
+"""Snapshots of the picker's screens against the seeded demo store, at the handheld (40x20) and
+kiosk (100x30) sizes, with a fixed clock and seed: route, an exception, the finish."""
+
+from __future__ import annotations
+
+import pytest
+
+from picker_app.ui.app import AppOptions, make_app
+from tests.appkit import item_code
+
+SIZES = [(40, 20), (100, 30)]
+
+
+def app_for(rig):
+    return make_app(
+        rig.store, {"U101": "7051"}, rig.layout, options=AppOptions(), clock=rig.clock
+    )
+
+
+async def to_route(pilot) -> None:
+    await pilot.press(*"BD4101", "enter", *"7051", "enter")
+    await pilot.pause()
+    await pilot.press("enter", *"TT000001", "enter")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_queue_snapshot(snap_compare, rig, size):
+    async def run_before(pilot) -> None:
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app_for(rig), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_route_snapshot_after_the_first_bin(snap_compare, rig, size):
+    app = app_for(rig)
+
+    async def run_before(pilot) -> None:
+        await to_route(pilot)
+        rig.clock.advance(40)
+        await pilot.press(*app.pick_task.session.current.bin, "enter")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_substitution_snapshot(snap_compare, rig, size):
+    async def run_before(pilot) -> None:
+        await to_route(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+
+    assert snap_compare(app_for(rig), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_short_pick_snapshot(snap_compare, rig, size):
+    async def run_before(pilot) -> None:
+        await to_route(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+
+    assert snap_compare(app_for(rig), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finish_snapshot(snap_compare, rig, size):
+    app = app_for(rig)
+
+    async def run_before(pilot) -> None:
+        await to_route(pilot)
+        session = app.pick_task.session
+        while session.current is not None:
+            line = session.current
+            rig.clock.advance(25)
+            await pilot.press(*line.bin, "enter")
+            for _ in range(1 if line.unit == "kg" else int(line.qty)):
+                await pilot.press(*item_code(line), "enter")
+                await pilot.pause(0.35)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
