@@ -306,11 +306,26 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app sync [--status]`: one sync now, or the state of sync."""
     from picker_app.config import data_dir, load_settings
+    from picker_app.launch import is_embedded
     from picker_app.store.db import LocalStore
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
     settings = load_settings()
-    store = LocalStore.open(settings.db or data_dir() / "picker.db")
+    embedded = None
+    if is_embedded(settings):
+        # The demo store on this machine: its backend (found running, or started for this sync)
+        # and this device's token, kept in the cache since the app's first run.
+        from picker_app.embedded import start_embedded
+
+        folder = settings.db.parent if settings.db else data_dir()
+        embedded = start_embedded(folder, port=settings.port, store_id=settings.store,
+                                  order_every_s=0)  # fmt: skip
+        settings = settings.model_copy(
+            update={"backend_url": embedded.url, "token": embedded.token}
+        )
+        store = embedded.store
+    else:
+        store = LocalStore.open(settings.db or data_dir() / "picker.db")
     try:
         if not settings.token:
             raise UserError(
@@ -346,7 +361,10 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         return 0
     finally:
-        store.close()
+        if embedded is not None:
+            embedded.stop()
+        else:
+            store.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -57,6 +57,7 @@ def test_sync_then_status(tmp_path):
 
 def test_sync_without_a_token_says_what_to_do(tmp_path):
     env = {
+        "PICKER_APP_BACKEND": "http://127.0.0.1:9",  # a real backend, configured without a token
         "PICKER_APP_DB": str(tmp_path / "d.db"),
         "PICKER_APP_CONFIG": str(tmp_path / "none.toml"),
         "PICKER_APP_TOKEN": "",
@@ -68,7 +69,13 @@ def test_sync_without_a_token_says_what_to_do(tmp_path):
 def test_a_damaged_local_database_is_one_sentence_not_a_traceback(tmp_path):
     bad = tmp_path / "d.db"
     bad.write_bytes(b"garbage" * 1000)
-    proc = run({"PICKER_APP_DB": str(bad), "PICKER_APP_CONFIG": str(tmp_path / "n.toml")})
+    proc = run(
+        {
+            "PICKER_APP_BACKEND": "http://127.0.0.1:9",
+            "PICKER_APP_DB": str(bad),
+            "PICKER_APP_CONFIG": str(tmp_path / "n.toml"),
+        }
+    )
     assert proc.returncode == 1 and "damaged" in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
@@ -78,3 +85,20 @@ def test_a_bad_settings_file_names_the_file_and_the_key(tmp_path):
     config.write_text('backend = "http://x"\n')
     proc = run({"PICKER_APP_CONFIG": str(config), "PICKER_APP_DB": str(tmp_path / "d.db")})
     assert proc.returncode == 2 and str(config) in proc.stderr and "'backend'" in proc.stderr
+
+
+def test_sync_with_nothing_configured_uses_the_demo_backend(tmp_path):
+    """The demo store: `picker-app sync` finds the backend on this machine, or starts it (here,
+    on a free port from the settings file), with this device's token from the cache."""
+    from tests.test_embedded import free_port
+
+    config = tmp_path / "config.toml"
+    config.write_text(f"port = {free_port()}\n")
+    env = {"PICKER_APP_CONFIG": str(config), "PICKER_APP_DB": str(tmp_path / "picker.db")}
+    for key in ("PICKER_APP_BACKEND", "PICKER_APP_TOKEN"):
+        env[key] = ""
+    done = run(env)
+    assert done.returncode == 0, done.stderr
+    assert "sent 0 events" in done.stdout
+    again = run(env)  # the same device, its token kept
+    assert again.returncode == 0, again.stderr

@@ -142,6 +142,9 @@ async def test_whole_flow_through_a_serial_scanner_on_a_pty(rig):
             await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
             task = app.pick_task
             order = task.orders[0]
+            os.write(master, b"\x00\xff\xfe\r")  # line noise: a misread, nothing changes
+            await wait_for(pilot, lambda: "Misread" in message(app))
+            assert task.session.picked == {}
             while task.session.current is not None:
                 line = task.session.current
                 done_before = sum(task.session.picked.values())
@@ -156,8 +159,13 @@ async def test_whole_flow_through_a_serial_scanner_on_a_pty(rig):
                     time.sleep(0.35)  # beyond the double-read window
             await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
             await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+            os.close(master)  # the scanner's cable is pulled: said in the header, app runs on
+            master = -1
+            await wait_for(pilot, lambda: app.status_values["scanner"] == "DISCONNECTED")
+            assert "scan: DISCONNECTED" in str(app.screen.query_one("StatusBar").render())
     finally:
-        os.close(master)
+        if master >= 0:
+            os.close(master)
         os.close(slave)
     state = backend_row(rig, "SELECT state FROM orders WHERE store = ? AND id = ?", STORE, order)
     assert state[0] == "picked"
@@ -215,7 +223,7 @@ async def test_cancelled_mid_pick_says_so_at_once_and_lists_what_to_put_back(rig
         assert first.name in body and first.bin in body and "TT000001" in body
         await pilot.press("enter")  # put back, done
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
-        assert "cancelled" in str(app.screen.query_one("#summary").render())
+        assert "nothing goes to packing" in str(app.screen.query_one("#summary").render())
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
     assert stock(rig, first.bin, first.sku) == pytest.approx(picked_stock + took)
     assert rig.store.counts()["rejected"] == 0
@@ -299,3 +307,87 @@ async def test_after_a_crash_the_picker_lands_on_the_same_order_and_line(rig, tm
         assert resumed.id == task.id and resumed.orders == task.orders
         assert resumed.session.current == second and resumed.session.bin_confirmed
         assert "Welcome back" in message(again)
+
+
+async def test_exceptions_each_one_key_away_reach_the_backend(rig):
+    """Damaged (F4), substitute (F5), put back (F6), skip (F3): recorded, synced, applied."""
+    app = app_for(rig)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login_and_take(pilot, app)
+        task = app.pick_task
+        session = task.session
+        order = task.orders[0]
+        first = session.current
+        assert app.service.substitutes(first), "the seeded first line has substitutes in stock"
+        await pilot.press("f4", "1")  # damaged ...
+        await pilot.pause()
+        await pilot.press("enter")  # ... 1 of them
+        await pilot.pause()
+        assert "damaged" in message(app) and session.current == first
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("1")  # the closest in price
+        await pilot.pause()
+        sub = session.current
+        assert sub.sku != first.sku and sub.line_no == first.line_no
+        assert "Substitute" in message(app)
+        await pick_current_line(pilot, app)
+        await pilot.press("f6")  # scanned by mistake: put it back
+        await pilot.press(*item_code(sub), "enter")
+        await pilot.pause()
+        assert "Put" in message(app) and session.current == sub
+        await pick_current_line(pilot, app)
+        skipped = session.current
+        await pilot.press("f3")
+        await pilot.pause()
+        assert session.current != skipped and "Skipped" in message(app)
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+    db = rig.backend.conn
+    assert db.execute(
+        "SELECT kind, bin, sku, qty FROM losses WHERE store = ?", (STORE,)
+    ).fetchall() == [("damaged", first.bin, first.sku, 1.0)]
+    assert db.execute(
+        "SELECT order_id, line_no, from_sku, to_sku FROM substitutions WHERE store = ?", (STORE,)
+    ).fetchall() == [(order, first.line_no, first.sku, sub.sku)]
+    line = db.execute(
+        "SELECT qty_picked FROM order_lines WHERE store = ? AND order_id = ? AND line_no = ?",
+        (STORE, order, first.line_no),
+    ).fetchone()
+    assert line[0] == pytest.approx(sub.qty)  # picked, put back, picked again
+    types = [r[0] for r in rig.store.conn.execute("SELECT type FROM outbox ORDER BY seq")]
+    assert types.count("stock_returned") == 1 and types.count("substitution_made") == 1
+    state = db.execute("SELECT state FROM orders WHERE store = ? AND id = ?", (STORE, order))
+    assert state.fetchone()[0] == "picked"
+    assert rig.store.counts()["rejected"] == 0
+
+
+async def test_an_order_another_device_took_first_is_given_up_with_its_put_back(rig):
+    app = app_for(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")
+        await pilot.pause()
+        order = app.screen.entries[0].order.id
+        # Another handheld claimed it a moment ago; this one has not heard yet.
+        with rig.backend.transaction() as conn:
+            conn.execute(
+                "UPDATE orders SET state = 'picking', claimed_by = 'handheld-2'"
+                " WHERE store = ? AND id = ?",
+                (STORE, order),
+            )
+        await pilot.press("enter", *"TT000003", "enter")
+        await pilot.pause()
+        assert app.pick_task.orders == [order]
+        await wait_for(pilot, lambda: isinstance(app.screen, NoticeDialog))
+        assert "another device" in str(app.screen.query_one("#title").render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        assert "nothing goes to packing" in str(app.screen.query_one("#summary").render())
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+    types = [r[0] for r in rig.store.conn.execute("SELECT type FROM outbox")]
+    assert "tote_closed" not in types
+    assert backend_row(
+        rig, "SELECT claimed_by FROM orders WHERE store = ? AND id = ?", STORE, order
+    ) == ("handheld-2",)

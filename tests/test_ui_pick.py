@@ -66,3 +66,30 @@ def test_pick_screen_snapshot(snap_compare, demo, size):
 def test_wrong_bin_snapshot(snap_compare, demo, size):
     app, _ = make(demo, [])
     assert snap_compare(app, terminal_size=size, press=[*"B01-1", "enter"])
+
+
+async def test_scan_once_and_key_the_quantity(demo):
+    saved: list = []
+    app, screen = make(demo, saved)
+    async with app.run_test(size=(40, 20)) as pilot:
+        session = screen.session
+        milk = next(ln for ln in session.lines if ln.sku == "SKU-1")
+        while session.current is not milk:
+            await pilot.press("f3")  # skip to the milk
+        await pilot.press(*milk.bin, "enter", "f7")
+        await pilot.pause()
+        await pilot.press("ctrl+u", "5", "enter")  # more than the order needs
+        await pilot.pause()
+        await pilot.press(*MILK, "enter")
+        await pilot.pause()
+        assert "only 2 are needed" in str(screen.query_one("#message").render())
+        assert not [e for e in saved if e[0] == "stock_picked"]
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("enter")  # the default: the 2 still to pick
+        await pilot.pause()
+        await pilot.press(*MILK, "enter")
+        await pilot.pause()
+        picks = [e for e in saved if e[0] == "stock_picked"]
+        assert len(picks) == 1 and picks[0][1]["qty"] == 2.0
+        assert session.is_done(milk)

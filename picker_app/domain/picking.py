@@ -266,7 +266,7 @@ class PickSession:
             if ln.order_id == order_id and self.picked.get(self.key(ln), 0.0) > 0
         ]
 
-    def cancel(self, order_id: str) -> Decision:
+    def cancel(self, order_id: str, why: str = "was cancelled") -> Decision:
         """The customer cancelled `order_id`: everything picked for it goes back, and its lines
         leave the session."""
         back = self.to_put_back(order_id)
@@ -282,7 +282,7 @@ class PickSession:
         self.skipped = [k for k in self.skipped if k[0] != order_id]
         self.bin_confirmed = False
         what = "; ".join(f"{qty:g} {ln.name} to {ln.bin}" for ln, qty in back)
-        message = f"Order {order_id} was cancelled: " + (
+        message = f"Order {order_id} {why}: " + (
             f"put back {what}." if back else "nothing was picked for it."
         )
         return Decision(True, message, events, order_done=self.finished)

@@ -362,6 +362,21 @@ class PickService:
         live = {ln.order_id for ln in task.session.lines}
         return [o for o in task.orders if o in live and self.order_state(o) == "cancelled"]
 
+    def refused(self, task: PickTask) -> dict[str, str]:
+        """Orders of the task whose start the backend refused (e.g. another device is picking
+        them), with the backend's reason."""
+        out: dict[str, str] = {}
+        for payload, reason in self.store.conn.execute(
+            "SELECT o.payload, r.reason FROM outbox o JOIN rejected r ON r.event_id = o.event_id"
+            " WHERE o.type = 'pick_started' AND json_extract(o.payload, '$.task') = ?",
+            (task.id,),
+        ):
+            live = {ln.order_id for ln in task.session.lines}
+            for order_id in json.loads(payload).get("orders", []):
+                if order_id in live and order_id in (reason or ""):
+                    out[order_id] = reason
+        return out
+
     def drop_order(self, task: PickTask, order_id: str, events: Events) -> None:
         """A cancelled order leaves the task: its put-backs recorded, its tote freed."""
         self.save(task, events)
@@ -369,10 +384,16 @@ class PickService:
             conn.execute("UPDATE tote SET state = 'free', order_id = NULL WHERE code = ?",
                          (task.totes.get(order_id),))  # fmt: skip
 
+    @staticmethod
+    def live_orders(task: PickTask) -> list[str]:
+        """The task's orders still being picked (not dropped: cancelled or taken elsewhere)."""
+        live = {ln.order_id for ln in task.session.lines}
+        return [o for o in task.orders if o in live]
+
     def finish(self, task: PickTask) -> FinishStats:
         """Close every tote of the task (its order is then waiting for packing) and end it."""
         now = self.clock()
-        live = [o for o in task.orders if self.order_state(o) != "cancelled"]
+        live = self.live_orders(task)
         with self.store.write() as conn:
             for order_id in live:
                 tote = task.totes.get(order_id)

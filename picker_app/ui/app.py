@@ -238,7 +238,7 @@ class PickerApp(App):
         self.refresh_waiting()
         if self.worker is not None:
             self.worker.poke()  # the tote is ready for packing: tell the backend now
-        live = {o: t for o, t in task.totes.items() if service.order_state(o) != "cancelled"}
+        live = {o: t for o, t in task.totes.items() if o in service.live_orders(task)}
         self._show(FinishScreen(stats, live))
 
     def check_cancelled(self) -> None:
@@ -248,7 +248,10 @@ class PickerApp(App):
         if task is None or service is None or not isinstance(self.screen, PickScreen):
             return
         pick_screen = self.screen
-        for order_id in service.cancelled(task):
+        why = {o: ("was cancelled", "was cancelled") for o in service.cancelled(task)}
+        for order_id, reason in service.refused(task).items():
+            why.setdefault(order_id, (f"cannot be picked here: {reason}", "left this task"))
+        for order_id, (what, short) in why.items():
             if order_id in self._cancel_asked:
                 continue
             self._cancel_asked.add(order_id)
@@ -261,8 +264,8 @@ class PickerApp(App):
             if task.totes.get(order_id):
                 body += f"\nThen empty tote {task.totes[order_id]}."
 
-            def put_back(_: bool | None, order_id: str = order_id) -> None:
-                decision = task.session.cancel(order_id)
+            def put_back(_: bool | None, order_id: str = order_id, short: str = short) -> None:
+                decision = task.session.cancel(order_id, short)
                 service.drop_order(task, order_id, decision.events)
                 self.refresh_waiting()
                 pick_screen.say(decision.message)
@@ -270,7 +273,7 @@ class PickerApp(App):
                 if task.session.finished:
                     self.finish_task(task)
 
-            self.push_screen(NoticeDialog(f"Order {order_id} was cancelled", body), put_back)
+            self.push_screen(NoticeDialog(f"Order {order_id} {what}", body), put_back)
 
     def action_logout(self) -> None:
         self.user = None

@@ -56,7 +56,8 @@ class FinishScreen(Screen):
         yield Static(closed if self.totes else "Task ended", id="title")
         yield Static(
             finish_text(self.stats, self.totes) if self.totes
-            else "Every order of this task was cancelled.",
+            else "No order is left in this task (cancelled, or taken elsewhere): "
+            "nothing goes to packing.",
             id="summary",
         )  # fmt: skip
         yield KeyBar()
