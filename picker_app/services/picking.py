@@ -126,6 +126,12 @@ class PickService:
             for o in next_orders(queued, batch=limit)
         ]
 
+    def waiting(self) -> int:
+        """How many orders wait to be picked."""
+        return int(self.store.conn.execute(
+            "SELECT COUNT(*) FROM orders WHERE state IN ('placed', 'confirmed')"
+        ).fetchone()[0])  # fmt: skip
+
     def order_state(self, order_id: str) -> str | None:
         row = self.store.conn.execute(
             "SELECT state FROM orders WHERE id = ?", (order_id,)

@@ -21,7 +21,8 @@ def clock_text(delta: timedelta) -> str:
 
 def finish_text(stats: FinishStats, totes: dict[str, str]) -> str:
     handed = "\n".join(f"{tote} ({order})" for order, tote in totes.items())
-    margin = stats.budget - stats.took
+    took = timedelta(seconds=int(stats.took.total_seconds()))  # as shown, whole seconds
+    margin = stats.budget - took
     verdict = (
         f"{clock_text(margin)} under budget" if margin >= timedelta(0)
         else f"{clock_text(margin)} over budget"
@@ -30,7 +31,7 @@ def finish_text(stats: FinishStats, totes: dict[str, str]) -> str:
     return (
         f"Take to packing:\n{handed}\n\n"
         f"{stats.lines} lines, {stats.units:g} units{short}\n"
-        f"took {clock_text(stats.took)} of {clock_text(stats.budget)}: {verdict}\n"
+        f"took {clock_text(took)} of {clock_text(stats.budget)}: {verdict}\n"
         f"your rate: {stats.picks_per_hour:.0f} picks/hour"
     )
 

@@ -178,8 +178,8 @@ class PickScreen(Screen):
             walk = self.path(self.here, target)
         map_widget = self.query_one("#map", Static)
         # Before the first layout the widget has no size yet: fall back to the screen's.
-        screen_width = self.size.width - (36 if wide else 0)
-        width = max(10, (map_widget.size.width or screen_width) - 2)
+        screen_width = self.size.width - (35 if wide else 0) - 2  # the map's padding
+        width = max(10, map_widget.size.width or screen_width)
         height = max(3, map_widget.size.height or 5)
         lines = map_window(self.store_layout, walk, target, later_cells, self.here, width, height)
         map_widget.update("\n".join(lines))

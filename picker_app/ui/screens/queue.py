@@ -71,7 +71,7 @@ class QueueScreen(Screen):
         now = self.service.clock()
         self.entries = self.service.queue(limit=12)
         self.query_one("#who", Static).update(
-            f"{self.user['name']}: {len(self.entries)} orders waiting"
+            f"{self.user['name']}: {self.service.waiting()} orders waiting"
             if self.entries
             else f"{self.user['name']}: no orders waiting"
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+NAMES = {"enter": "Enter", "escape": "Esc", "ctrl+q": "Ctrl+Q"}
+
 
 class KeyBar(Static):
     """`F2 Short  F3 Skip ...` for the screen it is on."""
@@ -37,7 +39,7 @@ class KeyBar(Static):
             if not binding.show or not binding.description or binding.action in seen:
                 continue
             seen.add(binding.action)
-            shown = binding.key_display or key.upper().replace("ENTER", "Enter")
+            shown = binding.key_display or NAMES.get(key, key.upper())
             size = len(shown) + 1 + len(binding.description)
             if line and line + 2 + size > width:  # a key and its name never split
                 text.append("\n")
