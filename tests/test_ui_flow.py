@@ -10,6 +10,7 @@ mid-pick, the network lost mid-order, a batch of two orders, and a crash mid-ord
 from __future__ import annotations
 
 import os
+import select
 import time
 from collections.abc import Callable
 
@@ -391,3 +392,32 @@ async def test_an_order_another_device_took_first_is_given_up_with_its_put_back(
     assert backend_row(
         rig, "SELECT claimed_by FROM orders WHERE store = ? AND id = ?", STORE, order
     ) == ("handheld-2",)
+
+
+async def test_a_serial_scanner_with_host_feedback_beeps_good_and_bad_reads(rig):
+    master, slave = os.openpty()
+    app = app_for(rig, sync=False, scanner=SerialSettings(os.ttyname(slave), feedback="honeywell"))
+
+    def replies(want: bytes) -> bytes:
+        got = b""
+        deadline = time.monotonic() + 5
+        while want not in got and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                got += os.read(master, 64)
+        return got
+
+    try:
+        async with app.run_test(size=(40, 20)) as pilot:
+            await wait_for(pilot, lambda: app.status_values["scanner"] == "connected")
+            await login_and_take(pilot, app)
+            line = app.pick_task.session.current
+            os.write(master, b"B01-1\r")  # the wrong bin
+            await wait_for(pilot, lambda: "Wrong bin" in message(app))
+            assert b"\x1b8," in replies(b"\x1b8,")  # ESC 8 , : the scanner's bad-read beep
+            os.write(master, line.bin.encode() + b"\r")
+            await wait_for(pilot, lambda: app.pick_task.session.bin_confirmed)
+            assert b"\x1b7," in replies(b"\x1b7,")  # ESC 7 , : good read
+    finally:
+        os.close(master)
+        os.close(slave)

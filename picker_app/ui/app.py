@@ -163,6 +163,11 @@ class PickerApp(App):
             else:
                 self.bad_read()  # a question is open: answer it first
 
+    def good_read(self) -> None:
+        """An accepted scan: the scanner's good-read acknowledgment, where supported."""
+        if self.scanner is not None:
+            self.scanner.good_read()
+
     def bad_read(self) -> None:
         """A refused scan: the terminal bell and, where supported, the scanner's bad-read beep."""
         self.bell()

@@ -224,6 +224,10 @@ class PickScreen(Screen):
         if self.session.bin_confirmed and current is not None and current.bin in self.stop_cells:
             self.here = self.stop_cells[current.bin]
         self.show(decision)
+        if decision.accepted:
+            good = getattr(self.app, "good_read", None)
+            if callable(good):
+                good()
         self.refresh_stop()
         self.refresh_countdown()
         if self.session.finished and self.on_finished is not None and not self._finished_called:
