@@ -117,13 +117,12 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
             framing=FramingConfig(terminator=settings.scanner_terminator),
             feedback=settings.scanner_feedback,
         )  # fmt: skip
+    options = AppOptions(batch_max=settings.batch_max)
     service = PickService(
         store, layout, require_bin_scan=settings.bin_scan == "required",
-        budget=timedelta(seconds=settings.budget_s),
+        budget=timedelta(seconds=settings.budget_s), scan_config=options.scan_config,
     )  # fmt: skip
-    app = PickerApp(
-        users, pins, service, client, scanner, AppOptions(batch_max=settings.batch_max)
-    )
+    app = PickerApp(users, pins, service, client, scanner, options)
     return Prepared(app, stop, mode)
 
 

@@ -115,6 +115,8 @@ class PickSession:
                 f"Expired on {scan.expiry.isoformat()}: put it aside, flag it expired, "
                 "and take another.",
             )
+        if units < 1:
+            return Decision(False, "Key a quantity of 1 or more.")
         qty = float(units)
         if line.unit == "each" and units > 1 and units > self.remaining(line):
             return Decision(
@@ -276,8 +278,8 @@ class PickSession:
               "qty": qty, "why": "order cancelled"})
             for ln, qty in back
         )  # fmt: skip
-        for ln, _ in back:
-            self.picked[self.key(ln)] = 0.0
+        self.picked = {k: v for k, v in self.picked.items() if k[0] != order_id}
+        self.short = {k: v for k, v in self.short.items() if k[0] != order_id}
         self.lines = [ln for ln in self.lines if ln.order_id != order_id]
         self.skipped = [k for k in self.skipped if k[0] != order_id]
         self.bin_confirmed = False

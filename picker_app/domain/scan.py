@@ -165,6 +165,22 @@ DEFAULT_VARIABLE_MEASURE: tuple[VariableMeasureLayout, ...] = (
 )
 
 
+def lookup_gtins(store_code: str, layouts: tuple[VariableMeasureLayout, ...]) -> set[str]:
+    """The 14-digit look-up GTINs a scan of an in-store weight label of item `store_code` reads
+    as (one per weight layout whose item reference fits the code), as `interpret` reports them."""
+    out = set()
+    for layout in layouts:
+        if layout.measure != "weight" or not store_code.isdigit():
+            continue
+        if len(store_code) > layout.item_digits:
+            continue
+        for prefix in layout.prefixes:
+            fixed = prefix + store_code.zfill(layout.item_digits)
+            zeroed = fixed + "0" * (12 - len(fixed))
+            out.add(f"0{zeroed}{gs1_standard_check_digit(zeroed)}")
+    return out
+
+
 class ScanConfig(BaseModel):
     """Store settings for reading scans."""
 

@@ -10,6 +10,7 @@ picker is in the task, so a restart lands on the same order at the same line.
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from picker_app.domain.layout import Cell, Layout
 from picker_app.domain.picking import PickLine, PickSession
 from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders
+from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, lookup_gtins
 from picker_app.errors import UserError
 from picker_app.store.db import LocalStore
 
@@ -81,8 +83,10 @@ class PickService:
         require_bin_scan: bool = True,
         congestion: float = DEFAULT_CONGESTION,
         budget: timedelta = PICK_PACK_BUDGET,
+        scan_config: ScanConfig = DEFAULT_SCAN_CONFIG,
     ) -> None:
         self.store = store
+        self.scan_config = scan_config
         self.layout = layout
         self.clock = clock
         self.require_bin_scan = require_bin_scan
@@ -162,7 +166,8 @@ class PickService:
         orders = json.loads(orders_json)
         totes = json.loads(totes_json or "{}")
         route = json.loads(route_json or "{}")
-        session, cells = self._session(orders, totes)
+        saved = {b: tuple(c) for b, c in route.get("cells", {}).items()}
+        session, cells = self._session(orders, totes, saved or None)
         session.skipped = [tuple(k) for k in route.get("skipped", [])]  # type: ignore[misc]
         session.bin_confirmed = bool(route.get("bin_confirmed", False))
         dropped = set(route.get("dropped", []))
@@ -184,9 +189,14 @@ class PickService:
         )
 
     def _session(
-        self, orders: Sequence[str], totes: dict[str, str]
+        self,
+        orders: Sequence[str],
+        totes: dict[str, str],
+        saved: dict[str, Cell] | None = None,
     ) -> tuple[PickSession, dict[str, Cell]]:
-        """The lines of `orders` in route order, and where each stop is picked from."""
+        """The lines of `orders` in route order, and where each stop is picked from: planned
+        now, or as `saved` when the task was planned before (a restart keeps its route, even
+        if the heat has changed since)."""
         rows = self.store.conn.execute(
             "SELECT l.order_id, l.line_no, COALESCE(l.substitute_sku, l.sku), l.qty_ordered,"
             " s.name, s.unit, s.bin, s.category FROM order_line l JOIN sku s"
@@ -216,16 +226,27 @@ class PickService:
             )
         if not lines:
             return PickSession([], self.require_bin_scan, self.clock().date()), {}
-        route = self.planner.plan(ln.bin for ln in lines)
-        rank = {stop.bin: i for i, stop in enumerate(route.stops)}
+        if saved is not None and all(ln.bin in saved for ln in lines):
+            cells = dict(saved)  # in the saved route order
+        else:
+            route = self.planner.plan(ln.bin for ln in lines)
+            cells = {stop.bin: stop.cell for stop in route.stops}
+        rank = {b: i for i, b in enumerate(cells)}
         position = {order_id: i for i, order_id in enumerate(orders)}
         lines.sort(key=lambda ln: (rank[ln.bin], position[ln.order_id], ln.line_no))
-        cells = {stop.bin: stop.cell for stop in route.stops}
         return PickSession(lines, self.require_bin_scan, self.clock().date()), cells
 
     def _gtins(self, sku: str) -> frozenset[str]:
+        """A product's barcodes as 14-digit GTINs, with the look-up GTINs the store's own weight
+        labels read as for an item sold by weight."""
         rows = self.store.conn.execute("SELECT gtin FROM sku_barcode WHERE sku = ?", (sku,))
-        return frozenset(g.zfill(14) for (g,) in rows)
+        gtins = {g.zfill(14) for (g,) in rows}
+        code = self.store.conn.execute(
+            "SELECT store_code FROM sku WHERE sku = ? AND unit = 'kg'", (sku,)
+        ).fetchone()
+        if code and code[0]:
+            gtins |= lookup_gtins(code[0], self.scan_config.variable_measure)
+        return frozenset(gtins)
 
     def _zone(self, bin_code: str) -> str:
         try:
@@ -308,12 +329,20 @@ class PickService:
             "skipped": [list(k) for k in task.session.skipped],
             "bin_confirmed": task.session.bin_confirmed,
             "dropped": [o for o in task.orders if o not in live],
+            "cells": {b: list(c) for b, c in task.stop_cells.items()},
         }
 
-    def save(self, task: PickTask, events: Events) -> None:
+    def save(
+        self,
+        task: PickTask,
+        events: Events,
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         """One accepted decision: its events and their effect on the cache, and where the
-        picker now is, in one transaction. Returns only after the commit."""
+        picker now is (and `also`), in one transaction. Returns only after the commit."""
         with self.store.write() as conn:
+            if also is not None:
+                also(conn)
             for type_, payload in events:
                 self._apply(conn, type_, payload)
                 self.store.record(type_, dict(payload), task.picker)
@@ -384,11 +413,16 @@ class PickService:
         return out
 
     def drop_order(self, task: PickTask, order_id: str, events: Events) -> None:
-        """A cancelled order leaves the task: its put-backs recorded, its tote freed."""
-        self.save(task, events)
-        with self.store.write() as conn:
-            conn.execute("UPDATE tote SET state = 'free', order_id = NULL WHERE code = ?",
-                         (task.totes.get(order_id),))  # fmt: skip
+        """A cancelled order leaves the task: its put-backs recorded and its tote freed, in one
+        transaction."""
+
+        def free_tote(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE tote SET state = 'free', order_id = NULL WHERE code = ?",
+                (task.totes.get(order_id),),
+            )
+
+        self.save(task, events, also=free_tote)
 
     @staticmethod
     def live_orders(task: PickTask) -> list[str]:

@@ -242,10 +242,10 @@ class LocalStore:
                 [(p.bin, p.picks) for p in snap.bin_picks],
             )
             conn.executemany(
-                "INSERT INTO sku (sku, name, unit, weight_g, bin, category, price)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sku (sku, name, unit, weight_g, bin, category, price, store_code)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (k.sku, k.name, k.unit, k.weight_g, k.bin, k.category, k.price)
+                    (k.sku, k.name, k.unit, k.weight_g, k.bin, k.category, k.price, k.store_code)
                     for k in snap.skus
                 ],
             )

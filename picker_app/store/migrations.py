@@ -68,4 +68,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX order_line_sku ON order_line(sku);
         """,
     ),
+    (
+        "0003_sku_store_code",
+        """
+        ALTER TABLE sku ADD COLUMN store_code TEXT;
+        """,
+    ),
 ]

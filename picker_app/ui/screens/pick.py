@@ -215,8 +215,8 @@ class PickScreen(Screen):
             try:
                 self.save(decision.events)  # saved before it is shown as accepted
             except PickerError as err:
-                if before is not None:
-                    self.session = before
+                if before is not None:  # back to how it was, in place (the task holds it too)
+                    self.session.__dict__.update(before.__dict__)
                 self.say(f"Not saved: {err}. Scan again.", error=True)
                 self.refresh_stop()
                 return
