@@ -283,6 +283,7 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from picker_app.backend.server import create_app, seed_from_fixtures
 
+    _port_free(args.host, args.port)
     seeded = seed_from_fixtures(db, FIXTURES_DIR, args.store, open_orders=args.open_orders)
     if seeded:
         err.write(f"seeded store {args.store} from {FIXTURES_DIR}: {seeded}\n")
@@ -301,6 +302,21 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def _port_free(host: str, port: int) -> None:
+    """A clear sentence, not uvicorn's traceback, when the port cannot be served."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise UserError(
+                f"cannot serve on {host}:{port} ({err.strerror}): another program (perhaps a "
+                "picker-app already serving the demo) uses it; stop it or pass --port"
+            ) from None
 
 
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

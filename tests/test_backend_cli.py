@@ -62,3 +62,21 @@ def test_backend_database_that_cannot_be_opened_is_a_user_error(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 2 and "cannot open the backend database" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_serve_on_a_busy_port_is_one_sentence(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "picker_app.cli", "backend", "--db", str(tmp_path / "b.db"),
+             "serve", "--port", str(port)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert proc.returncode == 2 and "cannot serve on 127.0.0.1" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
