@@ -230,3 +230,43 @@ def test_seeded_orders_fall_due_one_after_another_over_the_next_minutes(db):
     assert len(promises) == 5 and promises == sorted(promises) and len(set(promises)) == 5
     assert promises[-1] - promises[0] < DELIVERY_PROMISE
     assert promises[-1] <= datetime.now(UTC) + DELIVERY_PROMISE
+
+
+def test_each_order_line_comes_with_the_backends_substitutes(db):
+    """Same category and unit, enough stock; the most alike by name first, then best sellers;
+    never the SKU itself."""
+    from picker_app.backend.server import SUGGESTIONS, _name_words, snapshot
+
+    snap = snapshot(db, STORE)
+    catalog = {
+        sku: (category, unit, demand, _name_words(name), weight or 0)
+        for sku, category, unit, demand, name, weight in db.conn.execute(
+            "SELECT sku, category, unit, demand, name, weight_g FROM catalog WHERE store = ?",
+            (STORE,),
+        )
+    }
+    stock: dict[str, float] = {}
+    for sku, on_hand in db.conn.execute(
+        "SELECT sku, on_hand FROM stock WHERE store = ?", (STORE,)
+    ):
+        stock[sku] = stock.get(sku, 0.0) + on_hand
+    lines = [ln for o in snap.orders for ln in o.lines]
+    assert sum(1 for ln in lines if ln.suggestions) > len(lines) / 2
+    for ln in lines[:200]:
+        category, unit, _, words, weight = catalog[ln.sku]
+        expected = sorted(
+            (sku for sku, (c, u, *_) in catalog.items()
+             if c == category and u == unit and sku != ln.sku and stock.get(sku, 0) >= ln.qty),
+            key=lambda sku: (
+                -len(words & catalog[sku][3]), abs(catalog[sku][4] - weight), -catalog[sku][2], sku
+            ),
+        )[:SUGGESTIONS]  # fmt: skip
+        assert ln.suggestions == expected
+
+
+def test_a_products_name_words_leave_out_brand_and_pack_size():
+    from picker_app.backend.server import _name_words
+
+    sugar = _name_words("Trust Classic Sulphurless Sugar 1 kg")
+    assert sugar == {"classic", "sulphurless", "sugar"}
+    assert _name_words("Nandini Toned Milk 500 ml") == {"toned", "milk"}

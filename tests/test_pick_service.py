@@ -377,6 +377,8 @@ def test_substitutes_are_alike_in_stock_and_closest_in_price(service, store):
     (order,) = plain_orders(store, 1)
     task = service.start(PICKER, {order: "TT000001"})
     line = task.session.current
+    with store.write() as conn:  # no suggestion from the backend: the device's own choice
+        conn.execute("UPDATE order_line SET suggestions = '[]' WHERE order_id = ?", (order,))
     price = one(store, "SELECT price FROM sku WHERE sku = ?", line.sku)
     candidates = {
         sku: (abs(p - price), sku)
@@ -404,6 +406,22 @@ def test_substitutes_are_alike_in_stock_and_closest_in_price(service, store):
     with store.write() as conn:
         conn.execute("UPDATE stock SET on_hand = 0 WHERE sku = ?", (closest.sku,))
     assert service.substitutes(line)[0][0].sku == offered[1][0].sku
+
+
+def test_the_backends_suggestions_come_first_when_in_stock(service, store, snap):
+    (order,) = plain_orders(store, 1)
+    task = service.start(PICKER, {order: "TT000001"})
+    line = task.session.current
+    wire = next(o for o in snap.orders if o.id == order)
+    sent = next(ln for ln in wire.lines if ln.line_no == line.line_no).suggestions
+    assert sent and line.sku not in sent  # the backend sent its own, kept in the cache
+    assert service.suggested(line) == sent
+    offered = [sub.sku for sub, _ in service.substitutes(line)]
+    assert offered[: len(sent)] == sent and len(offered) == len(set(offered)) == 5
+    with store.write() as conn:  # the first suggestion runs out here
+        conn.execute("UPDATE stock SET on_hand = 0 WHERE sku = ?", (sent[0],))
+    offered = [sub.sku for sub, _ in service.substitutes(line)]
+    assert sent[0] not in offered and offered[: len(sent) - 1] == sent[1:]
 
 
 def test_a_substitute_is_saved_and_comes_back_after_a_restart(service, store, demo, clock):

@@ -8,6 +8,7 @@ snapshots and changes come in the next slice of issue 4.
 import hashlib
 import json
 import random
+import re
 import secrets
 import sqlite3
 import threading
@@ -472,13 +473,45 @@ class BackendDB:
         next_cursor = rows[-1][0] if rows else cursor
         return ChangesPage(changes=items, next_cursor=next_cursor, more=more)
 
+    def suggester(self, store: str) -> Callable[[str, float], list[str]]:
+        """The backend's substitutes for a line: other products of its category and unit with
+        enough stock; the most alike first (more words of the product's name in common, brand
+        and pack size aside), then the nearest pack size, then the ones customers buy most
+        (the likeliest to be accepted)."""
+        catalog = self.conn.execute(
+            "SELECT c.sku, c.category, c.unit, c.demand, c.name, COALESCE(SUM(s.on_hand), 0),"
+            " COALESCE(c.weight_g, 0)"
+            " FROM catalog c LEFT JOIN stock s ON s.store = c.store AND s.sku = c.sku"
+            " WHERE c.store = ? GROUP BY c.sku ORDER BY c.demand DESC, c.sku",
+            (store,),
+        ).fetchall()
+        kind = {r[0]: (r[1], r[2]) for r in catalog}
+        pack = {r[0]: r[6] for r in catalog}
+        words = {r[0]: _name_words(r[4]) for r in catalog}
+        groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        for sku, category, unit, _, _, on_hand, _ in catalog:
+            groups.setdefault((category, unit), []).append((sku, on_hand))
+
+        def suggest(sku: str, qty: float) -> list[str]:
+            if sku not in kind:
+                return []
+            alike = [
+                (-len(words[sku] & words[other]), abs(pack[other] - pack[sku]), n, other)
+                for n, (other, on_hand) in enumerate(groups[kind[sku]])
+                if other != sku and on_hand >= qty
+            ]  # then the same pack size; n keeps the best sellers first among equals
+            return [other for *_, other in sorted(alike)[:SUGGESTIONS]]
+
+        return suggest
+
     def _order_wire(self, store: str, order_id: str) -> OrderWire:
         r = self.conn.execute(
             "SELECT id, promised_at, state, priority, area FROM orders WHERE store = ? AND id = ?",
             (store, order_id),
         ).fetchone()
+        suggest = self.suggester(store)
         lines = [
-            OrderLineWire(line_no=no, sku=sku, qty=qty)
+            OrderLineWire(line_no=no, sku=sku, qty=qty, suggestions=suggest(sku, qty))
             for no, sku, qty in self.conn.execute(
                 "SELECT line_no, sku, qty FROM order_lines WHERE store = ? AND order_id = ?"
                 " ORDER BY line_no",
@@ -490,6 +523,15 @@ class BackendDB:
         )
 
 
+SUGGESTIONS = 3  # substitutes the backend suggests per order line
+_PACK_WORDS = {"kg", "g", "gm", "ml", "l", "ltr", "pcs", "pc", "pack", "of", "per", "x", "and"}
+
+
+def _name_words(name: str) -> set[str]:
+    """What a product is, from its name: its words without the brand (the first word), the
+    pack size and numbers."""
+    parts = [w for w in re.findall(r"[a-z]+", name.lower())]
+    return {w for w in parts[1:] if w not in _PACK_WORDS}
 OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
 # A count further than this from the expected stock opens a recount task.
 RECOUNT_UNITS = 2
@@ -606,12 +648,15 @@ def snapshot(db: BackendDB, store: str) -> Snapshot:
             )
         ]
         lines: dict[str, list[OrderLineWire]] = {}
+        suggest = db.suggester(store)
         for order_id, no, sku, qty in conn.execute(
             "SELECT order_id, line_no, sku, qty FROM order_lines WHERE store = ?"
             " ORDER BY order_id, line_no",
             (store,),
         ):
-            lines.setdefault(order_id, []).append(OrderLineWire(line_no=no, sku=sku, qty=qty))
+            lines.setdefault(order_id, []).append(
+                OrderLineWire(line_no=no, sku=sku, qty=qty, suggestions=suggest(sku, qty))
+            )
         marks = ",".join("?" * len(OPEN_STATES))
         orders = [
             OrderWire(

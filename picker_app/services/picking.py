@@ -265,9 +265,38 @@ class PickService:
         return PickLine("", 0, sku, name, bin_, 0.0, unit, self._gtins(sku), self._zone(bin_),
                         None, category)  # fmt: skip
 
+    def suggested(self, line: PickLine) -> list[str]:
+        """The backend's substitutes for `line` (best first), as it sent them with the order."""
+        row = self.store.conn.execute(
+            "SELECT suggestions FROM order_line WHERE order_id = ? AND line_no = ?",
+            (line.order_id, line.line_no),
+        ).fetchone()
+        try:
+            found = json.loads(row[0]) if row and row[0] else []
+        except ValueError:
+            return []
+        return [str(sku) for sku in found if sku != line.sku] if isinstance(found, list) else []
+
     def substitutes(self, line: PickLine, limit: int = 5) -> list[tuple[PickLine, float]]:
-        """Products to offer instead of `line`: same category and unit, in stock (enough for
-        the line), the closest in price first; with the stock on hand."""
+        """Products to offer instead of `line`, with the stock on hand: first the backend's
+        suggestions, then more of the same category and unit, the closest in price first;
+        each in stock here (enough for the line)."""
+        offered: list[tuple[PickLine, float]] = []
+        for sku in self.suggested(line):
+            on_hand = self.store.conn.execute(
+                "SELECT COALESCE(SUM(on_hand), 0) FROM stock WHERE sku = ?", (sku,)
+            ).fetchone()[0]
+            sub = self.line_for(sku)
+            if sub is not None and on_hand >= line.qty and len(offered) < limit:
+                offered.append((sub, float(on_hand)))
+        return offered + [
+            (sub, on_hand)
+            for sub, on_hand in self._same_category(line, limit + len(offered))
+            if sub.sku not in {o.sku for o, _ in offered}
+        ][: limit - len(offered)]
+
+    def _same_category(self, line: PickLine, limit: int) -> list[tuple[PickLine, float]]:
+        """Same category and unit, in stock (enough for the line), the closest in price first."""
         price_row = self.store.conn.execute(
             "SELECT price FROM sku WHERE sku = ?", (line.sku,)
         ).fetchone()

@@ -267,9 +267,13 @@ class LocalStore:
                 [(o.id, o.promised_at, o.state, o.priority, o.area) for o in snap.orders],
             )
             conn.executemany(
-                "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state)"
-                " VALUES (?, ?, ?, ?, 'open')",
-                [(o.id, ln.line_no, ln.sku, ln.qty) for o in snap.orders for ln in o.lines],
+                "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state, suggestions)"
+                " VALUES (?, ?, ?, ?, 'open', ?)",
+                [
+                    (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions))
+                    for o in snap.orders
+                    for ln in o.lines
+                ],
             )
             conn.execute(
                 "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
@@ -291,9 +295,10 @@ class LocalStore:
                     )
                     for ln in o.lines:
                         conn.execute(
-                            "INSERT OR IGNORE INTO order_line (order_id, line_no, sku,"
-                            " qty_ordered, state) VALUES (?, ?, ?, ?, 'open')",
-                            (o.id, ln.line_no, ln.sku, ln.qty),
+                            "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state,"
+                            " suggestions) VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT"
+                            " (order_id, line_no) DO UPDATE SET suggestions = excluded.suggestions",
+                            (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions)),
                         )
                 if change.count_task is not None:
                     t = change.count_task

@@ -74,4 +74,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE sku ADD COLUMN store_code TEXT;
         """,
     ),
+    (
+        "0004_order_line_suggestions",
+        """
+        ALTER TABLE order_line ADD COLUMN suggestions TEXT;
+        """,
+    ),
 ]

@@ -80,6 +80,8 @@ class OrderLineWire(_Wire):
     line_no: int
     sku: str
     qty: float
+    suggestions: list[str] = Field(default_factory=list)
+    """The backend's substitutes for this line if it cannot be picked, best first (SKUs)."""
 
 
 class OrderWire(_Wire):

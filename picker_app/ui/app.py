@@ -219,6 +219,7 @@ class PickerApp(App):
             task.session, service.layout, task.stop_cells, save,
             title=title, started_at=task.started_at, clock=self.clock, budget=service.budget,
             path=service.planner.table.path, substitutes=service.substitutes,
+            suggested=service.suggested,
             on_finished=lambda: self.finish_task(task), scan_config=self.options.scan_config,
         )  # fmt: skip
         self._show(screen)

@@ -78,17 +78,22 @@ class ChoiceDialog(ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "dismiss_none", "Back")]
 
-    def __init__(self, question: str, options: Sequence[str], empty: str = "") -> None:
+    def __init__(
+        self, question: str, options: Sequence[str], empty: str = "", note: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.options = list(options)[:9]
         self.empty = empty
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, id="question")
             text = "\n".join(f"{i}  {o}" for i, o in enumerate(self.options, 1))
             yield Static(text or self.empty, id="options")
+            if self.note:
+                yield Static(self.note, id="note")
             yield Static("Press its number; Esc to go back.", id="hint")
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]

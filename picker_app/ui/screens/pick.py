@@ -77,6 +77,7 @@ class PickScreen(Screen):
         budget: timedelta = PICK_PACK_BUDGET,
         path: Path | None = None,
         substitutes: Substitutes | None = None,
+        suggested: Callable[[PickLine], list[str]] | None = None,
         on_finished: Callable[[], None] | None = None,
         scan_config: ScanConfig = DEFAULT_SCAN_CONFIG,
     ) -> None:
@@ -91,6 +92,7 @@ class PickScreen(Screen):
         self.budget = budget
         self.path = path
         self.substitutes = substitutes
+        self.suggested = suggested
         self.on_finished = on_finished
         self.scan_config = scan_config
         self.here: Cell = layout.pack  # where the picker last confirmed a bin
@@ -305,6 +307,7 @@ class PickScreen(Screen):
         if line is None or self.substitutes is None:
             return
         options = self.substitutes(line)
+        suggested = set(self.suggested(line)) if self.suggested is not None else set()
 
         def chosen(choice: int | None) -> None:
             if choice is not None:
@@ -314,8 +317,14 @@ class PickScreen(Screen):
         self.app.push_screen(
             ChoiceDialog(
                 f"Instead of {line.name}:",
-                [f"{sub.name} ({sub.bin}, {on_hand:g} in stock)" for sub, on_hand in options],
+                [
+                    f"{'* ' if sub.sku in suggested else ''}{sub.name} ({sub.bin}, "
+                    f"{on_hand:g} in stock)"
+                    for sub, on_hand in options
+                ],
                 empty="No similar product is in stock: flag it short (F2).",
+                note="* suggested by the backend" if suggested & {s.sku for s, _ in options}
+                else "",
             ),
             chosen,
         )
