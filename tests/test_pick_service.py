@@ -661,3 +661,9 @@ def test_a_weighed_line_takes_the_stores_weight_label(service, store, snap):
     assert s.scan(interpret(line.bin)).accepted
     d = s.scan(label)
     assert d.accepted, d.message
+
+
+def test_promises_are_judged_by_the_backends_clock(service, store, clock):
+    assert service.backend_now() == clock()
+    store.set_sync_state(clock_offset_s="-120")  # this device runs two minutes fast
+    assert (clock() - service.backend_now()).total_seconds() == 120

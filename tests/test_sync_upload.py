@@ -263,3 +263,14 @@ def test_bad_snapshot_or_changes_replies_change_nothing(device, body):
         assert device.conn.execute("SELECT COUNT(*) FROM sku").fetchone()[0] == 0
     finally:
         server.shutdown()
+
+
+def test_the_backends_clock_offset_comes_from_the_date_header():
+    from datetime import UTC, datetime
+
+    from picker_app.sync.client import clock_offset
+
+    here = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
+    assert clock_offset("Wed, 25 Nov 2026 10:01:30 GMT", here) == 90.0
+    assert clock_offset("Wed, 25 Nov 2026 09:59:58 GMT", here) == -2.0
+    assert clock_offset(None, here) is None and clock_offset("yesterday", here) is None

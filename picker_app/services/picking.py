@@ -130,6 +130,18 @@ class PickService:
             for o in next_orders(queued, batch=limit)
         ]
 
+    def backend_now(self) -> datetime:
+        """The backend's time: this device's clock and the offset measured at the last sync
+        (promise times are the backend's)."""
+        row = self.store.conn.execute(
+            "SELECT value FROM sync_state WHERE key = 'clock_offset_s'"
+        ).fetchone()
+        try:
+            offset = float(row[0]) if row else 0.0
+        except ValueError:
+            offset = 0.0
+        return self.clock() + timedelta(seconds=offset)
+
     def waiting(self) -> int:
         """How many orders wait to be picked."""
         return int(self.store.conn.execute(

@@ -14,6 +14,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -67,6 +69,21 @@ class UploadReport:
     waits: list[float] = field(default_factory=list)
 
 
+def clock_offset(date_header: str | None, local_now: datetime) -> float | None:
+    """Seconds the backend's clock is ahead of this device's, from a response's `Date` header
+    (whole seconds; None without a readable one). Promise times are the backend's: a device
+    whose clock drifts still shows true countdowns to them."""
+    if not date_header:
+        return None
+    try:
+        server = parsedate_to_datetime(date_header)
+    except (TypeError, ValueError):
+        return None
+    if server.tzinfo is None:
+        return None
+    return (server - local_now).total_seconds()
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -92,6 +109,7 @@ class SyncClient:
         self.store = store
         self.settings = settings
         self.http = http or httpx.Client(timeout=settings.timeout_s)
+        self.clock_offset_s = 0.0  # the backend's clock minus this device's (see clock_offset)
         self.sleep = sleep
         self.rng = rng
 
@@ -132,6 +150,9 @@ class SyncClient:
             response = self.http.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as err:
             raise Retryable(f"backend unreachable ({type(err).__name__})") from None
+        offset = clock_offset(response.headers.get("date"), datetime.now(UTC))
+        if offset is not None:
+            self.clock_offset_s = offset
         if response.status_code in (401, 403):
             raise SyncPaused(
                 f"the backend refused this device ({response.status_code}): "
@@ -189,7 +210,10 @@ class SyncClient:
         except SyncError as err:
             self.store.set_sync_state(last_error=f"{self.store.clock()} {err}")
             raise
-        self.store.set_sync_state(last_success=self.store.clock(), last_error="")
+        self.store.set_sync_state(
+            last_success=self.store.clock(), last_error="",
+            clock_offset_s=f"{self.clock_offset_s:.0f}",
+        )  # fmt: skip
         return report, changes
 
     def backend_reachable(self) -> bool:

@@ -68,7 +68,7 @@ class QueueScreen(Screen):
         self.refresh_queue()
 
     def refresh_queue(self) -> None:
-        now = self.service.clock()
+        now = self.service.backend_now()
         self.entries = self.service.queue(limit=12)
         self.query_one("#who", Static).update(
             f"{self.user['name']}: {self.service.waiting()} orders waiting"
