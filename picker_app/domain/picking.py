@@ -72,10 +72,19 @@ class PickSession:
     @property
     def current(self) -> PickLine | None:
         """The line to pick now: the first not done in route order, skipped ones last."""
+        ahead = self.ahead()
+        return ahead[0] if ahead else None
+
+    def ahead(self) -> list[PickLine]:
+        """The lines still to pick, in the order they will be picked (skipped ones last)."""
         open_lines = [ln for ln in self.lines if not self.is_done(ln)]
-        ahead = [ln for ln in open_lines if self.key(ln) not in self.skipped]
+        first = [ln for ln in open_lines if self.key(ln) not in self.skipped]
         later = [ln for k in self.skipped for ln in open_lines if self.key(ln) == k]
-        return (ahead + later)[0] if ahead or later else None
+        return first + later
+
+    def orders(self) -> set[str]:
+        """The orders that still have lines in this session (not dropped)."""
+        return {ln.order_id for ln in self.lines}
 
     @property
     def finished(self) -> bool:

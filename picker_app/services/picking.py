@@ -364,7 +364,7 @@ class PickService:
 
     @staticmethod
     def _progress(task: PickTask) -> dict[str, object]:
-        live = {ln.order_id for ln in task.session.lines}
+        live = task.session.orders()
         return {
             "stops": [ln.bin for ln in task.session.lines],
             "skipped": [list(k) for k in task.session.skipped],
@@ -435,19 +435,19 @@ class PickService:
 
     def cancelled(self, task: PickTask) -> list[str]:
         """Orders of the task the backend says were cancelled (and still in the session)."""
-        live = {ln.order_id for ln in task.session.lines}
+        live = task.session.orders()
         return [o for o in task.orders if o in live and self.order_state(o) == "cancelled"]
 
     def refused(self, task: PickTask) -> dict[str, str]:
         """Orders of the task whose start the backend refused (e.g. another device is picking
         them), with the backend's reason."""
         out: dict[str, str] = {}
+        live = task.session.orders()
         for payload, reason in self.store.conn.execute(
             "SELECT o.payload, r.reason FROM outbox o JOIN rejected r ON r.event_id = o.event_id"
             " WHERE o.type = 'pick_started' AND json_extract(o.payload, '$.task') = ?",
             (task.id,),
         ):
-            live = {ln.order_id for ln in task.session.lines}
             for order_id in json.loads(payload).get("orders", []):
                 if order_id in live and order_id in (reason or ""):
                     out[order_id] = reason
@@ -468,7 +468,7 @@ class PickService:
     @staticmethod
     def live_orders(task: PickTask) -> list[str]:
         """The task's orders still being picked (not dropped: cancelled or taken elsewhere)."""
-        live = {ln.order_id for ln in task.session.lines}
+        live = task.session.orders()
         return [o for o in task.orders if o in live]
 
     def finish(self, task: PickTask) -> FinishStats:

@@ -162,7 +162,7 @@ class PickScreen(Screen):
         stops_widget = self.query_one("#stops", Static)
         stops_widget.display = wide
         self.query_one("#then", Static).display = not wide
-        ahead = self._ahead(line)
+        ahead = session.ahead()
         stops_widget.update("Stops left\n" + "\n".join(
             f"{'>' if ln is line else ' '} {ln.bin:<6} {session.remaining(ln):g} "
             f"{ln.name[:20]}"
@@ -185,14 +185,6 @@ class PickScreen(Screen):
         height = max(3, map_widget.size.height or 5)
         lines = map_window(self.store_layout, walk, target, later_cells, self.here, width, height)
         map_widget.update("\n".join(lines))
-
-    def _ahead(self, line: PickLine | None) -> list[PickLine]:
-        """Open lines in the order they will be picked (skipped ones last)."""
-        session = self.session
-        open_lines = [ln for ln in session.lines if not session.is_done(ln)]
-        first = [ln for ln in open_lines if session.key(ln) not in session.skipped]
-        later = [ln for k in session.skipped for ln in open_lines if session.key(ln) == k]
-        return first + later
 
     def show(self, decision: Decision) -> None:
         self.say(decision.message, error=not decision.accepted)
