@@ -9,7 +9,9 @@ already running and uses it.
 
 from __future__ import annotations
 
+import functools
 import random
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,12 +37,48 @@ class Embedded:
     url: str
     token: str
     store: LocalStore
-    client: SyncClient
-    server: ServerThread | None  # None when another process serves the backend
-
+    store_id: str
+    server: ServerThread | None = None  # None when another process serves the backend
     customers: threading.Event | None = None  # set to stop the demo's new orders
+    starting: threading.Thread | None = None  # the backend starting in the background
+
+    @functools.cached_property
+    def client(self) -> SyncClient:
+        """This device's sync client for the backend (made once the token is known)."""
+        return SyncClient(self.store, SyncSettings(self.url, self.store_id, self.token))
+
+    def serve(
+        self,
+        backend_db: Path,
+        store_id: str,
+        order_every_s: float,
+        say: Callable[[str], None] = lambda text: None,
+    ) -> None:
+        """Serve the backend here: seeded on its first run, then new orders as they come."""
+        # Imported only when this app serves the backend (FastAPI is slow to import).
+        from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
+
+        first = not backend_db.exists()
+        db = BackendDB(backend_db)
+        if first:
+            say("Preparing the demo store (first run only)...")
+
+        def bar(step: str, done: float) -> None:
+            filled = round(done * 30)
+            say(f"  [{'#' * filled}{'.' * (30 - filled)}] {done:4.0%} {step}")
+
+        seed_from_fixtures(db, FIXTURES, store_id, progress=bar)
+        self.server = ServerThread(db, port=int(self.url.rsplit(":", 1)[1]))
+        if order_every_s > 0:
+            self.customers = threading.Event()
+            threading.Thread(
+                target=_place_orders, args=(db, store_id, order_every_s, self.customers),
+                name="demo customers", daemon=True,
+            ).start()  # fmt: skip
 
     def stop(self) -> None:
+        if self.starting is not None:
+            self.starting.join(15)
         if self.customers is not None:
             self.customers.set()
         if self.server is not None:
@@ -50,6 +88,11 @@ class Embedded:
 
 def _is_our_backend(url: str) -> bool | None:
     """True: our backend answers; False: something else holds the port; None: nothing does."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    try:  # a plain connect first: nothing listening is the usual case, and answered at once
+        socket.create_connection((host, int(port)), timeout=1.0).close()
+    except OSError:
+        return None
     try:
         response = httpx.get(f"{url}/v1/health", timeout=1.0)
     except httpx.ConnectError:
@@ -68,49 +111,55 @@ def start_embedded(
     store_id: str = DEMO_STORE,
     say: Callable[[str], None] = lambda text: None,
     order_every_s: float = 10.0,
+    on_ready: Callable[[], None] | None = None,
 ) -> Embedded:
     """Backend found or started, device registered, cache up to date. A backend started here
-    gets a new customer order every `order_every_s` seconds (0: none), as a live store does."""
+    gets a new customer order every `order_every_s` seconds (0: none), as a live store does.
+
+    With `on_ready`, and a cache and token from an earlier run, the backend starts in the
+    background: the app opens at once on its cache (login works offline) and `on_ready()` is
+    called when the backend answers, for the first sync."""
     data_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     backend_db = data_dir / "backend.db"
-    server = None
-    customers = None
     found = _is_our_backend(url)
     if found is False:
         raise PickerError(
             f"port {port} is used by another program: stop it, or connect to a backend with "
             "--backend URL --token T"
         )
-    if found is None:
-        # Imported only when this app serves the backend (FastAPI is slow to import).
-        from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
-
-        first = not backend_db.exists()
-        db = BackendDB(backend_db)
-        if first:
-            say("Preparing the demo store (first run only)...")
-
-        def bar(step: str, done: float) -> None:
-            filled = round(done * 30)
-            say(f"  [{'#' * filled}{'.' * (30 - filled)}] {done:4.0%} {step}")
-
-        seed_from_fixtures(db, FIXTURES, store_id, progress=bar)
-        server = ServerThread(db, port=port)
-        if order_every_s > 0:
-            customers = threading.Event()
-            threading.Thread(
-                target=_place_orders, args=(db, store_id, order_every_s, customers),
-                name="demo customers", daemon=True,
-            ).start()  # fmt: skip
     store = LocalStore.open(data_dir / "picker.db")
-    token = _device_token(store, backend_db, store_id, url)
-    client = SyncClient(store, SyncSettings(url, store_id, token))
+    kept = _kept_token(store, url)
+    later = (
+        found is None and on_ready is not None and kept is not None
+        and store.cursor() is not None and backend_db.exists()
+    )  # fmt: skip
+    embedded = Embedded(url, kept or "", store, store_id)
     try:
-        client.download_changes()
-    except SyncError as err:
-        say(f"Working offline for now: {err}")
-    return Embedded(url, token, store, client, server, customers)
+        if found is None and later:
+            assert on_ready is not None
+
+            def start() -> None:
+                try:
+                    embedded.serve(backend_db, store_id, order_every_s)
+                except Exception:  # noqa: BLE001 - e.g. the port taken meanwhile: stay offline
+                    return  # the header says offline; scans are kept in the cache
+                on_ready()
+
+            embedded.starting = threading.Thread(target=start, name="backend start", daemon=True)
+            embedded.starting.start()
+        elif found is None:
+            embedded.serve(backend_db, store_id, order_every_s, say)
+        embedded.token = kept or _device_token(store, backend_db, store_id, url)
+        if not later:
+            try:
+                embedded.client.download_changes()
+            except SyncError as err:
+                say(f"Working offline for now: {err}")
+    except BaseException:
+        embedded.stop()
+        raise
+    return embedded
 
 
 def _place_orders(db: BackendDB, store_id: str, every_s: float, stop: threading.Event) -> None:
@@ -120,11 +169,14 @@ def _place_orders(db: BackendDB, store_id: str, every_s: float, stop: threading.
         db.add_orders(store_id, 1, rng)
 
 
+def _kept_token(store: LocalStore, url: str) -> str | None:
+    """The token this device was given by the backend at `url`, if it has one."""
+    info = dict(store.conn.execute("SELECT key, value FROM store_info"))
+    return info["token"] if info.get("token") and info.get("backend_url") == url else None
+
+
 def _device_token(store: LocalStore, backend_db: Path, store_id: str, url: str) -> str:
     """This device's token for the local backend, issued once and kept in the cache."""
-    info = dict(store.conn.execute("SELECT key, value FROM store_info"))
-    if info.get("token") and info.get("backend_url") == url:
-        return info["token"]
     from picker_app.backend.server import BackendDB
 
     token = BackendDB(backend_db).add_device(store_id, store.device)

@@ -74,10 +74,17 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
     from picker_app.ui.app import AppOptions, PickerApp, load_users
 
     folder = settings.db.parent if settings.db else data_dir()
+    holder: list[PickerApp] = []  # the app, once made, for the backend started in background
     if is_embedded(settings):
         from picker_app.embedded import start_embedded
 
-        embedded = start_embedded(folder, port=settings.port, store_id=settings.store, say=say)
+        def backend_ready() -> None:  # from the thread that started the backend
+            if holder:
+                holder[0].poke_sync()
+
+        embedded = start_embedded(
+            folder, port=settings.port, store_id=settings.store, say=say, on_ready=backend_ready
+        )
         store, client, mode = embedded.store, embedded.client, "demo"
         stop = embedded.stop
         pins: dict[str, str] | None = demo_pins()
@@ -123,6 +130,7 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
         budget=timedelta(seconds=settings.budget_s), scan_config=options.scan_config,
     )  # fmt: skip
     app = PickerApp(users, pins, service, client, scanner, options)
+    holder.append(app)
     return Prepared(app, stop, mode)
 
 

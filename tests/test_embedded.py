@@ -48,3 +48,24 @@ def test_a_port_held_by_another_program_is_a_clear_error(tmp_path):
         # Something listens but never answers HTTP: not our backend.
         with pytest.raises(PickerError, match="used by another program"):
             start_embedded(tmp_path, port=port)
+
+
+def test_after_the_first_run_the_backend_starts_in_the_background(tmp_path):
+    """With a cache and a token from an earlier run, the app opens at once on its cache and
+    the backend comes up behind it; `on_ready` says when, for the first sync."""
+    import threading
+
+    port = free_port()
+    first = start_embedded(tmp_path, port=port, order_every_s=0)
+    first.stop()
+    ready = threading.Event()
+    again = start_embedded(tmp_path, port=port, order_every_s=0, on_ready=ready.set)
+    try:
+        assert again.token == first.token
+        assert again.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 18
+        assert ready.wait(20)
+        assert again.server is not None
+        report, _ = again.client.sync_once()  # the backend answers, with the kept token
+        assert report.rejected == 0
+    finally:
+        again.stop()

@@ -9,6 +9,7 @@ is a clear error naming the file, and is never replaced.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -18,15 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-import sqlite_utils
 
 from picker_app.domain.events import EVENT_TYPES
 from picker_app.errors import PickerError
 from picker_app.store.migrations import MIGRATIONS
 from picker_app.sync.wire import ChangesPage, Snapshot
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class StoreError(PickerError):
@@ -66,11 +69,18 @@ class LocalStore:
         clock: Callable[[], str] = _utc_now,
     ) -> None:
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.path = path
         self.device = device
         self.clock = clock
         self._write_lock = threading.RLock()
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection (made on first use: it is slow to import, and
+        the app's start-up does not need it)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(

@@ -112,6 +112,11 @@ class PickerApp(App):
         if self.worker is not None:
             self.worker.stop(timeout=5)
 
+    def poke_sync(self) -> None:
+        """Sync now (safe from any thread): e.g. the embedded backend has just started."""
+        if self.worker is not None:
+            self.worker.poke()
+
     def _from_thread(self, handler: Callable[[object], None]) -> Callable[[object], None]:
         """A callback for a thread: runs `handler` on the app's loop (dropped once it ends)."""
 
@@ -292,10 +297,9 @@ class PickerApp(App):
 
 def load_users(store: LocalStore) -> list[dict[str, str]]:
     """The store's people, from the local cache (so login works offline)."""
-    return [
-        dict(r)
-        for r in store.db.query("SELECT id, name, role, badge, pin_hash FROM users ORDER BY id")
-    ]
+    rows = store.conn.execute("SELECT id, name, role, badge, pin_hash FROM users ORDER BY id")
+    keys = ("id", "name", "role", "badge", "pin_hash")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def make_app(
