@@ -47,20 +47,13 @@ def test_route_snapshot_after_the_first_bin(snap_compare, rig, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_substitution_snapshot(snap_compare, rig, size):
+@pytest.mark.parametrize("key", ["f5", "f2"], ids=["substitution", "short_pick"])
+def test_exception_snapshot(snap_compare, rig, key, size):
+    """The question an exception key asks: F5 the substitutes, F2 how many are in the bin."""
+
     async def run_before(pilot) -> None:
         await to_route(pilot)
-        await pilot.press("f5")
-        await pilot.pause()
-
-    assert snap_compare(app_for(rig), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_short_pick_snapshot(snap_compare, rig, size):
-    async def run_before(pilot) -> None:
-        await to_route(pilot)
-        await pilot.press("f2")
+        await pilot.press(key)
         await pilot.pause()
 
     assert snap_compare(app_for(rig), terminal_size=size, run_before=run_before)

@@ -41,9 +41,13 @@ class Countdown:
     @property
     def text(self) -> str:
         seconds = int(self.left.total_seconds())
-        sign = "-" if seconds < 0 else ""
-        minutes, secs = divmod(abs(seconds), 60)
-        return f"{sign}{minutes}:{secs:02d}"
+        return ("-" if seconds < 0 else "") + clock_text(seconds)
+
+
+def clock_text(seconds: float) -> str:
+    """`m:ss` of a duration's size (whole seconds); the caller says whether it is left or over."""
+    minutes, secs = divmod(abs(int(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def countdown(started: datetime, now: datetime, budget: timedelta = PICK_PACK_BUDGET) -> Countdown:

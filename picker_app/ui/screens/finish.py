@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from picker_app.domain.queue import clock_text
 from picker_app.services.picking import FinishStats
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.status_bar import StatusBar
 
 
-def clock_text(delta: timedelta) -> str:
-    seconds = int(abs(delta.total_seconds()))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def finish_text(stats: FinishStats, totes: dict[str, str]) -> str:
     handed = "\n".join(f"{tote} ({order})" for order, tote in totes.items())
-    took = timedelta(seconds=int(stats.took.total_seconds()))  # as shown, whole seconds
-    margin = stats.budget - took
-    verdict = (
-        f"{clock_text(margin)} under budget" if margin >= timedelta(0)
-        else f"{clock_text(margin)} over budget"
-    )  # fmt: skip
+    took = int(stats.took.total_seconds())  # as shown, whole seconds
+    budget = int(stats.budget.total_seconds())
+    margin = budget - took
+    verdict = f"{clock_text(margin)} {'under' if margin >= 0 else 'over'} budget"
     short = f", {stats.short} short" if stats.short else ""
     return (
         f"Take to packing:\n{handed}\n\n"
         f"{stats.lines} lines, {stats.units:g} units{short}\n"
-        f"took {clock_text(took)} of {clock_text(stats.budget)}: {verdict}\n"
+        f"took {clock_text(took)} of {clock_text(budget)}: {verdict}\n"
         f"your rate: {stats.picks_per_hour:.0f} picks/hour"
     )
 

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from picker_app.domain.queue import clock_text
 from picker_app.domain.scan import interpret
 from picker_app.services.picking import PickService, QueueEntry
 from picker_app.ui.widgets.key_bar import KeyBar
@@ -22,9 +23,8 @@ def due_text(entry: QueueEntry, now: datetime) -> str:
     if when is None:
         return "no promise"
     seconds = int((when - now).total_seconds())
-    minutes, secs = divmod(abs(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    left = f"{hours}h{minutes:02d}" if hours else f"{minutes}:{secs:02d}"
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    left = f"{hours}h{minutes:02d}" if hours else clock_text(seconds)
     return f"{'due' if seconds >= 0 else 'LATE'} {left}"
 
 
