@@ -93,3 +93,31 @@ async def test_scan_once_and_key_the_quantity(demo):
         picks = [e for e in saved if e[0] == "stock_picked"]
         assert len(picks) == 1 and picks[0][1]["qty"] == 2.0
         assert session.is_done(milk)
+
+
+async def test_a_scan_that_cannot_be_saved_is_not_shown_accepted_and_changes_nothing(demo):
+    from picker_app.errors import PickerError
+
+    saved: list = []
+    failing = {"on": True}
+
+    def save(events) -> None:
+        if failing["on"]:
+            raise PickerError("the local database is locked")
+        saved.extend(events)
+
+    app, screen = make(demo, saved)
+    screen.save = save
+    async with app.run_test(size=(40, 20)) as pilot:
+        session = screen.session
+        line = session.current
+        await pilot.press(*line.bin, "enter")
+        await pilot.pause()
+        message = screen.query_one("#message")
+        assert "Not saved" in str(message.render()) and message.has_class("error")
+        assert session is screen.session and not session.bin_confirmed
+        failing["on"] = False  # the disk is back: the same scan goes through
+        await pilot.pause(0.35)  # beyond the double-read window
+        await pilot.press(*line.bin, "enter")
+        await pilot.pause()
+        assert session.bin_confirmed and "confirmed" in str(message.render())
