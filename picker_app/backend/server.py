@@ -21,6 +21,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, HTTPException
 
 from picker_app.domain.events import EVENT_TYPES
+from picker_app.errors import PickerError
 from picker_app.sync.wire import (
     BatchResult,
     BinPicks,
@@ -39,6 +40,9 @@ from picker_app.sync.wire import (
     WireEvent,
 )
 
+# The backend's schema as ordered, named migrations (recorded in `_migrations`, as the device's
+# cache does). 0001 is written with IF NOT EXISTS: databases made before migrations were recorded
+# take it as already there. Never edit or reorder a released one; add new ones at the end.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
     token_hash TEXT PRIMARY KEY, device TEXT NOT NULL, store TEXT NOT NULL, created_at TEXT NOT NULL
@@ -98,6 +102,7 @@ CREATE TABLE IF NOT EXISTS stock (
     PRIMARY KEY (store, bin, sku)
 );
 """
+MIGRATIONS: list[tuple[str, str]] = [("0001_initial", SCHEMA)]
 
 
 # A quick-commerce order is promised for delivery this long after it is placed.
@@ -125,7 +130,7 @@ class BackendDB:
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
-        self.conn.executescript(SCHEMA)
+        _migrate(self.conn, self.path)
         self.lock = threading.RLock()
         self.keep = 10_000_000  # changes kept; a cursor older than that must take a snapshot
 
@@ -521,6 +526,34 @@ class BackendDB:
         return OrderWire(
             id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4], lines=lines
         )
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the backend's database up to MIGRATIONS, each in its own transaction."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations"
+        " (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY id")]
+    known = [name for name, _ in MIGRATIONS]
+    if done != known[: len(done)]:
+        raise PickerError(
+            f"{path}: this backend database was written by another picker_app version "
+            f"(migrations {done}); update picker_app"
+        )
+    for name, sql in MIGRATIONS[len(done) :]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, _now())
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 SUGGESTIONS = 3  # substitutes the backend suggests per order line
