@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +51,9 @@ class Event:
     payload: dict[str, Any]
 
 
+log = logging.getLogger(__name__)
+
+
 def default_path() -> Path:
     """Where the cache lives unless told otherwise: the user data directory."""
     return Path(platformdirs.user_data_dir("picker_app", appauthor=False)) / "picker.db"
@@ -59,28 +64,76 @@ def _utc_now() -> str:
 
 
 class LocalStore:
-    """The device's database. Open with `LocalStore.open(path)`; write with `write()`."""
+    """The device's database. Open with `LocalStore.open(path)`; write with `write()`.
+
+    One writer connection, used only inside `write()` (one thread at a time), and one reader
+    connection per thread for everything else: a read in one thread (the sync worker's, a
+    screen's) never shares a connection, a transaction or a savepoint with a write in another.
+    WAL lets the readers see the last commit while a write is under way."""
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        writer: sqlite3.Connection,
         path: Path,
         device: str,
         clock: Callable[[], str] = _utc_now,
+        busy_timeout_ms: int = 5000,
     ) -> None:
-        self.conn = conn
+        self.writer = writer
         self.path = path
         self.device = device
         self.clock = clock
+        self.busy_timeout_ms = busy_timeout_ms
         self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection for this thread: inside `write()`, the writer (in its transaction);
+        anywhere else, this thread's own read-only connection."""
+        if getattr(self._local, "writing", 0):
+            return self.writer
+        reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._open_reader()
+            self._local.reader = reader
+        return reader
+
+    def _open_reader(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"{self.path}: the local database is closed")
+        try:
+            reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            reader.execute("PRAGMA synchronous = FULL")
+            reader.execute("PRAGMA query_only = ON")
+        except sqlite3.DatabaseError as err:
+            raise _store_error(self.path, err) from None
+        with self._readers_lock:
+            self._readers.append(reader)
+        return reader
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """A query's rows as dicts, on this thread's connection; a damaged file is a
+        StoreError naming it."""
+        try:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor]
+        except sqlite3.DatabaseError as err:
+            raise _store_error(self.path, err) from None
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
-        """sqlite-utils over the same connection (made on first use: it is slow to import, and
-        the app's start-up does not need it)."""
+        """sqlite-utils over this store's first reader connection (made on first use: it is
+        slow to import, and the app's start-up does not need it). Only for reads: sqlite-utils
+        4 wraps each `query()` in a SAVEPOINT, harmless on a connection no one writes through."""
         import sqlite_utils
 
-        return sqlite_utils.Database(self.conn)
+        return sqlite_utils.Database(self._open_reader())
 
     @classmethod
     def open(
@@ -90,13 +143,22 @@ class LocalStore:
         busy_timeout_ms: int = 5000,
         clock: Callable[[], str] = _utc_now,
     ) -> LocalStore:
-        """Open (creating or migrating) the cache at `path` (default: the user data dir)."""
+        """Open (creating or migrating) the cache at `path` (default: the user data dir).
+
+        A new cache is made beside its place and moved there only once it is whole, so a file
+        found at `path` is either a picker_app database or someone else's: an empty file or
+        another application's database is refused, named and left untouched."""
         path = Path(path) if path is not None else default_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                _create(path)
+            _check_is_ours(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except (OSError, sqlite3.Error) as err:
+        except OSError as err:
             raise StoreError(f"{path}: cannot open the local database: {err}") from None
+        except sqlite3.DatabaseError as err:
+            raise _store_error(path, err) from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -105,7 +167,7 @@ class LocalStore:
             if mode.lower() != "wal":
                 raise StoreError(f"{path}: the local database cannot use WAL mode ({mode})")
             _migrate(conn, path)
-            store = cls(conn, path, device or "", clock)
+            store = cls(conn, path, device or "", clock, busy_timeout_ms)
             store.device = device or store._device_id()
             return store
         except sqlite3.DatabaseError as err:
@@ -116,27 +178,58 @@ class LocalStore:
             raise
 
     def close(self) -> None:
-        self.conn.close()
+        self._closed = True
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.close()
+        self.writer.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises.
-        Transactions from different threads (the app, the sync worker) run one after another."""
+        Transactions from different threads (the app, the sync worker) run one after another;
+        a `write()` inside another one in the same thread joins it. A write that cannot be
+        made (disk full, file damaged, locked) is a StoreError and leaves the database as it
+        was before the transaction."""
         with self._write_lock:
+            if getattr(self._local, "writing", 0):
+                self._local.writing += 1
+                try:
+                    yield self.writer
+                finally:
+                    self._local.writing -= 1
+                return
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
+                self.writer.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as err:
                 raise _store_error(self.path, err) from None
+            self._local.writing = 1
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+                try:
+                    yield self.writer
+                except sqlite3.DatabaseError as err:
+                    self._rollback()
+                    raise _store_error(self.path, err) from None
+                except BaseException:
+                    self._rollback()
+                    raise
+                try:
+                    self.writer.execute("COMMIT")
+                except sqlite3.DatabaseError as err:
+                    self._rollback()
+                    raise _store_error(self.path, err) from None
+            finally:
+                self._local.writing = 0
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it rolls back by itself on
+        some errors, e.g. a COMMIT that finds the disk full); never hides the first error."""
+        if self.writer.in_transaction:
             try:
-                self.conn.execute("COMMIT")
-            except sqlite3.DatabaseError as err:
-                self.conn.execute("ROLLBACK")
-                raise _store_error(self.path, err) from None
+                self.writer.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                log.exception("%s: rollback failed", self.path)
 
     def record(self, type: str, payload: dict[str, Any], user: str | None = None) -> Event:
         """Append an event to the outbox; call inside `write()` with the state change it reports."""
@@ -171,33 +264,32 @@ class LocalStore:
 
     def pending(self, limit: int = 1000) -> list[Event]:
         """Events not yet acknowledged by the backend, oldest first."""
-        rows = self.db.query(
-            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT :limit",
-            {"limit": limit},
+        rows = self.rows(
+            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,)
         )
         return [_event(r) for r in rows]
 
     def next_batch(self, limit: int) -> tuple[str, list[Event]] | None:
         """The batch to send: the one already in flight (sent, no answer yet: resent exactly as
         it was), or the next `limit` pending events, fixed under a new batch id now."""
-        row = self.conn.execute(
-            "SELECT batch_id FROM outbox WHERE state = 'pending' AND batch_id IS NOT NULL"
-            " ORDER BY seq LIMIT 1"
-        ).fetchone()
-        if row is None:
-            batch_id = str(uuid.uuid4())
-            with self.write() as conn:
+        with self.write() as conn:  # read and fix the batch in one transaction
+            row = conn.execute(
+                "SELECT batch_id FROM outbox WHERE state = 'pending' AND batch_id IS NOT NULL"
+                " ORDER BY seq LIMIT 1"
+            ).fetchone()
+            if row is None:
+                batch_id = str(uuid.uuid4())
                 conn.execute(
                     "UPDATE outbox SET batch_id = ? WHERE seq IN (SELECT seq FROM outbox"
                     " WHERE state = 'pending' ORDER BY seq LIMIT ?)",
                     (batch_id, limit),
                 )
-        else:
-            batch_id = row[0]
-        rows = self.db.query(
-            "SELECT * FROM outbox WHERE batch_id = :b AND state = 'pending' ORDER BY seq",
-            {"b": batch_id},
-        )
+            else:
+                batch_id = row[0]
+            rows = self.rows(
+                "SELECT * FROM outbox WHERE batch_id = ? AND state = 'pending' ORDER BY seq",
+                (batch_id,),
+            )
         events = [_event(r) for r in rows]
         return (batch_id, events) if events else None
 
@@ -338,27 +430,27 @@ class LocalStore:
             )
 
     def sync_state(self) -> dict[str, str]:
-        return {k: v for k, v in self.conn.execute("SELECT key, value FROM sync_state")}
+        return {r["key"]: r["value"] for r in self.rows("SELECT key, value FROM sync_state")}
 
     def cursor(self) -> int | None:
         """The backend cursor the cache is up to date with (None before the first snapshot)."""
-        row = self.conn.execute("SELECT value FROM sync_state WHERE key = 'cursor'").fetchone()
-        return int(row[0]) if row else None
+        rows = self.rows("SELECT value FROM sync_state WHERE key = 'cursor'")
+        return int(rows[0]["value"]) if rows else None
 
     def counts(self) -> dict[str, int]:
         """Events by outbox state."""
-        rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
-        return {"pending": 0, "sent": 0, "rejected": 0} | {state: n for state, n in rows}
+        rows = self.rows("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+        return {"pending": 0, "sent": 0, "rejected": 0} | {r["state"]: r["n"] for r in rows}
 
     def applied_migrations(self) -> list[str]:
         return [r["name"] for r in self.db.query("SELECT name FROM _migrations ORDER BY id")]
 
     def _device_id(self) -> str:
-        row = self.conn.execute("SELECT value FROM store_info WHERE key = 'device'").fetchone()
-        if row:
-            return str(row[0])
-        device = f"dev-{uuid.uuid4().hex[:12]}"
         with self.write() as conn:
+            row = conn.execute("SELECT value FROM store_info WHERE key = 'device'").fetchone()
+            if row:
+                return str(row[0])
+            device = f"dev-{uuid.uuid4().hex[:12]}"
             conn.execute("INSERT INTO store_info (key, value) VALUES ('device', ?)", (device,))
         return device
 
@@ -373,6 +465,50 @@ def _event(r: dict[str, Any]) -> Event:
         created_at=r["created_at"],
         payload=json.loads(r["payload"]),
     )
+
+
+def _create(path: Path) -> None:
+    """Make a new, fully migrated cache beside `path`, then move it into place: a crash while
+    making it leaves no half-made file where the cache belongs."""
+    partial = path.with_name(path.name + ".new")
+    for leftover in (partial, *(partial.with_name(partial.name + x) for x in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)  # an earlier attempt's, never a cache in use
+    conn = sqlite3.connect(partial, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        _migrate(conn, partial)
+        conn.execute("PRAGMA journal_mode = DELETE")  # everything in the one file
+    finally:
+        conn.close()
+    os.replace(partial, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _check_is_ours(path: Path) -> None:
+    """Refuse, untouched, a file at the cache's place that is not a picker_app cache."""
+    wal = path.with_name(path.name + "-wal")
+    if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+        raise StoreError(
+            f"{path}: the local database file is empty (a crash or a failed copy?); it was left "
+            "untouched: if this device had unsynced scans, tell your store lead, then move the "
+            "file aside and start again."
+        )
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+    if not {"_migrations", "store_info", "outbox"} <= tables:
+        what = "is empty" if not tables else "belongs to another application"
+        raise StoreError(
+            f"{path}: this file {what}: it is not a picker_app database and was left "
+            "untouched; give picker-app another file with --db (or move this one aside)."
+        )
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -408,6 +544,12 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
 
 def _store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
     text = str(err)
+    if "full" in text:
+        return StoreError(
+            f"this device is out of storage: {path} could not be written, so the last action "
+            "was not saved; free some space (or tell your store lead) and do it again; "
+            "everything saved before is kept."
+        )
     if "locked" in text or "busy" in text:
         return StoreError(
             f"{path}: the local database is locked by another program (is another picker-app "
