@@ -95,6 +95,15 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
+def _detail(response: httpx.Response) -> str:
+    """The reason a refusal gives (FastAPI's `detail`), short enough for a status line."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return ""
+    return detail[:160] if isinstance(detail, str) else ""
+
+
 class SyncClient:
     """Uploads one device's outbox to the backend."""
 
@@ -148,15 +157,27 @@ class SyncClient:
         headers = {"Authorization": f"Bearer {s.token}", **kwargs.pop("headers", {})}
         try:
             response = self.http.request(method, url, headers=headers, **kwargs)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            raise SyncPaused(
+                f"the backend address {s.base_url[:80]!r} is not a valid http(s) URL: fix "
+                "`backend_url` in the settings; scans are kept"
+            ) from None
+        except httpx.DecodingError:
+            raise BackendFaulty("backend sent a reply that cannot be decoded") from None
         except httpx.TransportError as err:
             raise Retryable(f"backend unreachable ({type(err).__name__})") from None
+        except httpx.HTTPError as err:  # e.g. too many redirects: not the protocol
+            name = type(err).__name__
+            raise BackendFaulty(f"backend's reply is not the protocol ({name})") from None
         offset = clock_offset(response.headers.get("date"), datetime.now(UTC))
         if offset is not None:
             self.clock_offset_s = offset
         if response.status_code in (401, 403):
+            why = _detail(response)
             raise SyncPaused(
-                f"the backend refused this device ({response.status_code}): "
-                "ask the store lead to register it again; scans are kept"
+                f"the backend refused this device ({response.status_code}"
+                f"{': ' + why if why else ''}): ask the store lead to register it again; "
+                "scans are kept"
             )
         if response.status_code == 429 or response.status_code >= 500:
             raise Retryable(
@@ -221,7 +242,7 @@ class SyncClient:
         try:
             url = f"{self.settings.base_url.rstrip('/')}/v1/health"
             return self.http.get(url, timeout=2).status_code == 200
-        except httpx.HTTPError:
+        except (httpx.HTTPError, httpx.InvalidURL):
             return False
 
     def upload_batch(self) -> BatchResult | None:

@@ -2,16 +2,22 @@
 
 A daemon thread runs `SyncClient.sync_once()` every `interval_s`, or at once when `poke()`d
 (e.g. right after a tote is closed), and reports each outcome to `on_status` (the app turns it
-into "online" / "offline, 12 scans waiting"). Errors become status, never exceptions.
+into "online" / "offline, 12 scans waiting"). Errors become status, never exceptions: the
+thread survives anything a sync or its status callback raises, logs it, says so and tries again
+at the next turn.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from picker_app.errors import PickerError
 from picker_app.sync.client import SyncClient, SyncError, SyncPaused
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class SyncWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._last_pending = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -48,9 +55,16 @@ class SyncWorker:
         self._wake.set()
         self._thread.join(timeout)
 
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.on_status(self._sync())
+            status = self._sync()
+            try:
+                self.on_status(status)
+            except Exception:  # e.g. the screen that shows it is not there yet: next turn
+                log.exception("sync status %r could not be shown", status.message)
             self._wake.wait(self.interval_s)
             self._wake.clear()
 
@@ -62,9 +76,24 @@ class SyncWorker:
         except SyncError as err:
             pending = self._pending()
             return SyncStatus(False, False, pending, f"offline, {pending} events waiting ({err})")
+        except PickerError as err:  # the cache itself (out of storage, damaged): said as it is
+            log.warning("sync: %s", err)
+            return SyncStatus(False, False, self._pending(), f"sync stopped: {err}")
+        except Exception as err:
+            log.exception("sync failed")
+            pending = self._pending()
+            return SyncStatus(
+                False, False, pending,
+                f"sync failed ({type(err).__name__}), trying again; {pending} events kept",
+            )  # fmt: skip
         return SyncStatus(
             True, False, self._pending(), f"online: sent {report.applied}, got {changes} changes"
         )
 
     def _pending(self) -> int:
-        return self.client.store.counts()["pending"]
+        """Events waiting; the last count known when the cache cannot say."""
+        try:
+            self._last_pending = self.client.store.counts()["pending"]
+        except Exception:
+            log.exception("sync: cannot count the events waiting")
+        return self._last_pending
