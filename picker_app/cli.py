@@ -521,6 +521,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", cmd_app)
+    from picker_app.logs import setup
+
+    log_path = setup()
     try:
         return func(args, sys.stdout, sys.stderr)
     except UserError as e:
@@ -533,6 +536,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a defect of ours: one sentence here, the traceback in the log
+        import logging
+
+        logging.getLogger("picker_app").exception("picker-app failed")
+        sys.stderr.write(
+            f"picker-app: unexpected error ({type(e).__name__}); nothing saved was lost. "
+            f"Details are in {log_path}: please send it to the store lead.\n"
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -60,11 +60,11 @@ def seeded_template(directory: Path) -> Path:
     return path
 
 
-def make_rig(template: Path, tmp: Path, port: int = 0) -> Rig:
+def make_rig(template: Path, tmp: Path, port: int = 0, cache_dir: Path | None = None) -> Rig:
     shutil.copy(template, tmp / "backend.db")
     backend = BackendDB(tmp / "backend.db")
     server = ServerThread(backend, port=port)
-    store = LocalStore.open(tmp / "picker.db", device="handheld-1")
+    store = LocalStore.open((cache_dir or tmp) / "picker.db", device="handheld-1")
     token = backend.add_device(STORE, store.device)
     client = SyncClient(store, SyncSettings(server.url, STORE, token))
     client.download_changes()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -70,5 +73,45 @@ def rig(backend_template, tmp_path):
     from tests.appkit import make_rig
 
     r = make_rig(backend_template, tmp_path)
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 32 MB file system of the test's own (a tmpfs: needs root, as CI has)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {made.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the file system of `folder` to the last byte."""
+    filler = folder / "filler"
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+        except OSError as err:
+            assert err.errno == errno.ENOSPC
+        finally:
+            with contextlib.suppress(OSError):  # the last buffered bytes do not fit either
+                f.close()
+    return filler
+
+
+@pytest.fixture
+def rig_on_small_disk(backend_template, tmp_path, small_disk):
+    """The rig with the device's cache on a small file system of its own (see `fill`)."""
+    from tests.appkit import make_rig
+
+    r = make_rig(backend_template, tmp_path, cache_dir=small_disk)
     yield r
     r.stop()

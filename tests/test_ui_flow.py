@@ -13,6 +13,7 @@ import os
 import select
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ from picker_app.ui.screens.finish import FinishScreen
 from picker_app.ui.screens.pick import PickScreen
 from picker_app.ui.screens.queue import QueueScreen
 from tests.appkit import STORE, Rig, item_code
+from tests.conftest import fill
 
 
 def app_for(rig: Rig, sync: bool = True, **kwargs) -> PickerApp:
@@ -423,3 +425,82 @@ async def test_a_serial_scanner_with_host_feedback_beeps_good_and_bad_reads(rig)
     finally:
         os.close(master)
         os.close(slave)
+
+
+def fill_cache_disk(rig: Rig) -> Path:
+    """No room left for the cache: its WAL emptied into the file, then the disk filled."""
+    rig.store.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return fill(rig.store.path.parent)
+
+
+async def test_out_of_storage_mid_order_is_said_saves_nothing_and_goes_on_when_space_returns(
+    rig_on_small_disk,
+):
+    """The disk is full: the scan is refused in one sentence, the app and its sync keep
+    running, and once there is room the same scans and the tote close go through and reach the
+    backend, without a restart."""
+    rig = rig_on_small_disk
+    app = app_for(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+        session = app.pick_task.session
+        line = session.current
+        await pilot.press(*line.bin, "enter")
+        await pilot.pause()
+        assert session.bin_confirmed
+        filler = fill_cache_disk(rig)
+        await pilot.press(*item_code(line), "enter")
+        await pilot.pause()
+        said = message(app)
+        assert said.startswith("Not saved: this device is out of storage") and "\n" not in said
+        assert app.screen.query_one("#message").has_class("error")
+        assert not session.picked and rig.store.counts()["pending"] == 0
+        await pilot.pause(0.5)  # the sync worker meets the full disk too, and lives on
+        assert app.worker is not None and app.worker.is_alive()
+        filler.unlink()  # room again
+        await pilot.pause(0.35)
+        await pilot.press(*item_code(line), "enter")
+        await pilot.pause()
+        assert session.picked
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+    closed = backend_row(
+        rig, "SELECT COUNT(*) FROM events WHERE type = 'tote_closed' AND device = ?",
+        rig.store.device,
+    )  # fmt: skip
+    assert closed[0] == 1
+
+
+async def test_out_of_storage_at_tote_close_tries_again_until_it_is_saved(rig_on_small_disk):
+    rig = rig_on_small_disk
+    app = app_for(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        real_finish = app.service.finish
+        full = {"on": True}
+
+        def finish(task):  # the disk fills up just as the totes are closed, once
+            if not full["on"]:
+                return real_finish(task)
+            full["on"] = False
+            filler = fill_cache_disk(rig)
+            try:
+                return real_finish(task)
+            finally:
+                filler.unlink()
+
+        app.service.finish = finish
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: "Totes not closed yet" in message(app))
+        assert "out of storage" in message(app) and not full["on"]
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen), timeout=15)
+        await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
+    closed = backend_row(
+        rig, "SELECT COUNT(*) FROM events WHERE type = 'tote_closed' AND device = ?",
+        rig.store.device,
+    )  # fmt: skip
+    assert closed[0] == 1

@@ -546,9 +546,8 @@ def _store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
     text = str(err)
     if "full" in text:
         return StoreError(
-            f"this device is out of storage: {path} could not be written, so the last action "
-            "was not saved; free some space (or tell your store lead) and do it again; "
-            "everything saved before is kept."
+            f"this device is out of storage ({path} cannot grow): free some space or tell "
+            "your store lead; everything saved before is kept"
         )
     if "locked" in text or "busy" in text:
         return StoreError(

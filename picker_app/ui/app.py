@@ -8,6 +8,7 @@ what they saw to the app with `call_from_thread`; every screen change happens on
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from textual.screen import Screen
 from picker_app.domain.auth import may
 from picker_app.domain.layout import Layout
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
+from picker_app.errors import PickerError
 from picker_app.scanner.framing import Misread
 from picker_app.scanner.serial_reader import (
     ScannerStatus,
@@ -36,6 +38,8 @@ from picker_app.ui.screens.login import LoginScreen
 from picker_app.ui.screens.pick import PickScreen
 from picker_app.ui.screens.queue import QueueScreen, ToteScreen
 from picker_app.ui.widgets.status_bar import StatusBar
+
+RETRY_S = 5  # a save that failed (e.g. out of storage) is tried again this often
 
 
 @dataclass
@@ -244,7 +248,14 @@ class PickerApp(App):
         assert service is not None
         if self.pick_task is not task:
             return
-        stats = service.finish(task)
+        try:
+            stats = service.finish(task)
+        except PickerError as err:  # e.g. out of storage: the totes stay open, try again soon
+            say = getattr(self.screen, "say", None)
+            if callable(say):
+                say(f"Totes not closed yet: {err}. Trying again in {RETRY_S} s.", True)
+            self.set_timer(RETRY_S, lambda: self.finish_task(task))
+            return
         self.pick_task = None
         self.refresh_waiting()
         if self.worker is not None:
@@ -276,8 +287,16 @@ class PickerApp(App):
                 body += f"\nThen empty tote {task.totes[order_id]}."
 
             def put_back(_: bool | None, order_id: str = order_id, short: str = short) -> None:
+                before = copy.deepcopy(task.session)
                 decision = task.session.cancel(order_id, short)
-                service.drop_order(task, order_id, decision.events)
+                try:
+                    service.drop_order(task, order_id, decision.events)
+                except PickerError as err:  # not saved: the order stays, asked again soon
+                    task.session.__dict__.update(before.__dict__)
+                    self._cancel_asked.discard(order_id)
+                    pick_screen.say(f"Not saved: {err}. Asking again in {RETRY_S} s.", True)
+                    self.set_timer(RETRY_S, self.check_cancelled)
+                    return
                 self.refresh_waiting()
                 pick_screen.say(decision.message)
                 pick_screen.refresh_stop()

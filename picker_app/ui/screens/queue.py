@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from picker_app.domain.queue import clock_text
 from picker_app.domain.scan import interpret
+from picker_app.errors import PickerError
 from picker_app.services.picking import PickService, QueueEntry
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
@@ -175,7 +176,13 @@ class ToteScreen(Screen):
         self.say(f"Tote {scan.code} is for {order}.")
         self._show()
         if self.waiting is None:
-            task = self.service.start(self.user["id"], self.totes)
+            try:
+                task = self.service.start(self.user["id"], self.totes)
+            except PickerError as err:  # e.g. out of storage: nothing was taken
+                del self.totes[order]
+                self.say(f"Not saved: {err}. Scan the tote again.", True)
+                self._show()
+                return
             self.app.start_picking(task)  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
