@@ -12,13 +12,16 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from picker_app.domain.heat import parse_heat
 from picker_app.domain.layout import Layout, parse_layout
 from picker_app.domain.routing import RoutePlanner
 from picker_app.errors import PickerError, UserError
 from picker_app.route_view import render_route
+
+if TYPE_CHECKING:
+    from picker_app.config import Settings
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 DEMO_LAYOUT = LAYOUTS_DIR / "demo-store.toml"
@@ -323,10 +326,14 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app sync [--status]`: one sync now, or the state of sync."""
     from picker_app.config import data_dir, load_settings
     from picker_app.launch import is_embedded
-    from picker_app.store.db import LocalStore
+    from picker_app.store.db import LocalStore, StoreError, health
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
     settings = load_settings()
+    cache = settings.db or data_dir() / "picker.db"
+    damage = health(cache) if cache.exists() else None
+    if damage is not None:  # read it, never open it for writing
+        return _damaged(cache, damage, settings, args.status, out, err)
     embedded = None
     if is_embedded(settings):
         # The demo store on this machine: its backend (found running, or started for this sync)
@@ -335,13 +342,13 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         folder = settings.db.parent if settings.db else data_dir()
         embedded = start_embedded(folder, port=settings.port, store_id=settings.store,
-                                  order_every_s=0)  # fmt: skip
+                                  order_every_s=0, cache=settings.db)  # fmt: skip
         settings = settings.model_copy(
             update={"backend_url": embedded.url, "token": embedded.token}
         )
         store = embedded.store
     else:
-        store = LocalStore.open(settings.db or data_dir() / "picker.db")
+        store = LocalStore.open(cache)
     try:
         if not settings.token:
             raise UserError(
@@ -371,6 +378,11 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except SyncError as e:
             err.write(f"picker-app: sync failed: {e}; {store.counts()['pending']} events kept\n")
             return 1
+        except StoreError as e:  # damage that a quick check did not see
+            if e.kind != "damaged":
+                raise
+            store.close()
+            return _damaged(store.path, str(e), settings, False, out, err)
         out.write(
             f"sent {report.applied} events ({report.duplicate} already there, "
             f"{report.rejected} rejected); {changes} changes downloaded\n"
@@ -381,6 +393,44 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             embedded.stop()
         else:
             store.close()
+
+
+def _damaged(
+    path: Path, damage: str, settings: Settings, status: bool, out: TextIO, err: TextIO
+) -> int:
+    """A damaged cache, only read: with --status, said so; else its readable events saved
+    beside it and, where the backend answers, sent (each is applied once, however often this
+    runs). The file is left as it is, for the store lead."""
+    from picker_app.launch import is_embedded
+    from picker_app.store.db import rescue
+    from picker_app.sync.client import SyncClient, SyncError, SyncSettings
+
+    if status:
+        out.write(
+            f"local database {path}: DAMAGED ({damage}); run `picker-app sync` to save and "
+            "send the events that can still be read, then move it aside\n"
+        )
+        return 1
+    saved = rescue(path)
+    url, token = settings.backend_url, settings.token
+    if is_embedded(settings):  # the demo's backend, with the token the cache kept
+        url, token = f"http://127.0.0.1:{settings.port}", saved.info.get("token")
+    sent = ""
+    if saved.unsent and token:
+        client = SyncClient(None, SyncSettings(url, settings.store, token))
+        try:
+            report = client.upload_rescued(saved.unsent)
+            sent = f", and {report.applied + report.duplicate} of those are now at the backend"
+        except SyncError as e:
+            sent = f"; they could not be sent yet ({e})"
+    lost = f"; {saved.unreadable} could not be read" if saved.unreadable else ""
+    err.write(
+        f"picker-app: {path}: the local database is damaged and was left untouched. "
+        f"{len(saved.events)} readable events ({len(saved.unsent)} not yet sent) were saved to "
+        f"{saved.file}{sent}{lost}. Tell your store lead, then move the damaged file aside and "
+        "start again.\n"
+    )
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -112,13 +112,15 @@ def start_embedded(
     say: Callable[[str], None] = lambda text: None,
     order_every_s: float = 10.0,
     on_ready: Callable[[], None] | None = None,
+    cache: Path | None = None,
 ) -> Embedded:
     """Backend found or started, device registered, cache up to date. A backend started here
     gets a new customer order every `order_every_s` seconds (0: none), as a live store does.
 
     With `on_ready`, and a cache and token from an earlier run, the backend starts in the
     background: the app opens at once on its cache (login works offline) and `on_ready()` is
-    called when the backend answers, for the first sync."""
+    called when the backend answers, for the first sync. The device's cache is `cache`
+    (default: picker.db in `data_dir`, beside the backend's database)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     backend_db = data_dir / "backend.db"
@@ -128,7 +130,7 @@ def start_embedded(
             f"port {port} is used by another program: stop it, or connect to a backend with "
             "--backend URL --token T"
         )
-    store = LocalStore.open(data_dir / "picker.db")
+    store = LocalStore.open(cache or data_dir / "picker.db")
     kept = _kept_token(store, url)
     later = (
         found is None and on_ready is not None and kept is not None

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from picker_app.config import DEFAULT_BACKEND, Settings, data_dir
 from picker_app.domain.layout import Layout, parse_layout
-from picker_app.errors import UserError
+from picker_app.errors import PickerError, UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -69,11 +69,19 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
     from picker_app.scanner.framing import FramingConfig
     from picker_app.scanner.serial_reader import SerialSettings
     from picker_app.services.picking import PickService
-    from picker_app.store.db import LocalStore
+    from picker_app.store.db import LocalStore, health
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
     from picker_app.ui.app import AppOptions, PickerApp, load_users
 
     folder = settings.db.parent if settings.db else data_dir()
+    cache = settings.db or folder / "picker.db"
+    damage = health(cache) if cache.exists() else None
+    if damage is not None:
+        raise PickerError(
+            f"{cache}: the local database is damaged ({damage}); it was left untouched: run "
+            "`picker-app sync` to save and send the scans that can still be read, then move "
+            "the file aside and start again"
+        )
     holder: list[PickerApp] = []  # the app, once made, for the backend started in background
     if is_embedded(settings):
         from picker_app.embedded import start_embedded
@@ -83,8 +91,9 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
                 holder[0].poke_sync()
 
         embedded = start_embedded(
-            folder, port=settings.port, store_id=settings.store, say=say, on_ready=backend_ready
-        )
+            folder, port=settings.port, store_id=settings.store, say=say, on_ready=backend_ready,
+            cache=settings.db,
+        )  # fmt: skip
         store, client, mode = embedded.store, embedded.client, "demo"
         stop = embedded.stop
         pins: dict[str, str] | None = demo_pins()
@@ -95,7 +104,7 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
                 "(from `picker-app backend add-device` on the backend) or set `token` in "
                 f"{data_dir() / 'config.toml'}"
             )
-        store = LocalStore.open(settings.db or folder / "picker.db")
+        store = LocalStore.open(cache)
         remote = SyncSettings(settings.backend_url, settings.store, settings.token)
         client = SyncClient(store, remote)
         try:

@@ -9,6 +9,8 @@ is a clear error naming the file, and is never replaced.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -35,7 +37,12 @@ if TYPE_CHECKING:
 
 
 class StoreError(PickerError):
-    """The local database cannot be used; the message names the file and what to do."""
+    """The local database cannot be used; the message names the file and what to do.
+    `kind`: "full" (out of storage), "locked", "damaged" (or not ours), or "other"."""
+
+    def __init__(self, message: str, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -455,6 +462,77 @@ class LocalStore:
         return device
 
 
+def health(path: Path) -> str | None:
+    """None if the cache at `path` reads whole (SQLite's quick_check), else what is wrong."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            found = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as err:
+        return str(err)
+    return None if found == ["ok"] else "; ".join(found)[:200]
+
+
+@dataclass(frozen=True)
+class Rescue:
+    """What could be read of a damaged cache's outbox, written beside it."""
+
+    file: Path
+    events: list[Event]  # every readable event, oldest first
+    unsent: list[Event]  # those the backend had not acknowledged (or whose state is unknown)
+    unreadable: int  # sequence numbers that could not be read
+    info: dict[str, str]  # what could be read of store_info (device, token, backend_url)
+
+
+def rescue(path: Path, probe_after: int = 1000) -> Rescue:
+    """Read every event that can still be read from the outbox of a damaged cache at `path`,
+    one by one (a damaged page loses its own events only), and write them beside it as JSON
+    lines (`<file>.rescued.jsonl`, the same form they are sent in). The cache is only read."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    events: list[Event] = []
+    unsent: list[Event] = []
+    unreadable = 0
+    info: dict[str, str] = {}
+    try:
+        with contextlib.suppress(sqlite3.DatabaseError):
+            info = {r[0]: r[1] for r in conn.execute("SELECT key, value FROM store_info")}
+        try:
+            last = int(conn.execute("SELECT MAX(seq) FROM outbox").fetchone()[0] or 0)
+        except sqlite3.DatabaseError:
+            last = None  # the way to the last event is damaged: probe until none come
+        seq, misses = 0, 0
+        while seq < last if last is not None else misses < probe_after:
+            seq += 1
+            try:
+                row = conn.execute("SELECT * FROM outbox WHERE seq = ?", (seq,)).fetchone()
+                event = _event(dict(row)) if row is not None else None
+            except (sqlite3.DatabaseError, ValueError, TypeError):
+                unreadable += 1
+                misses = 0
+                continue
+            if event is None:
+                misses += 1
+                continue
+            misses = 0
+            events.append(event)
+            if row["state"] != "sent":
+                unsent.append(event)
+    finally:
+        conn.close()
+    out = path.with_name(path.name + ".rescued.jsonl")
+    partial = out.with_name(out.name + ".part")
+    with open(partial, "w", encoding="utf-8") as f:
+        for e in events:
+            f.write(json.dumps(dataclasses.asdict(e), sort_keys=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, out)
+    return Rescue(out, events, unsent, unreadable, info)
+
+
 def _event(r: dict[str, Any]) -> Event:
     return Event(
         seq=r["seq"],
@@ -498,7 +576,7 @@ def _check_is_ours(path: Path) -> None:
             "untouched: if this device had unsynced scans, tell your store lead, then move the "
             "file aside and start again."
         )
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     finally:
@@ -547,17 +625,20 @@ def _store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
     if "full" in text:
         return StoreError(
             f"this device is out of storage ({path} cannot grow): free some space or tell "
-            "your store lead; everything saved before is kept"
+            "your store lead; everything saved before is kept",
+            "full",
         )
     if "locked" in text or "busy" in text:
         return StoreError(
             f"{path}: the local database is locked by another program (is another picker-app "
-            "running on this device?); close it and try again."
+            "running on this device?); close it and try again.",
+            "locked",
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StoreError(
             f"{path}: the local database is damaged or not a picker_app database; it was left "
             "untouched (unsynced scans may be in it): move it aside and start again, and tell "
-            "your store lead."
+            "your store lead.",
+            "damaged",
         )
     return StoreError(f"{path}: local database error: {text}")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from picker_app.errors import PickerError
-from picker_app.store.db import LocalStore
+from picker_app.store.db import Event, LocalStore
 from picker_app.sync.wire import BatchResult, ChangesPage, EventBatch, Snapshot, WireEvent
 
 M = TypeVar("M", bound=BaseModel)
@@ -68,6 +69,11 @@ class UploadReport:
     rejected: int = 0
     waits: list[float] = field(default_factory=list)
 
+    def count(self, result: BatchResult) -> None:
+        self.batches += 1
+        for r in result.results:
+            setattr(self, r.status, getattr(self, r.status) + 1)
+
 
 def clock_offset(date_header: str | None, local_now: datetime) -> float | None:
     """Seconds the backend's clock is ahead of this device's, from a response's `Date` header
@@ -109,23 +115,31 @@ class SyncClient:
 
     def __init__(
         self,
-        store: LocalStore,
+        store: LocalStore | None,
         settings: SyncSettings,
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        self.store = store
+        self._store = store
         self.settings = settings
         self.http = http or httpx.Client(timeout=settings.timeout_s)
         self.clock_offset_s = 0.0  # the backend's clock minus this device's (see clock_offset)
         self.sleep = sleep
         self.rng = rng
 
-    def send_batch(self, batch_id: str, events: list) -> BatchResult:
-        """POST one batch; the backend's answer, or a SyncError saying why not."""
+    @property
+    def store(self) -> LocalStore:
+        """The cache this client syncs (None only for a client that sends rescued events)."""
+        if self._store is None:
+            raise PickerError("this sync client has no local cache")
+        return self._store
+
+    def send_batch(self, batch_id: str, events: Sequence[Event]) -> BatchResult:
+        """POST one batch (of one device's events); the backend's answer, or a SyncError
+        saying why not."""
         body = EventBatch(
-            device=self.store.device,
+            device=events[0].device,
             batch_id=batch_id,
             events=[
                 WireEvent(
@@ -265,26 +279,37 @@ class SyncClient:
         )
         return self.rng() * ceiling  # full jitter
 
-    def upload_all(self, max_attempts: int = 8) -> UploadReport:
-        """Upload until the outbox is empty; retry what is worth retrying. Raises the last
-        SyncError when it gives up (the events stay queued)."""
-        report = UploadReport()
-
+    def _retrying(self, max_attempts: int, report: UploadReport) -> Retrying:
         def sleep(seconds: float) -> None:
             report.waits.append(seconds)
             self.sleep(seconds)
 
+        return Retrying(
+            retry=retry_if_exception_type(Retryable),
+            wait=self._wait,
+            stop=stop_after_attempt(max_attempts),
+            sleep=sleep,
+            reraise=True,
+        )
+
+    def upload_all(self, max_attempts: int = 8) -> UploadReport:
+        """Upload until the outbox is empty; retry what is worth retrying. Raises the last
+        SyncError when it gives up (the events stay queued)."""
+        report = UploadReport()
         while True:
-            retrying = Retrying(
-                retry=retry_if_exception_type(Retryable),
-                wait=self._wait,
-                stop=stop_after_attempt(max_attempts),
-                sleep=sleep,
-                reraise=True,
-            )
-            result = retrying(self.upload_batch)
+            result = self._retrying(max_attempts, report)(self.upload_batch)
             if result is None:
                 return report
-            report.batches += 1
-            for r in result.results:
-                setattr(report, r.status, getattr(report, r.status) + 1)
+            report.count(result)
+
+    def upload_rescued(self, events: Sequence[Event], max_attempts: int = 8) -> UploadReport:
+        """Send events read out of a damaged cache (nothing is marked in it): batches named
+        after their first event, so a second rescue of the same file is the same request, and
+        the backend applies each event once whatever was sent before."""
+        report = UploadReport()
+        size = self.settings.batch_size
+        for start in range(0, len(events), size):
+            chunk = list(events[start : start + size])
+            batch_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"rescue:{chunk[0].event_id}"))
+            report.count(self._retrying(max_attempts, report)(self.send_batch, batch_id, chunk))
+        return report
