@@ -15,6 +15,7 @@ from picker_app.backend.server import BackendDB, snapshot
 from picker_app.domain.picking import PickLine
 from picker_app.domain.queue import PICK_PACK_BUDGET
 from picker_app.domain.scan import interpret
+from picker_app.errors import UserError
 from picker_app.services.picking import PickService, PickTask
 from picker_app.store.db import LocalStore
 from picker_app.sync.wire import Snapshot
@@ -667,3 +668,43 @@ def test_promises_are_judged_by_the_backends_clock(service, store, clock):
     assert service.backend_now() == clock()
     store.set_sync_state(clock_offset_s="-120")  # this device runs two minutes fast
     assert (clock() - service.backend_now()).total_seconds() == 120
+
+
+# --- two apps on one cache, and over-picks ------------------------------------------------------
+
+
+def test_a_second_app_on_the_same_cache_cannot_take_over_an_open_task(service, store, demo, clock):
+    from picker_app.store.db import Busy
+
+    (order,) = plain_orders(store, 1)
+    task = service.start(PICKER, {order: "TT000001"})
+    second = PickService(LocalStore.open(store.path, device="t1"), demo, clock)
+    try:
+        with pytest.raises(Busy, match=f"order {order} is open in another picker-app"):
+            second.open_task(PICKER)
+        line = task.session.current
+        with pytest.raises(Busy):  # its copy of the task cannot save over the first
+            second.save(task, [("stock_picked", {"order": order, "line": line.line_no,
+                                                 "sku": line.sku, "bin": line.bin, "qty": 1})])
+        before = len(outbox(store))
+        store.close()  # the first app ends (as a crash would): the task is free again
+        resumed = second.open_task(PICKER)
+        assert resumed is not None and resumed.id == task.id
+        assert len(outbox(second.store)) == before
+    finally:
+        second.store.close()
+
+
+def test_a_pick_beyond_what_the_line_needs_is_refused_and_saves_nothing(service, store):
+    (order,) = plain_orders(store, 1)
+    task = service.start(PICKER, {order: "TT000001"})
+    line = task.session.current
+    pick = {"order": order, "line": line.line_no, "sku": line.sku, "bin": line.bin}
+    needed = line.qty
+    service.save(task, [("stock_picked", {**pick, "qty": needed})])
+    before = outbox(store)
+    with pytest.raises(UserError, match=f"needs only 0 more .{needed:g} of {needed:g}"):
+        service.save(task, [("stock_picked", {**pick, "qty": 1})])  # e.g. a stale session's
+    assert outbox(store) == before
+    assert one(store, "SELECT qty_picked FROM order_line WHERE order_id = ? AND line_no = ?",
+               order, line.line_no) == needed  # fmt: skip

@@ -504,3 +504,26 @@ async def test_out_of_storage_at_tote_close_tries_again_until_it_is_saved(rig_on
         rig.store.device,
     )  # fmt: skip
     assert closed[0] == 1
+
+
+async def test_the_same_badge_in_a_second_app_is_warned_and_cannot_take_the_open_task(rig):
+    """Two picker-apps on one device's cache (the same badge logged in on both): the task open
+    in one is refused in the other, in a sentence; nothing is saved over it."""
+    from picker_app.services.picking import PickService
+    from picker_app.store.db import LocalStore
+
+    first = PickService(LocalStore.open(rig.store.path), rig.layout, rig.clock)
+    try:
+        order = first.queue(1)[0].order.id
+        first.start("U101", {order: "TT000009"})
+        events = rig.store.counts()["pending"]
+        app = app_for(rig)
+        async with app.run_test(size=(40, 20)) as pilot:
+            await pilot.press(*"BD4101", "enter", *"7051", "enter")
+            await pilot.pause()
+            said = message(app)
+            assert f"order {order} is open in another picker-app on this device" in said
+            assert app.pick_task is None and not isinstance(app.screen, PickScreen)
+        assert rig.store.counts()["pending"] <= events  # nothing saved over it
+    finally:
+        first.store.close()

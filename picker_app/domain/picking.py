@@ -14,6 +14,16 @@ from datetime import date
 from picker_app.domain.scan import Scan
 
 WEIGHT_TOLERANCE = 0.10  # a weighed line is done within 10% of the ordered weight
+# A weighed line may take up to this much over its ordered weight, items not coming in exact
+# weights: max(10%, 50 g). Counted lines take exactly what is ordered. The backend refuses
+# beyond the same.
+OVER_PICK_SHARE = 0.10
+OVER_PICK_AT_LEAST_KG = 0.050
+
+
+def pick_allowance(ordered: float, unit: str) -> float:
+    """How much more than `ordered` a line of `unit` ("each" or "kg") may take."""
+    return max(OVER_PICK_SHARE * ordered, OVER_PICK_AT_LEAST_KG) if unit == "kg" else 0.0
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from picker_app.domain.layout import Cell, Layout
-from picker_app.domain.picking import PickLine, PickSession
+from picker_app.domain.picking import PickLine, PickSession, pick_allowance
 from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, lookup_gtins
 from picker_app.errors import UserError
-from picker_app.store.db import LocalStore
+from picker_app.store.db import Busy, LocalStore
 
 if TYPE_CHECKING:
     from picker_app.domain.routing import RoutePlanner
@@ -176,6 +176,7 @@ class PickService:
             return None
         task_id, orders_json, totes_json, route_json, started = row
         orders = json.loads(orders_json)
+        self.store.hold(task_id, _what(orders))
         totes = json.loads(totes_json or "{}")
         route = json.loads(route_json or "{}")
         saved = {b: tuple(c) for b, c in route.get("cells", {}).items()}
@@ -360,6 +361,7 @@ class PickService:
                 {"task": task.id, "orders": orders, "totes": [totes[o] for o in orders]},
                 picker,
             )
+        self.store.hold(task.id, _what(orders))
         return task
 
     @staticmethod
@@ -380,16 +382,41 @@ class PickService:
         also: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
         """One accepted decision: its events and their effect on the cache, and where the
-        picker now is (and `also`), in one transaction. Returns only after the commit."""
+        picker now is (and `also`), in one transaction. Returns only after the commit.
+        Refused (PickerError, nothing saved) if another app on this cache holds the task, or a
+        pick would take a line beyond what it needs (as another app's picks of it can)."""
+        if not self.store.holds(task.id):
+            raise Busy(f"{_what(task.orders)} is held by another picker-app on this device")
         with self.store.write() as conn:
             if also is not None:
                 also(conn)
             for type_, payload in events:
+                if type_ == "stock_picked":
+                    self._refuse_over_pick(conn, payload)
                 self._apply(conn, type_, payload)
                 self.store.record(type_, dict(payload), task.picker)
             conn.execute(
                 "UPDATE pick_task SET route = ? WHERE id = ?",
                 (json.dumps(self._progress(task)), task.id),
+            )
+
+    @staticmethod
+    def _refuse_over_pick(conn: sqlite3.Connection, p: dict[str, object]) -> None:
+        row = conn.execute(
+            "SELECT l.qty_ordered, l.qty_picked, COALESCE(s.unit, 'each') FROM order_line l"
+            " LEFT JOIN sku s ON s.sku = COALESCE(l.substitute_sku, l.sku)"
+            " WHERE l.order_id = ? AND l.line_no = ?",
+            (p.get("order"), p.get("line")),
+        ).fetchone()
+        if row is None:
+            return
+        ordered, picked, unit = row
+        qty = float(p.get("qty", 0) or 0)  # type: ignore[arg-type]
+        if picked + qty > ordered + pick_allowance(ordered, unit) + 1e-9:
+            left = max(0.0, ordered - picked)
+            raise UserError(
+                f"line {p.get('line')} of {p.get('order')} needs only {left:g} more "
+                f"({picked:g} of {ordered:g} {'kg ' if unit == 'kg' else ''}already picked)"
             )
 
     def _apply(self, conn, type_: str, p: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
@@ -484,6 +511,7 @@ class PickService:
             conn.execute(
                 "UPDATE pick_task SET finished_at = ? WHERE id = ?", (now.isoformat(), task.id)
             )
+        self.store.release(task.id)
         session = task.session
         done = [ln for ln in session.lines if session.key(ln) not in session.short]
         return FinishStats(
@@ -516,3 +544,8 @@ class PickService:
                 orders,
             ).fetchone()[0]
         return lines * 3600 / seconds if seconds > 0 else 0.0
+
+
+def _what(orders: Sequence[str]) -> str:
+    """How a person names a task: by its orders."""
+    return f"order{'s' if len(orders) > 1 else ''} {', '.join(orders)}"

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import functools
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 import uuid
@@ -23,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -43,6 +45,10 @@ class StoreError(PickerError):
     def __init__(self, message: str, kind: str = "other") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class Busy(PickerError):
+    """Something this app wanted to hold is held by another app on the same cache."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class LocalStore:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._held: dict[str, IO[str]] = {}
         self._closed = False
 
     @property
@@ -184,7 +191,42 @@ class LocalStore:
             conn.close()
             raise
 
+    def hold(self, key: str, what: str) -> None:
+        """Hold `key` (e.g. a pick task's id) for this open cache until `release()` or
+        `close()` (or the process ends, however it ends): another app on the same cache file
+        cannot hold it meanwhile, and is told so (Busy) in a sentence about `what`."""
+        if key in self._held:
+            return
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", key)
+        lock = self.path.with_name(f"{self.path.name}.hold-{name}")
+        try:
+            f = open(lock, "a+", encoding="utf-8")  # noqa: SIM115 - held open on purpose
+        except OSError as err:
+            raise StoreError(f"{lock}: cannot be made ({err.strerror})") from None
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            raise Busy(
+                f"{what} is open in another picker-app on this device: finish it there, or "
+                "close that app, then log in again"
+            ) from None
+        self._held[key] = f
+
+    def holds(self, key: str) -> bool:
+        return key in self._held
+
+    def release(self, key: str) -> None:
+        f = self._held.pop(key, None)
+        if f is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(f.name)  # while still held: no one else holds a file unlinked
+            f.close()
+
     def close(self) -> None:
+        for key in list(self._held):
+            held = self._held.pop(key)
+            held.close()  # released, the file kept: it may be taken up again after a restart
         self._closed = True
         with self._readers_lock:
             readers, self._readers = self._readers, []

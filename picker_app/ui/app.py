@@ -201,9 +201,14 @@ class PickerApp(App):
                 "only. Log in as a picker or a lead."
             )
             return
+        try:
+            task = self.service.open_task(user["id"])
+        except PickerError as err:  # e.g. the task is open in another app on this device
+            assert self._login is not None
+            self._login.refuse(f"{user['name']}: {err}.")
+            return
         self.user = user
         self._cancel_asked.clear()
-        task = self.service.open_task(user["id"])
         if task is not None:
             self.start_picking(task, resumed=True)
         else:
