@@ -14,7 +14,10 @@ def test_add_device_then_serve_and_upload(tmp_path):
     db = tmp_path / "backend.db"
     cli = [sys.executable, "-m", "picker_app.cli", "backend", "--db", str(db)]
     made = subprocess.run(
-        [*cli, "add-device", "--store", "BLR-KOR-01"], capture_output=True, text=True, check=True
+        [*cli, "add-device", "--store", "BLR-KOR-01", "--device", "d"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     token = made.stdout.strip()
     assert len(token) > 30 and "shown once" in made.stderr

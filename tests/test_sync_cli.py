@@ -32,11 +32,12 @@ def test_sync_then_status(tmp_path):
         store = LocalStore.open(device_db)
         with store.write():
             store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-000001", "qty": 1})
+        name = store.device
         store.close()
         env = {
             "PICKER_APP_BACKEND": server.url,
             "PICKER_APP_STORE": STORE,
-            "PICKER_APP_TOKEN": db.add_device(STORE),
+            "PICKER_APP_TOKEN": db.add_device(STORE, name),
             "PICKER_APP_DB": str(device_db),
             "PICKER_APP_CONFIG": str(tmp_path / "none.toml"),
         }

@@ -31,7 +31,7 @@ def test_worker_syncs_on_poke_and_reports_offline_without_raising(tmp_path):
     db = BackendDB(tmp_path / "backend.db")
     server = Backend(db)
     store = LocalStore.open(tmp_path / "d.db", device="dev-w")
-    token = db.add_device(STORE)
+    token = db.add_device(STORE, store.device)
     statuses: queue.Queue = queue.Queue()
     client = SyncClient(store, SyncSettings(server.url, STORE, token), sleep=lambda s: None)
     worker = SyncWorker(client, statuses.put, interval_s=60)

@@ -7,20 +7,35 @@ snapshots and changes come in the next slice of issue 4.
 
 import hashlib
 import json
+import queue
 import random
-import re
 import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
+from pydantic import ValidationError
 
-from picker_app.domain.events import EVENT_TYPES
+from picker_app.backend import effects
+from picker_app.backend.intake import (
+    BATCH_BODY_OPENAPI,
+    IncomingBatch,
+    clip,
+    explain_error,
+    guard,
+    non_finite,
+    read_batch,
+)
+from picker_app.backend.intake import request_body as _request_body
+from picker_app.backend.suggest import SUGGESTIONS as SUGGESTIONS
+from picker_app.backend.suggest import ReadSuggestions, Suggester, build_suggester
+from picker_app.backend.suggest import name_words as _name_words  # noqa: F401 - tests use it
+from picker_app.domain.events import INT64_MAX, MAX_PAYLOAD_BYTES, PAYLOADS
 from picker_app.errors import PickerError
 from picker_app.sync.wire import (
     BatchResult,
@@ -102,7 +117,45 @@ CREATE TABLE IF NOT EXISTS stock (
     PRIMARY KEY (store, bin, sku)
 );
 """
-MIGRATIONS: list[tuple[str, str]] = [("0001_initial", SCHEMA)]
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", SCHEMA),
+    # Each line keeps its substitutes as ranked when the order was placed, and what would change
+    # them (backend/suggest.py); lines from before have NULL and are ranked when read.
+    (
+        "0002_order_line_suggestions",
+        """
+        ALTER TABLE order_lines ADD COLUMN suggestions TEXT;
+        ALTER TABLE order_lines ADD COLUMN suggestions_watch TEXT;
+        CREATE INDEX IF NOT EXISTS changes_by_store ON changes (store, seq);
+        CREATE INDEX IF NOT EXISTS orders_by_state ON orders (store, state);
+        """,
+    ),
+    # Exactly-once per store and device: an event_id of one store (or device) is not a
+    # duplicate in another. Rows are copied in their order (rowid is the order received).
+    (
+        "0003_events_keyed_by_store_and_device",
+        """
+        CREATE TABLE events_keyed (
+            store TEXT NOT NULL, device TEXT NOT NULL, event_id TEXT NOT NULL,
+            seq INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+            created_at TEXT NOT NULL, received_at TEXT NOT NULL, status TEXT NOT NULL,
+            reason TEXT, PRIMARY KEY (store, device, event_id)
+        );
+        INSERT INTO events_keyed (store, device, event_id, seq, type, payload, created_at,
+            received_at, status, reason)
+            SELECT store, device, event_id, seq, type, payload, created_at, received_at, status,
+            reason FROM events ORDER BY rowid;
+        DROP TABLE events;
+        ALTER TABLE events_keyed RENAME TO events;
+        """,
+    ),
+    # Stock an infinite quantity once drove to +-Infinity (sent as null, refused by every
+    # device): unknown, so 0 until it is counted.
+    (
+        "0004_finite_stock",
+        "UPDATE stock SET on_hand = 0 WHERE on_hand IN (9e999, -9e999)",
+    ),
+]
 
 
 # A quick-commerce order is promised for delivery this long after it is placed.
@@ -132,225 +185,136 @@ class BackendDB:
         self.conn.execute("PRAGMA synchronous = FULL")
         _migrate(self.conn, self.path)
         self.lock = threading.RLock()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()  # reading()
         self.keep = 10_000_000  # changes kept; a cursor older than that must take a snapshot
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One writer at a time: BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises."""
+        """One writer at a time: BEGIN IMMEDIATE ... COMMIT, rolled back if the block or the
+        COMMIT raises (the original error is what propagates)."""
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (SQLITE_FULL, a trigger's RAISE(ROLLBACK));
+                # a ROLLBACK then would fail and hide the error that matters.
+                if self.conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
 
     def add_device(self, store: str, device: str = "") -> str:
-        """Issue a bearer token for one device of one store; only its hash is kept."""
+        """Issue a bearer token for one device of one store (named `device`, or a new name);
+        only its hash is kept. The device may then speak only as that name."""
+        name = device or f"device-{secrets.token_hex(4)}"
+        if len(name) > 64:
+            raise PickerError(f"a device name is at most 64 characters: {clip(name)!r}")
         token = secrets.token_urlsafe(32)
         with self.lock:
             self.conn.execute(
                 "INSERT INTO devices (token_hash, device, store, created_at) VALUES (?, ?, ?, ?)",
-                (_hash(token), device or f"device-{secrets.token_hex(4)}", store, _now()),
+                (_hash(token), name, store, _now()),
             )
         return token
 
     def device_for(self, token: str) -> tuple[str, str] | None:
-        row = self.conn.execute(
-            "SELECT device, store FROM devices WHERE token_hash = ?", (_hash(token),)
-        ).fetchone()
+        """The (device, store) a token was issued to, or None (read beside the writer, so a
+        request waits for no one's transaction, and sees no one's uncommitted rows)."""
+        with self.reading() as conn:
+            row = conn.execute(
+                "SELECT device, store FROM devices WHERE token_hash = ?", (_hash(token),)
+            ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def apply_batch(self, store: str, batch: EventBatch) -> BatchResult:
-        """Apply a batch in order, each event at most once, in one transaction."""
+    def apply_batch(
+        self, store: str, batch: EventBatch | IncomingBatch, device: str | None = None
+    ) -> BatchResult:
+        """Apply a batch in order, each event at most once (per store and device), in one
+        transaction. `device` is the device the token belongs to (default: the one the batch
+        names): orders are claimed by it, and an event naming another device is refused. Events
+        of an IncomingBatch refused as read keep their answer."""
+        device = device or batch.device
+        received_at = _now()
         results: list[EventResult] = []
         with self.transaction():
             for event in batch.events:
-                results.append(self._apply(store, event))
+                if isinstance(event, EventResult):
+                    results.append(event)
+                else:
+                    results.append(self._apply(store, device, event, received_at))
         return BatchResult(batch_id=batch.batch_id, results=results)
 
-    def _apply(self, store: str, event: WireEvent) -> EventResult:
+    def _apply(self, store: str, device: str, event: WireEvent, received_at: str) -> EventResult:
+        """One event: its earlier answer if it was seen, refused if it cannot be read as its
+        type says (not stored: the same bytes get the same answer), else applied or refused
+        by its effect (stored)."""
+
+        def refused(reason: str) -> EventResult:
+            return EventResult(event_id=event.event_id, status="rejected", reason=reason)
+
+        if event.device != device:
+            # Refused on its own, not the whole batch: a 403 would stop the queue behind it.
+            return refused(
+                f"this event names device {clip(event.device)!r} but comes from device "
+                f"{device!r}: a device can only send its own events"
+            )
         seen = self.conn.execute(
-            "SELECT status, reason FROM events WHERE event_id = ?", (event.event_id,)
+            "SELECT status, reason FROM events WHERE store = ? AND device = ? AND event_id = ?",
+            (store, device, event.event_id),
         ).fetchone()
         if seen is not None:
             status, reason = seen
             if status == "rejected":
-                return EventResult(event_id=event.event_id, status="rejected", reason=reason)
+                return refused(reason)
             return EventResult(event_id=event.event_id, status="duplicate")
-        reason = self._effect(store, event)
+        model = PAYLOADS.get(event.type)
+        if model is None:
+            return refused(f"type: unknown event type {clip(event.type)!r}")
+        try:
+            payload = model.model_validate(event.payload)
+        except ValidationError as err:
+            return refused(f"{event.type} refused: {explain_error(err, 'payload')}")
+        try:  # the keys the model ignores are stored too
+            stored = json.dumps(event.payload, sort_keys=True, allow_nan=False)
+        except (ValueError, RecursionError):
+            return refused(f"{non_finite(event.payload, 'payload')}: numbers must be finite")
+        if len(stored) > MAX_PAYLOAD_BYTES:
+            return refused(f"payload: over {MAX_PAYLOAD_BYTES} bytes as JSON")
+        fx = effects.Effect(self, store, device, event.event_id, received_at)
+        self.conn.execute("SAVEPOINT event")
+        try:
+            reason = effects.apply(fx, event.type, payload)
+        except (sqlite3.IntegrityError, sqlite3.DataError, OverflowError) as err:
+            # This event's data, not the database, is at fault: undo its part, refuse it alone.
+            self.conn.execute("ROLLBACK TO event")
+            reason = f"the backend could not apply this event ({type(err).__name__})"
+        self.conn.execute("RELEASE event")
         self.conn.execute(
             "INSERT INTO events (event_id, store, device, seq, type, payload, created_at,"
             " received_at, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.event_id,
                 store,
-                event.device,
+                device,
                 event.seq,
                 event.type,
-                json.dumps(event.payload, sort_keys=True),
+                stored,
                 event.created_at,
-                _now(),
+                received_at,
                 "rejected" if reason else "applied",
                 reason,
             ),
         )
         if reason:
-            return EventResult(event_id=event.event_id, status="rejected", reason=reason)
+            return refused(reason)
         return EventResult(event_id=event.event_id, status="applied")
 
-    def _effect(self, store: str, event: WireEvent) -> str | None:
-        """Apply an event's effect; return why it is rejected, or None."""
-        if event.type not in EVENT_TYPES:
-            return f"unknown event type {event.type!r}"
-        p = event.payload
-        orders = [str(o) for o in p.get("orders", [])] + ([str(p["order"])] if "order" in p else [])
-        for order_id in orders:
-            why = self._order_refusal(store, order_id, event)
-            if why:
-                return why
-        if event.type == "pick_started":
-            for order_id in orders:
-                self._set_order(store, order_id, "picking", claimed_by=event.device)
-        elif event.type == "tote_closed" and orders:
-            self._set_order(store, orders[0], "picked")
-        elif event.type in ("stock_picked", "stock_returned", "stock_expired", "stock_damaged"):
-            try:
-                qty = float(p["qty"])
-                bin_, sku = str(p["bin"]), str(p["sku"])
-            except (KeyError, TypeError, ValueError):
-                return "payload needs bin, sku and a numeric qty"
-            if event.type == "stock_picked" and orders and "line" in p:
-                self.conn.execute(
-                    "UPDATE order_lines SET qty_picked = qty_picked + ?"
-                    " WHERE store = ? AND order_id = ? AND line_no = ?",
-                    (qty, store, orders[0], p["line"]),
-                )
-            elif event.type == "stock_returned" and orders and "line" in p:
-                picked = self.conn.execute(
-                    "SELECT qty_picked FROM order_lines"
-                    " WHERE store = ? AND order_id = ? AND line_no = ?",
-                    (store, orders[0], p["line"]),
-                ).fetchone()
-                if picked is not None:
-                    # Only what the backend took off stock for this line can go back (its
-                    # picks may have been refused, e.g. the order was cancelled first).
-                    qty = max(0.0, min(qty, picked[0]))
-                    self.conn.execute(
-                        "UPDATE order_lines SET qty_picked = qty_picked - ?"
-                        " WHERE store = ? AND order_id = ? AND line_no = ?",
-                        (qty, store, orders[0], p["line"]),
-                    )
-            sign = 1 if event.type == "stock_returned" else -1
-            self.conn.execute(
-                "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
-                (store, bin_, sku, sign * qty),
-            )
-            self._change(store, "stock", f"{bin_}|{sku}")
-            if event.type in ("stock_expired", "stock_damaged"):
-                self.conn.execute(
-                    "INSERT INTO losses VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (store, event.event_id, event.type[6:], bin_, sku, qty, p.get("batch")),
-                )
-        elif event.type == "out_of_stock_flagged":
-            bin_, sku = str(p.get("bin", "")), str(p.get("sku", ""))
-            self.conn.execute(
-                "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, 0)"
-                " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = 0",
-                (store, bin_, sku),
-            )
-            self._change(store, "stock", f"{bin_}|{sku}")
-            task_id = f"CT-{event.event_id[:8]}"
-            self.conn.execute(
-                "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, 'oos_flag', 'open', NULL,"
-                " NULL)",
-                (store, task_id, bin_, sku),
-            )
-            self._change(store, "count_task", task_id)
-        elif event.type == "pick_shorted" and orders and "line" in p:
-            self.conn.execute(
-                "UPDATE order_lines SET qty_short = qty_short + ?"
-                " WHERE store = ? AND order_id = ? AND line_no = ?",
-                (float(p.get("qty", 0)), store, orders[0], p["line"]),
-            )
-        elif event.type == "substitution_made":
-            self.conn.execute(
-                "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (store, event.event_id, orders[0] if orders else "", p.get("line"),
-                 p.get("from_sku"), p.get("to_sku"), p.get("qty")),
-            )  # fmt: skip
-        elif event.type == "qc_completed" and orders:
-            passed = p.get("result") == "pass"
-            self._set_order(store, orders[0], "packed" if passed else "picking")
-        elif event.type == "order_dispatched" and orders:
-            self._set_order(store, orders[0], "dispatched")
-        elif event.type in ("count_submitted", "count_approved", "count_rejected"):
-            return self._count(store, event)
-        return None
-
-    def _count(self, store: str, event: WireEvent) -> str | None:
-        p = event.payload
-        task = self.conn.execute(
-            "SELECT bin, sku, state, counted, recount_of FROM count_tasks"
-            " WHERE store = ? AND id = ?",
-            (store, str(p.get("task", ""))),
-        ).fetchone()
-        if task is None:
-            return f"count task {p.get('task')!r} is not known to the backend"
-        bin_, sku, state, counted, _ = task
-        if event.type == "count_submitted":
-            try:
-                counted = float(p["counted"])
-            except (KeyError, TypeError, ValueError):
-                return "a count needs a numeric 'counted'"
-            self.conn.execute(
-                "UPDATE count_tasks SET counted = ?, state = 'submitted'"
-                " WHERE store = ? AND id = ?",
-                (counted, store, p["task"]),
-            )
-            self._change(store, "count_task", str(p["task"]))
-            expected = self.conn.execute(
-                "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
-                (store, bin_, sku),
-            ).fetchone()
-            was = expected[0] if expected else 0.0
-            if abs(counted - was) > max(RECOUNT_UNITS, RECOUNT_SHARE * was) and not task[4]:
-                recount = f"{p['task']}-R"
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, 'variance', 'open',"
-                    " NULL, ?)",
-                    (store, recount, bin_, sku, p["task"]),
-                )
-                self._change(store, "count_task", recount)
-            return None
-        if state != "submitted":
-            return f"count task {p['task']} has no submitted count to {event.type[6:-2]}"
-        if event.type == "count_approved":
-            expected = self.conn.execute(
-                "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
-                (store, bin_, sku),
-            ).fetchone()
-            self.conn.execute(
-                "INSERT INTO variances VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (store, p["task"], bin_, sku, expected[0] if expected else None, counted, _now()),
-            )
-            self.conn.execute(
-                "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = excluded.on_hand",
-                (store, bin_, sku, counted),
-            )
-            self._change(store, "stock", f"{bin_}|{sku}")
-        self.conn.execute(
-            "UPDATE count_tasks SET state = ? WHERE store = ? AND id = ?",
-            ("approved" if event.type == "count_approved" else "rejected", store, p["task"]),
-        )
-        self._change(store, "count_task", str(p["task"]))
-        return None
-
-    def _count_task_wire(self, store: str, task_id: str) -> CountTaskWire:
-        r = self.conn.execute(
+    def _count_task_wire(
+        self, store: str, task_id: str, conn: sqlite3.Connection | None = None
+    ) -> CountTaskWire:
+        r = (conn or self.conn).execute(
             "SELECT id, bin, sku, reason, state, recount_of FROM count_tasks"
             " WHERE store = ? AND id = ?",
             (store, task_id),
@@ -359,7 +323,11 @@ class BackendDB:
             id=r[0], bins=[r[1]], sku=r[2], reason=r[3], state=r[4], recount_of=r[5]
         )
 
-    def _order_refusal(self, store: str, order_id: str, event: WireEvent) -> str | None:
+    def _order_refusal(
+        self, store: str, order_id: str, event_type: str, device: str
+    ) -> str | None:
+        """Why an event of `device` about `order_id` is refused (cancelled, or held by another
+        device), or None."""
         row = self.conn.execute(
             "SELECT state, claimed_by FROM orders WHERE store = ? AND id = ?", (store, order_id)
         ).fetchone()
@@ -367,21 +335,24 @@ class BackendDB:
             return None  # orders this backend does not know (tests, other systems): no check
         state, claimed_by = row
         # Putting back the items of a cancelled order is exactly what should happen.
-        if state == "cancelled" and event.type != "stock_returned":
+        if state == "cancelled" and event_type != "stock_returned":
             return f"order {order_id} was cancelled by the customer; put its items back"
-        if claimed_by and claimed_by != event.device:
+        if claimed_by and claimed_by != device:
             return f"order {order_id} is being picked on another device"
         return None
 
     def _set_order(
         self, store: str, order_id: str, state: str, claimed_by: str | None = None
     ) -> None:
-        self.conn.execute(
+        """Move a known order to `state` (a change for the devices); an order this backend
+        does not know is left alone, with no change (a devices' page could not send it)."""
+        moved = self.conn.execute(
             "UPDATE orders SET state = ?, claimed_by = COALESCE(?, claimed_by)"
             " WHERE store = ? AND id = ?",
             (state, claimed_by, store, order_id),
-        )
-        self._change(store, "order", order_id)
+        ).rowcount
+        if moved:
+            self._change(store, "order", order_id)
 
     def _change(self, store: str, kind: str, key: str) -> None:
         self.conn.execute(
@@ -398,7 +369,8 @@ class BackendDB:
     ) -> int:
         """New confirmed orders drawn by demand (as customers place them); returns how many.
         Each is promised DELIVERY_PROMISE after it is placed: now, or `placed_at[n]` for the
-        n-th order when given (seeding a store whose orders came in over the last minutes)."""
+        n-th order when given (seeding a store whose orders came in over the last minutes).
+        Each line is stored with the backend's substitutes for it, ranked on the stock of now."""
         rows = self.conn.execute(
             "SELECT sku, unit, demand FROM catalog WHERE store = ? ORDER BY sku", (store,)
         ).fetchall()
@@ -412,6 +384,7 @@ class BackendDB:
                 "SELECT MAX(CAST(SUBSTR(id, 3) AS INTEGER)) FROM orders WHERE store = ?", (store,)
             ).fetchone()[0]
             next_no = max(int(last or 0), 52000000) + 1
+            suggest = self.suggester(store)
             for n in range(count):
                 order_id = f"OR{next_no + n}"
                 k = max(1, int(rng.triangular(1, 10, 4)))
@@ -421,15 +394,18 @@ class BackendDB:
                     "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
                     (store, order_id, _iso(placed + DELIVERY_PROMISE), "confirmed"),
                 )
+                lines = [
+                    (i + 1, sku, round(rng.uniform(0.5, 1.5), 2) if r[1] == "kg" else 1)
+                    for i, (sku, r) in enumerate(picked.items())
+                ]
                 self.conn.executemany(
-                    "INSERT INTO order_lines (store, order_id, line_no, sku, qty)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO order_lines (store, order_id, line_no, sku, qty, suggestions,"
+                    " suggestions_watch) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (store, order_id, i + 1, sku,
-                         round(rng.uniform(0.5, 1.5), 2) if r[1] == "kg" else 1)
-                        for i, (sku, r) in enumerate(picked.items())
+                        (store, order_id, no, sku, qty, *map(json.dumps, suggest.rank(sku, qty)))
+                        for no, sku, qty in lines
                     ],
-                )  # fmt: skip
+                )
                 self._change(store, "order", order_id)
         return count
 
@@ -446,30 +422,43 @@ class BackendDB:
 
     def changes(self, store: str, cursor: int, limit: int) -> ChangesPage | None:
         """Changes after `cursor`, oldest first; None when the cursor is unknown or too old
-        (the device must take a snapshot)."""
-        with self.lock:
-            oldest, newest = self.conn.execute(
+        (the device must take a snapshot). Read in one read transaction, without the lock."""
+        with self.reading() as conn:
+            oldest, newest = conn.execute(
                 "SELECT MIN(seq), MAX(seq) FROM changes WHERE store = ?", (store,)
             ).fetchone()
             newest = newest or 0
             if cursor > newest or (oldest is not None and cursor < oldest - 1 - self.keep):
                 return None
-            rows = self.conn.execute(
+            rows = conn.execute(
                 "SELECT seq, kind, key FROM changes WHERE store = ? AND seq > ? ORDER BY seq"
                 " LIMIT ?",
                 (store, cursor, limit + 1),
             ).fetchall()
             more = len(rows) > limit
             rows = rows[:limit]
+            read = self.read_suggestions(store, conn)
+            orders: dict[str, OrderWire] = {}  # an order changed twice is read once
             items: list[Change] = []
             for seq, kind, key in rows:
                 if kind == "order":
-                    items.append(Change(seq=seq, order=self._order_wire(store, key)))
+                    if key not in orders:
+                        if not conn.execute(
+                            "SELECT 1 FROM orders WHERE store = ? AND id = ?", (store, key)
+                        ).fetchone():
+                            continue  # an order gone (or never known): nothing to send
+                        orders[key] = self._order_wire(store, key, conn, read)
+                    items.append(Change(seq=seq, order=orders[key]))
                 elif kind == "count_task":
-                    items.append(Change(seq=seq, count_task=self._count_task_wire(store, key)))
+                    if not conn.execute(
+                        "SELECT 1 FROM count_tasks WHERE store = ? AND id = ?", (store, key)
+                    ).fetchone():
+                        continue  # likewise a count task
+                    task = self._count_task_wire(store, key, conn)
+                    items.append(Change(seq=seq, count_task=task))
                 else:
                     bin_, sku = key.split("|", 1)
-                    on_hand = self.conn.execute(
+                    on_hand = conn.execute(
                         "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
                         (store, bin_, sku),
                     ).fetchone()
@@ -478,48 +467,55 @@ class BackendDB:
         next_cursor = rows[-1][0] if rows else cursor
         return ChangesPage(changes=items, next_cursor=next_cursor, more=more)
 
-    def suggester(self, store: str) -> Callable[[str, float], list[str]]:
-        """The backend's substitutes for a line: other products of its category and unit with
-        enough stock; the most alike first (more words of the product's name in common, brand
-        and pack size aside), then the nearest pack size, then the ones customers buy most
-        (the likeliest to be accepted)."""
-        catalog = self.conn.execute(
-            "SELECT c.sku, c.category, c.unit, c.demand, c.name, COALESCE(SUM(s.on_hand), 0),"
-            " COALESCE(c.weight_g, 0)"
-            " FROM catalog c LEFT JOIN stock s ON s.store = c.store AND s.sku = c.sku"
-            " WHERE c.store = ? GROUP BY c.sku ORDER BY c.demand DESC, c.sku",
-            (store,),
-        ).fetchall()
-        kind = {r[0]: (r[1], r[2]) for r in catalog}
-        pack = {r[0]: r[6] for r in catalog}
-        words = {r[0]: _name_words(r[4]) for r in catalog}
-        groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
-        for sku, category, unit, _, _, on_hand, _ in catalog:
-            groups.setdefault((category, unit), []).append((sku, on_hand))
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """One consistent read: a read transaction on a reader connection of its own (kept in
+        a pool), so it neither waits for the writer nor holds it up (WAL); never the lock."""
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            conn.close()
+            raise
+        conn.execute("COMMIT")
+        self._readers.put(conn)
 
-        def suggest(sku: str, qty: float) -> list[str]:
-            if sku not in kind:
-                return []
-            alike = [
-                (-len(words[sku] & words[other]), abs(pack[other] - pack[sku]), n, other)
-                for n, (other, on_hand) in enumerate(groups[kind[sku]])
-                if other != sku and on_hand >= qty
-            ]  # then the same pack size; n keeps the best sellers first among equals
-            return [other for *_, other in sorted(alike)[:SUGGESTIONS]]
+    def suggester(self, store: str, conn: sqlite3.Connection | None = None) -> Suggester:
+        """The backend's substitutes for a line, as `conn` (default: the writer's) sees the
+        catalog and stock (backend/suggest.py); called once per placement or read, never per
+        order."""
+        return build_suggester(conn or self.conn, store)
 
-        return suggest
+    def read_suggestions(self, store: str, conn: sqlite3.Connection) -> ReadSuggestions:
+        """The suggestions of the lines one read on `conn` sends (see backend/suggest.py)."""
+        return ReadSuggestions(conn, store, lambda: self.suggester(store, conn))
 
-    def _order_wire(self, store: str, order_id: str) -> OrderWire:
-        r = self.conn.execute(
+    def _order_wire(
+        self,
+        store: str,
+        order_id: str,
+        conn: sqlite3.Connection | None = None,
+        read: ReadSuggestions | None = None,
+    ) -> OrderWire:
+        conn = conn or self.conn
+        read = read or self.read_suggestions(store, conn)
+        r = conn.execute(
             "SELECT id, promised_at, state, priority, area FROM orders WHERE store = ? AND id = ?",
             (store, order_id),
         ).fetchone()
-        suggest = self.suggester(store)
         lines = [
-            OrderLineWire(line_no=no, sku=sku, qty=qty, suggestions=suggest(sku, qty))
-            for no, sku, qty in self.conn.execute(
-                "SELECT line_no, sku, qty FROM order_lines WHERE store = ? AND order_id = ?"
-                " ORDER BY line_no",
+            OrderLineWire(
+                line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch)
+            )
+            for no, sku, qty, stored, watch in conn.execute(
+                "SELECT line_no, sku, qty, suggestions, suggestions_watch FROM order_lines"
+                " WHERE store = ? AND order_id = ? ORDER BY line_no",
                 (store, order_id),
             )
         ]
@@ -556,19 +552,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute("COMMIT")
 
 
-SUGGESTIONS = 3  # substitutes the backend suggests per order line
-_PACK_WORDS = {"kg", "g", "gm", "ml", "l", "ltr", "pcs", "pc", "pack", "of", "per", "x", "and"}
-
-
-def _name_words(name: str) -> set[str]:
-    """What a product is, from its name: its words without the brand (the first word), the
-    pack size and numbers."""
-    parts = [w for w in re.findall(r"[a-z]+", name.lower())]
-    return {w for w in parts[1:] if w not in _PACK_WORDS}
 OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
-# A count further than this from the expected stock opens a recount task.
-RECOUNT_UNITS = 2
-RECOUNT_SHARE = 0.10
 
 
 def seed_from_fixtures(
@@ -651,9 +635,9 @@ def seed_from_fixtures(
 
 
 def snapshot(db: BackendDB, store: str) -> Snapshot:
-    """Everything a device of `store` needs, with the cursor of the last change it covers."""
-    conn = db.conn
-    with db.lock:
+    """Everything a device of `store` needs, with the cursor of the last change it covers:
+    read in one read transaction, without the writer's lock."""
+    with db.reading() as conn:
         cursor = conn.execute(
             "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE store = ?", (store,)
         ).fetchone()[0]
@@ -681,16 +665,19 @@ def snapshot(db: BackendDB, store: str) -> Snapshot:
             )
         ]
         lines: dict[str, list[OrderLineWire]] = {}
-        suggest = db.suggester(store)
-        for order_id, no, sku, qty in conn.execute(
-            "SELECT order_id, line_no, sku, qty FROM order_lines WHERE store = ?"
-            " ORDER BY order_id, line_no",
-            (store,),
+        read = db.read_suggestions(store, conn)
+        marks = ",".join("?" * len(OPEN_STATES))
+        for order_id, no, sku, qty, stored, watch in conn.execute(
+            "SELECT l.order_id, l.line_no, l.sku, l.qty, l.suggestions, l.suggestions_watch"
+            " FROM order_lines l JOIN orders o ON o.store = l.store AND o.id = l.order_id"
+            f" WHERE l.store = ? AND o.state IN ({marks}) ORDER BY l.order_id, l.line_no",
+            (store, *OPEN_STATES),
         ):
             lines.setdefault(order_id, []).append(
-                OrderLineWire(line_no=no, sku=sku, qty=qty, suggestions=suggest(sku, qty))
+                OrderLineWire(
+                    line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch)
+                )
             )
-        marks = ",".join("?" * len(OPEN_STATES))
         orders = [
             OrderWire(
                 id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4],
@@ -702,7 +689,7 @@ def snapshot(db: BackendDB, store: str) -> Snapshot:
             )
         ]  # fmt: skip
         tasks = [
-            db._count_task_wire(store, r[0])
+            db._count_task_wire(store, r[0], conn)
             for r in conn.execute(
                 "SELECT id FROM count_tasks WHERE store = ? AND state IN ('open', 'submitted')"
                 " ORDER BY id",
@@ -751,37 +738,52 @@ def create_app(db: BackendDB) -> FastAPI:
     def health() -> Health:
         return Health(time=_now())
 
-    @app.get("/v1/stores/{store}/snapshot")
-    def get_snapshot(store: str, who: Annotated[tuple[str, str], Depends(device)]) -> Snapshot:
+    # The reads are built as models and sent as their JSON in one pass (pydantic's own
+    # serializer), not validated again and re-encoded by FastAPI: less time holding the GIL
+    # while uploads wait for it. `response_model` keeps them in the OpenAPI contract.
+    @app.get("/v1/stores/{store}/snapshot", response_model=Snapshot)
+    def get_snapshot(store: str, who: Annotated[tuple[str, str], Depends(device)]) -> Response:
         _, token_store = who
         if token_store != store:
             raise HTTPException(403, f"this device belongs to store {token_store}, not {store}")
-        return snapshot(db, store)
+        return Response(snapshot(db, store).model_dump_json(), media_type="application/json")
 
-    @app.get("/v1/stores/{store}/changes")
+    @app.get("/v1/stores/{store}/changes", response_model=ChangesPage)
     def get_changes(
         store: str,
         who: Annotated[tuple[str, str], Depends(device)],
-        cursor: int = 0,
-        limit: int = 500,
-    ) -> ChangesPage:
+        cursor: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+        limit: Annotated[int, Query(ge=0, le=INT64_MAX)] = 500,
+    ) -> Response:
         _, token_store = who
         if token_store != store:
             raise HTTPException(403, f"this device belongs to store {token_store}, not {store}")
         page = db.changes(store, cursor, max(1, min(limit, 5000)))
         if page is None:
             raise HTTPException(410, "cursor unknown or too old: take a snapshot")
-        return page
+        return Response(page.model_dump_json(), media_type="application/json")
 
-    @app.post("/v1/stores/{store}/events")
+    # The body is read here, event by event (backend/intake.py), not by FastAPI as one
+    # EventBatch: one event it cannot read is refused on its own, not the whole batch with 422.
+    @app.post("/v1/stores/{store}/events", openapi_extra=BATCH_BODY_OPENAPI)
     def upload(
-        store: str, batch: EventBatch, who: Annotated[tuple[str, str], Depends(device)]
+        store: str,
+        who: Annotated[tuple[str, str], Depends(device)],
+        body: Annotated[bytes, Depends(_request_body)],
     ) -> BatchResult:
-        _, token_store = who
+        token_device, token_store = who
         if token_store != store:
             raise HTTPException(403, f"this device belongs to store {token_store}, not {store}")
-        return db.apply_batch(store, batch)
+        batch = read_batch(body)
+        if batch.device != token_device:
+            raise HTTPException(
+                403,
+                f"this token belongs to device {token_device!r}, but the batch names device "
+                f"{clip(batch.device)!r}: register this device under its own name",
+            )
+        return db.apply_batch(store, batch, token_device)
 
+    guard(app)
     return app
 
 

@@ -19,10 +19,10 @@ class WireEvent(_Wire):
 
     event_id: str = Field(min_length=1, max_length=64)
     device: str = Field(min_length=1, max_length=64)
-    seq: int = Field(ge=1)
-    type: str
-    user: str | None = None
-    created_at: str
+    seq: int = Field(ge=1, le=2**63 - 1)  # SQLite's INTEGER
+    type: str = Field(min_length=1, max_length=64)
+    user: str | None = Field(default=None, max_length=64)
+    created_at: str = Field(min_length=1, max_length=64)
     payload: dict[str, Any]
 
 
