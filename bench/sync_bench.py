@@ -32,7 +32,7 @@ from picker_app.sync.wire import EventBatch, WireEvent
 
 def measure(path: Path, events: int, synchronous: str) -> list[float]:
     store = LocalStore.open(path, device="bench")
-    store.conn.execute(f"PRAGMA synchronous = {synchronous}")
+    store.writer.execute(f"PRAGMA synchronous = {synchronous}")
     with store.write() as conn:
         conn.execute("INSERT INTO stock (bin, sku, on_hand) VALUES ('A07-2', 'SKU-1', 1e9)")
     times = []
@@ -57,7 +57,7 @@ def fill(path: Path, n: int) -> LocalStore:
 def upload(tmp: Path, n: int) -> tuple[float, float]:
     """(seconds over HTTP, seconds applying the same batches directly)."""
     db = BackendDB(tmp / "backend.db")
-    token = db.add_device("BENCH")
+    token = db.add_device("BENCH", "bench")
     server = ServerThread(db)
     store = fill(tmp / "device.db", n)
     settings = SyncSettings(server.url, "BENCH", token, batch_size=500)
@@ -88,7 +88,7 @@ def snapshot_apply(tmp: Path, repeats: int = 5) -> tuple[dict[str, int], list[fl
     downloading and applying its snapshot."""
     db = BackendDB(tmp / "snap-backend.db")
     counts = seed_from_fixtures(db, Path(__file__).resolve().parent.parent / "fixtures", "BENCH")
-    token = db.add_device("BENCH")
+    token = db.add_device("BENCH", "bench")
     server = ServerThread(db)
     times = []
     for i in range(repeats):

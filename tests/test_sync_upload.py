@@ -75,7 +75,7 @@ def test_no_token_or_a_wrong_one_is_401_another_store_is_403(backend):
 
 
 def test_every_event_is_applied_once_in_order(backend, device):
-    token = backend.db.add_device(STORE)
+    token = backend.db.add_device(STORE, device.device)
     record_picks(device, 25)
     report = client_for(device, backend.url, token, batch_size=10).upload_all()
     assert (report.batches, report.applied, report.duplicate) == (3, 25, 0)
@@ -86,7 +86,7 @@ def test_every_event_is_applied_once_in_order(backend, device):
 
 
 def test_a_lost_answer_is_resent_as_the_same_batch_and_not_applied_twice(backend, device):
-    token = backend.db.add_device(STORE)
+    token = backend.db.add_device(STORE, device.device)
     record_picks(device, 7)
     client = client_for(device, backend.url, token, batch_size=5)
     batch_id, events = device.next_batch(5)
@@ -100,7 +100,7 @@ def test_a_lost_answer_is_resent_as_the_same_batch_and_not_applied_twice(backend
 
 
 def test_backend_down_then_up_delivers_everything_once(backend, device):
-    token = backend.db.add_device(STORE)
+    token = backend.db.add_device(STORE, device.device)
     record_picks(device, 30)
     with socket.socket() as s:  # a port where nothing listens
         s.bind(("127.0.0.1", 0))
@@ -121,7 +121,7 @@ def down_waits(client: SyncClient) -> list[float]:
 
 
 def test_a_rejected_event_is_moved_aside_and_the_queue_goes_on(backend, device):
-    token = backend.db.add_device(STORE)
+    token = backend.db.add_device(STORE, device.device)
     record_picks(device, 2)
     with device.write():
         device.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1"})  # no qty
@@ -194,7 +194,7 @@ def test_retry_after_is_honoured_then_the_batch_goes_through(faulty, backend, de
     with pytest.raises(Retryable):
         client.upload_all(max_attempts=2)
     assert down_waits(client) == [7.0]
-    token = backend.db.add_device(STORE)
+    token = backend.db.add_device(STORE, device.device)
     client_for(device, backend.url, token).upload_all()
     assert device.counts()["sent"] == 3
 
@@ -204,7 +204,7 @@ def test_hundreds_of_batches_through_20_percent_faults_apply_each_event_once(bac
 
     port = int(backend.url.rsplit(":", 1)[1])
     proxy = FaultProxy(port, fault_rate=0.2, seed=7)
-    token = backend.db.add_device(STORE)
+    token = backend.db.add_device(STORE, device.device)
     record_picks(device, 1000)
     settings = SyncSettings(base_url=proxy.url, store_id=STORE, token=token, batch_size=4)
     http = httpx.Client(timeout=5, limits=httpx.Limits(max_keepalive_connections=0))
@@ -226,7 +226,7 @@ def test_hundreds_of_batches_through_20_percent_faults_apply_each_event_once(bac
 
 
 def test_backend_down_for_2000_events_then_up(backend, device):
-    token = backend.db.add_device(STORE)
+    token = backend.db.add_device(STORE, device.device)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
@@ -274,3 +274,18 @@ def test_the_backends_clock_offset_comes_from_the_date_header():
     assert clock_offset("Wed, 25 Nov 2026 10:01:30 GMT", here) == 90.0
     assert clock_offset("Wed, 25 Nov 2026 09:59:58 GMT", here) == -2.0
     assert clock_offset(None, here) is None and clock_offset("yesterday", here) is None
+
+
+def test_a_batch_the_backend_finds_too_large_is_sent_in_smaller_ones(backend, device):
+    """500 events of 7 KB each are over the backend's body limit (413, nothing applied): the
+    device halves the batch until it fits; every event arrives once, in order."""
+    token = backend.db.add_device(STORE, device.device)
+    for i in range(500):
+        with device.write():
+            device.record("stock_damaged", {"bin": "A07-2", "sku": "SKU-1", "qty": 1,
+                                            "note": f"{i:04d}" + "x" * 7000})  # fmt: skip
+    report = client_for(device, backend.url, token).upload_all()
+    assert report.applied == 500 and report.batches >= 2
+    assert device.counts() == {"pending": 0, "sent": 500, "rejected": 0}
+    seqs = [r[1] for r in backend.events()]
+    assert seqs == list(range(1, 501))

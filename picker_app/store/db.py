@@ -342,6 +342,17 @@ class LocalStore:
         events = [_event(r) for r in rows]
         return (batch_id, events) if events else None
 
+    def shrink_batch(self, batch_id: str, keep: int) -> None:
+        """Keep only the first `keep` events in the batch (the backend refused it whole, as too
+        large, so none of it was applied); the rest go back to waiting, in order."""
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE outbox SET batch_id = NULL WHERE batch_id = ? AND state = 'pending'"
+                " AND seq NOT IN (SELECT seq FROM outbox WHERE batch_id = ? AND"
+                " state = 'pending' ORDER BY seq LIMIT ?)",
+                (batch_id, batch_id, keep),
+            )
+
     def ack_batch(self, batch_id: str, results: dict[str, tuple[str, str | None]]) -> None:
         """The backend's answer for a batch: applied or duplicate events are sent; rejected
         ones are moved aside (kept, with the reason, until a lead dismisses them)."""
@@ -545,23 +556,25 @@ def rescue(path: Path, probe_after: int = 1000) -> Rescue:
             last = int(conn.execute("SELECT MAX(seq) FROM outbox").fetchone()[0] or 0)
         except sqlite3.DatabaseError:
             last = None  # the way to the last event is damaged: probe until none come
-        seq, misses = 0, 0
-        while seq < last if last is not None else misses < probe_after:
+        seq, misses, failures = 0, 0, 0
+        while seq < last if last is not None else misses + failures < probe_after:
             seq += 1
             try:
                 row = conn.execute("SELECT * FROM outbox WHERE seq = ?", (seq,)).fetchone()
                 event = _event(dict(row)) if row is not None else None
             except (sqlite3.DatabaseError, ValueError, TypeError):
-                unreadable += 1
-                misses = 0
+                failures += 1  # with no known end, as many failures as misses end the probe
                 continue
             if event is None:
                 misses += 1
                 continue
-            misses = 0
+            unreadable += failures
+            misses = failures = 0
             events.append(event)
             if row["state"] != "sent":
                 unsent.append(event)
+        if last is not None:
+            unreadable += failures  # the last ones (with no known end, those are the probe's)
     finally:
         conn.close()
     out = path.with_name(path.name + ".rescued.jsonl")

@@ -25,7 +25,14 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from picker_app.errors import PickerError
 from picker_app.store.db import Event, LocalStore
-from picker_app.sync.wire import BatchResult, ChangesPage, EventBatch, Snapshot, WireEvent
+from picker_app.sync.wire import (
+    BatchResult,
+    ChangesPage,
+    EventBatch,
+    EventResult,
+    Snapshot,
+    WireEvent,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,6 +51,10 @@ class Retryable(SyncError):
 
 class SyncPaused(SyncError):
     """The backend refused this device (401/403): sync stops until someone fixes the token."""
+
+
+class TooLarge(SyncError):
+    """The backend refused a request body as too large (413); nothing of it was applied."""
 
 
 class BackendFaulty(SyncError):
@@ -197,8 +208,13 @@ class SyncClient:
             raise Retryable(
                 f"backend busy or failing ({response.status_code})", _retry_after(response)
             )
+        if response.status_code == 413:
+            raise TooLarge(f"the backend refused a batch as too large ({_detail(response)})")
         if response.status_code not in (200, 410):
-            raise BackendFaulty(f"backend answered {response.status_code} to {path}")
+            why = _detail(response)
+            raise BackendFaulty(
+                f"backend answered {response.status_code} to {path}{': ' + why if why else ''}"
+            )
         return response
 
     @staticmethod
@@ -265,7 +281,19 @@ class SyncClient:
         if batch is None:
             return None
         batch_id, events = batch
-        result = self.send_batch(batch_id, events)
+        try:
+            result = self.send_batch(batch_id, events)
+        except TooLarge as err:  # never applied: send it in smaller batches
+            if len(events) == 1:
+                reason = f"this event is too large to send: {err}"
+                self.store.ack_batch(batch_id, {events[0].event_id: ("rejected", reason)})
+                return BatchResult(
+                    batch_id=batch_id,
+                    results=[EventResult(event_id=events[0].event_id, status="rejected",
+                                         reason=reason)],
+                )  # fmt: skip
+            self.store.shrink_batch(batch_id, len(events) // 2)
+            return self.upload_batch()
         self.store.ack_batch(batch_id, {r.event_id: (r.status, r.reason) for r in result.results})
         return result
 
