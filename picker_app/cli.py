@@ -279,8 +279,13 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UserError(f"{db_path}: cannot open the backend database: {e}") from None
     if args.backend_command == "add-device":
         token = db.add_device(args.store, args.device or "")
+        found = db.device_for(token)
+        name = found[0] if found else args.device
         out.write(f"{token}\n")
-        err.write(f"device token for store {args.store} (keep it secret; shown once)\n")
+        err.write(
+            f"device token for device {name} of store {args.store} (keep it secret; shown"
+            " once); the backend takes events from this token only as that device\n"
+        )
         return 0
     import uvicorn
 
@@ -537,7 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=1, help="seed of the new orders")
     add = backend_sub.add_parser("add-device", help="issue a device token for one store")
     add.add_argument("--store", required=True, help="store id, e.g. BLR-KOR-01")
-    add.add_argument("--device", help="a name for the device")
+    add.add_argument(
+        "--device", help="the device's name, as it names itself in its uploads (default: a new one)"
+    )
     backend.set_defaults(func=cmd_backend)
 
     sim = sub.add_parser(
