@@ -31,6 +31,7 @@ $(BENCH_VENV)/.installed: pyproject.toml
 bench: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/route_bench.py
 	$(PY) bench/startup_bench.py
+	$(PY) bench/changes_bench.py
 
 layouts: $(VENV)/.installed
 	$(PY) layouts/make_layouts.py
