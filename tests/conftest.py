@@ -115,3 +115,23 @@ def rig_on_small_disk(backend_template, tmp_path, small_disk):
     r = make_rig(backend_template, tmp_path, cache_dir=small_disk)
     yield r
     r.stop()
+
+
+@pytest.fixture(scope="session")
+def small_backend_template(tmp_path_factory) -> Path:
+    """The reference backend seeded from the fixtures with 5 open orders, once."""
+    from picker_app.backend.server import BackendDB, seed_from_fixtures
+
+    path = tmp_path_factory.mktemp("seed") / "backend.db"
+    seed_from_fixtures(BackendDB(path), ROOT / "fixtures", "BLR-KOR-01", open_orders=5)
+    return path
+
+
+@pytest.fixture
+def db(small_backend_template, tmp_path):
+    """A copy of the small seeded backend of this test's own."""
+    from picker_app.backend.server import BackendDB
+
+    copy = tmp_path / "backend.db"
+    BackendDB(small_backend_template).conn.execute("VACUUM INTO ?", (str(copy),))
+    return BackendDB(copy)

@@ -6,28 +6,14 @@ import random
 import uuid
 from datetime import UTC, datetime
 
-import pytest
-
-from picker_app.backend.server import DELIVERY_PROMISE, BackendDB, seed_from_fixtures
+from picker_app.backend.server import (
+    DELIVERY_PROMISE,
+    SUGGESTIONS,
+    _name_words,
+)
 from picker_app.sync.wire import EventBatch, WireEvent
-from tests.conftest import ROOT
 
 STORE = "BLR-KOR-01"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("seed") / "backend.db"
-    seed_from_fixtures(BackendDB(path), ROOT / "fixtures", STORE, open_orders=5)
-    return path
-
-
-@pytest.fixture
-def db(template, tmp_path):
-    copy = tmp_path / "backend.db"
-    src = BackendDB(template)
-    src.conn.execute("VACUUM INTO ?", (str(copy),))
-    return BackendDB(copy)
 
 
 def send(db, type_, payload, device="dev-1", seq=[0]):  # noqa: B006 - a counter
@@ -232,12 +218,10 @@ def test_seeded_orders_fall_due_one_after_another_over_the_next_minutes(db):
     assert promises[-1] <= datetime.now(UTC) + DELIVERY_PROMISE
 
 
-def test_each_order_line_comes_with_the_backends_substitutes(db):
-    """Same category and unit, enough stock; the most alike by name first, then best sellers;
-    never the SKU itself."""
-    from picker_app.backend.server import SUGGESTIONS, _name_words, snapshot
-
-    snap = snapshot(db, STORE)
+def expected_suggestions(db):
+    """The backend's ranking as this file specifies it, from the current stock: same category
+    and unit, enough stock for the line, most alike by name, nearest pack size, best sellers.
+    Returns `expected(sku, qty)`."""
     catalog = {
         sku: (category, unit, demand, _name_words(name), weight or 0)
         for sku, category, unit, demand, name, weight in db.conn.execute(
@@ -250,18 +234,35 @@ def test_each_order_line_comes_with_the_backends_substitutes(db):
         "SELECT sku, on_hand FROM stock WHERE store = ?", (STORE,)
     ):
         stock[sku] = stock.get(sku, 0.0) + on_hand
+
+    def expected(sku, qty):
+        if sku not in catalog:
+            return []
+        category, unit, _, words, weight = catalog[sku]
+        return sorted(
+            (other for other, (c, u, *_) in catalog.items()
+             if c == category and u == unit and other != sku and stock.get(other, 0) >= qty),
+            key=lambda other: (
+                -len(words & catalog[other][3]), abs(catalog[other][4] - weight),
+                -catalog[other][2], other,
+            ),
+        )[:SUGGESTIONS]  # fmt: skip
+
+    return expected
+
+
+
+def test_each_order_line_comes_with_the_backends_substitutes(db):
+    """Same category and unit, enough stock; the most alike by name first, then best sellers;
+    never the SKU itself."""
+    from picker_app.backend.server import snapshot
+
+    snap = snapshot(db, STORE)
+    expected = expected_suggestions(db)
     lines = [ln for o in snap.orders for ln in o.lines]
     assert sum(1 for ln in lines if ln.suggestions) > len(lines) / 2
     for ln in lines[:200]:
-        category, unit, _, words, weight = catalog[ln.sku]
-        expected = sorted(
-            (sku for sku, (c, u, *_) in catalog.items()
-             if c == category and u == unit and sku != ln.sku and stock.get(sku, 0) >= ln.qty),
-            key=lambda sku: (
-                -len(words & catalog[sku][3]), abs(catalog[sku][4] - weight), -catalog[sku][2], sku
-            ),
-        )[:SUGGESTIONS]  # fmt: skip
-        assert ln.suggestions == expected
+        assert ln.suggestions == expected(ln.sku, ln.qty)
 
 
 def test_a_products_name_words_leave_out_brand_and_pack_size():

@@ -12,28 +12,15 @@ import uuid
 import httpx
 import pytest
 
-from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
+from picker_app.backend.server import BackendDB, ServerThread
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.wire import EventBatch, Snapshot, WireEvent
-from tests.conftest import ROOT
 
 STORE = "BLR-KOR-01"
 OTHER_STORE = "BLR-HSR-02"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("seed") / "backend.db"
-    seed_from_fixtures(BackendDB(path), ROOT / "fixtures", STORE, open_orders=5)
-    return path
-
-
-@pytest.fixture
-def db(template, tmp_path):
-    copy = tmp_path / "backend.db"
-    BackendDB(template).conn.execute("VACUUM INTO ?", (str(copy),))
-    return BackendDB(copy)
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ import uuid
 
 import pytest
 
-from picker_app.backend.server import SUGGESTIONS, BackendDB, _name_words, seed_from_fixtures
+from picker_app.backend.server import BackendDB, seed_from_fixtures
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.wire import EventBatch, WireEvent
 from tests.conftest import ROOT
+from tests.test_backend_effects import expected_suggestions
 from tests.test_sync_upload import STORE, Backend
 
 OFFLINE_ORDERS = 60  # an offline hour at one order a minute; 12+ s per page before the fix
@@ -93,39 +94,6 @@ def set_stock(db, sku, on_hand):
             qty = float(on_hand - max(was, 0))
             result = send(db, "stock_returned", {"bin": bin_, "sku": sku, "qty": qty})
         assert result.results[0].status == "applied", result
-
-
-def expected_suggestions(db):
-    """The backend's ranking as specified (test_backend_effects), from the current stock:
-    same category and unit, enough stock for the line, most alike by name, nearest pack size,
-    best sellers; what the old code computed for each order as it was read."""
-    catalog = {
-        sku: (category, unit, demand, _name_words(name), weight or 0)
-        for sku, category, unit, demand, name, weight in db.conn.execute(
-            "SELECT sku, category, unit, demand, name, weight_g FROM catalog WHERE store = ?",
-            (STORE,),
-        )
-    }
-    stock: dict[str, float] = {}
-    for sku, on_hand in db.conn.execute(
-        "SELECT sku, on_hand FROM stock WHERE store = ?", (STORE,)
-    ):
-        stock[sku] = stock.get(sku, 0.0) + on_hand
-
-    def expected(sku, qty):
-        if sku not in catalog:
-            return []
-        category, unit, _, words, weight = catalog[sku]
-        return sorted(
-            (other for other, (c, u, *_) in catalog.items()
-             if c == category and u == unit and other != sku and stock.get(other, 0) >= qty),
-            key=lambda other: (
-                -len(words & catalog[other][3]), abs(catalog[other][4] - weight),
-                -catalog[other][2], other,
-            ),
-        )[:SUGGESTIONS]  # fmt: skip
-
-    return expected
 
 
 def first_suggestion(db, order_id):

@@ -427,6 +427,13 @@ async def test_a_serial_scanner_with_host_feedback_beeps_good_and_bad_reads(rig)
         os.close(slave)
 
 
+def totes_closed_at_backend(rig: Rig) -> int:
+    return backend_row(
+        rig, "SELECT COUNT(*) FROM events WHERE type = 'tote_closed' AND device = ?",
+        rig.store.device,
+    )[0]  # fmt: skip
+
+
 def fill_cache_disk(rig: Rig) -> Path:
     """No room left for the cache: its WAL emptied into the file, then the disk filled."""
     rig.store.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -467,11 +474,7 @@ async def test_out_of_storage_mid_order_is_said_saves_nothing_and_goes_on_when_s
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
-    closed = backend_row(
-        rig, "SELECT COUNT(*) FROM events WHERE type = 'tote_closed' AND device = ?",
-        rig.store.device,
-    )  # fmt: skip
-    assert closed[0] == 1
+    assert totes_closed_at_backend(rig) == 1
 
 
 async def test_out_of_storage_at_tote_close_tries_again_until_it_is_saved(rig_on_small_disk):
@@ -499,11 +502,7 @@ async def test_out_of_storage_at_tote_close_tries_again_until_it_is_saved(rig_on
         assert "out of storage" in message(app) and not full["on"]
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen), timeout=15)
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
-    closed = backend_row(
-        rig, "SELECT COUNT(*) FROM events WHERE type = 'tote_closed' AND device = ?",
-        rig.store.device,
-    )  # fmt: skip
-    assert closed[0] == 1
+    assert totes_closed_at_backend(rig) == 1
 
 
 async def test_the_same_badge_in_a_second_app_is_warned_and_cannot_take_the_open_task(rig):

@@ -37,6 +37,7 @@ from picker_app.backend.suggest import ReadSuggestions, Suggester, build_suggest
 from picker_app.backend.suggest import name_words as _name_words  # noqa: F401 - tests use it
 from picker_app.domain.events import INT64_MAX, MAX_PAYLOAD_BYTES, PAYLOADS
 from picker_app.errors import PickerError
+from picker_app.schema import migrate
 from picker_app.sync.wire import (
     BatchResult,
     BinPicks,
@@ -183,7 +184,7 @@ class BackendDB:
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
-        _migrate(self.conn, self.path)
+        migrate(self.conn, self.path, MIGRATIONS, PickerError)
         self.lock = threading.RLock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()  # reading()
         self.keep = 10_000_000  # changes kept; a cursor older than that must take a snapshot
@@ -522,34 +523,6 @@ class BackendDB:
         return OrderWire(
             id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4], lines=lines
         )
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the backend's database up to MIGRATIONS, each in its own transaction."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations"
-        " (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    done = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY id")]
-    known = [name for name, _ in MIGRATIONS]
-    if done != known[: len(done)]:
-        raise PickerError(
-            f"{path}: this backend database was written by another picker_app version "
-            f"(migrations {done}); update picker_app"
-        )
-    for name, sql in MIGRATIONS[len(done) :]:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in sql.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, _now())
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
 
 OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")

@@ -31,6 +31,7 @@ import platformdirs
 
 from picker_app.domain.events import EVENT_TYPES
 from picker_app.errors import PickerError
+from picker_app.schema import migrate
 from picker_app.store.migrations import MIGRATIONS
 from picker_app.sync.wire import ChangesPage, Snapshot
 
@@ -645,42 +646,15 @@ def _check_is_ours(path: Path) -> None:
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations"
-        " (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    done = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY id")]
-    known = [name for name, _ in MIGRATIONS]
-    unknown = [name for name in done if name not in known]
-    if unknown or len(done) > len(known):
-        raise StoreError(
-            f"{path}: this database was written by a newer picker_app (migration "
-            f"{unknown[0] if unknown else done[-1]!r} is unknown here); update picker_app. "
-            "The file was left untouched."
-        )
-    if done != known[: len(done)]:
-        raise StoreError(f"{path}: migrations were applied out of order: {done}")
-    for name, sql in MIGRATIONS[len(done) :]:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in sql.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, _utc_now())
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    migrate(conn, path, MIGRATIONS, StoreError)
 
 
 def _store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
     text = str(err)
     if "full" in text:
         return StoreError(
-            f"this device is out of storage ({path} cannot grow): free some space or tell "
-            "your store lead; everything saved before is kept",
+            "this device is out of storage: free some space or tell your store lead "
+            f"(everything saved before is kept; {path} cannot grow)",
             "full",
         )
     if "locked" in text or "busy" in text:
