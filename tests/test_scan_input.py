@@ -63,3 +63,23 @@ async def test_enter_on_an_empty_line_posts_nothing():
         await pilot.press("enter", "space", "enter")
         await pilot.pause()
         assert app.scans == []
+
+
+async def terminal_burst(app: App, data: str) -> None:
+    """Bytes as a terminal delivers one read of them: every key queued at once (as Textual's
+    driver does from its input thread), none waiting for the one before to be handled."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for ch in data:
+        key = "enter" if ch == "\r" else ch if ch.isalnum() else _character_to_key(ch)
+        app._driver.send_message(events.Key(key, ch))
+
+
+async def test_two_codes_in_one_burst_are_two_scans():
+    """A bin label and an item in one read (a fast wedge scanner, or a double read)."""
+    app = ScanApp(Clock(0.002))
+    async with app.run_test(size=(40, 20)) as pilot:
+        await terminal_burst(app, "A07-2\r8901063010000\r")
+        await pilot.pause(0.2)
+        assert [text for text, _ in app.scans] == ["A07-2", "8901063010000"]

@@ -121,3 +121,18 @@ async def test_a_scan_that_cannot_be_saved_is_not_shown_accepted_and_changes_not
         await pilot.press(*line.bin, "enter")
         await pilot.pause()
         assert session.bin_confirmed and "confirmed" in str(message.render())
+
+
+async def test_a_bin_and_an_item_in_one_burst_both_count_and_a_double_read_counts_once(demo):
+    from tests.test_scan_input import terminal_burst
+
+    saved: list = []
+    app, screen = make(demo, saved)
+    async with app.run_test(size=(40, 20)) as pilot:
+        session = screen.session
+        line = session.current
+        code = MILK if line.sku == "SKU-1" else ATTA
+        await terminal_burst(app, f"{line.bin}\r{code}\r{code}\r")  # the item read twice
+        await pilot.pause(0.3)
+        assert [e[0] for e in saved] == ["stock_picked"]
+        assert session.picked[session.key(line)] == 1

@@ -48,6 +48,14 @@ class ScanInput(Input):
         self._edited = False
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            # Submitted here, in the order the keys came, not through the binding: a binding
+            # runs only once the key has gone round the app, by when the keys of a second code
+            # in the same burst (a bin label and an item in one read) are already typed in.
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
         if event.is_printable and event.character is not None:
             self._times.append(self._clock())
             self._typed.append(event.character)
