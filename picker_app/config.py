@@ -40,6 +40,9 @@ class Settings(BaseModel):
     bin_scan: Literal["required", "optional"] = "required"
     budget_s: int = Field(default=150, ge=30, le=3600)  # the pick-and-pack budget
     batch_max: int = Field(default=4, ge=1, le=9)
+    # A weighed line takes its ordered weight within the larger of these, either way.
+    weight_tolerance: float = Field(default=0.10, ge=0, le=0.5)  # share of the ordered weight
+    weight_tolerance_g: float = Field(default=50, ge=0, le=1000)
     port: int = Field(default=8765, ge=1, le=65535)  # the embedded backend's loopback port
 
 

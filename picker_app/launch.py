@@ -66,6 +66,7 @@ def store_layout(settings: Settings, info: dict[str, str]) -> Layout:
 
 def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) -> Prepared:
     """Backend, cache, layout, scanner settings and the app, ready to run."""
+    from picker_app.domain.picking import WeightTolerance
     from picker_app.scanner.framing import FramingConfig
     from picker_app.scanner.serial_reader import SerialSettings
     from picker_app.services.picking import PickService
@@ -137,6 +138,9 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
     service = PickService(
         store, layout, require_bin_scan=settings.bin_scan == "required",
         budget=timedelta(seconds=settings.budget_s), scan_config=options.scan_config,
+        weight_tolerance=WeightTolerance(
+            settings.weight_tolerance, settings.weight_tolerance_g / 1000
+        ),
     )  # fmt: skip
     app = PickerApp(users, pins, service, client, scanner, options)
     holder.append(app)

@@ -335,3 +335,43 @@ def test_put_back_refuses_what_was_not_picked():
     for raw in (MILK, "H06-2", "TT000001", "12345"):
         d = s.put_back(scan(raw))
         assert not d.accepted and not d.events
+
+
+def tomato_label(grams: int) -> str:
+    return ean13(f"2101234{grams:05d}")
+
+
+def weighed_session(ordered_kg: float, **kw) -> PickSession:
+    line = PickLine("OR1", 1, "SKU-3", "Tomato Hybrid (loose)", "S12-1", ordered_kg,
+                    unit="kg", gtins=frozenset({TOMATO_LOOKUP}))  # fmt: skip
+    return PickSession([line], require_bin_scan=False, **kw)
+
+
+def test_overweight_produce_is_refused_with_the_weight_to_take_out():
+    s = weighed_session(1.35)  # tolerance max(10%, 50 g): 1.215-1.485 kg
+    heavy = s.scan(scan(tomato_label(1700)))
+    assert not heavy.accepted and not heavy.events and s.picked == {}
+    assert "1.7 kg is too much" in heavy.message and "take out 350 g" in heavy.message
+    ok = s.scan(scan(tomato_label(1450)))
+    assert ok.accepted and ok.line_done
+
+
+def test_a_second_label_may_not_take_a_weighed_line_over_its_tolerance():
+    s = weighed_session(1.35)
+    first = s.scan(scan(tomato_label(1000)))
+    assert first.accepted and not first.line_done  # 1.0 kg of 1.35: 0.35 kg to go
+    more = s.scan(scan(tomato_label(500)))
+    assert not more.accepted and "(1 kg picked)" in more.message
+    assert "take out 150 g" in more.message
+    enough = s.scan(scan(tomato_label(300)))
+    assert enough.accepted and enough.line_done
+
+
+def test_the_store_sets_the_weight_tolerance():
+    from picker_app.domain.picking import WeightTolerance
+
+    small = weighed_session(0.5)  # default: 50 g either way
+    assert small.scan(scan(tomato_label(545))).accepted
+    strict = weighed_session(0.5, weight_tolerance=WeightTolerance(0.02, 0.010))
+    assert not strict.scan(scan(tomato_label(545))).accepted
+    assert strict.scan(scan(tomato_label(505))).accepted

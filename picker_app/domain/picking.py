@@ -8,22 +8,36 @@ change) and only then shows the decision as accepted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
 from picker_app.domain.scan import Scan
 
-WEIGHT_TOLERANCE = 0.10  # a weighed line is done within 10% of the ordered weight
-# A weighed line may take up to this much over its ordered weight, items not coming in exact
-# weights: max(10%, 50 g). Counted lines take exactly what is ordered. The backend refuses
-# beyond the same.
-OVER_PICK_SHARE = 0.10
-OVER_PICK_AT_LEAST_KG = 0.050
+
+@dataclass(frozen=True)
+class WeightTolerance:
+    """How far from its ordered weight a weighed line may be picked, either way: the larger of
+    `share` of the ordered weight and `at_least_kg` (items do not come in exact weights). The
+    store sets it (settings `weight_tolerance` and `weight_tolerance_g`)."""
+
+    share: float = 0.10
+    at_least_kg: float = 0.050
+
+    def of(self, ordered_kg: float) -> float:
+        return max(self.share * ordered_kg, self.at_least_kg)
 
 
-def pick_allowance(ordered: float, unit: str) -> float:
-    """How much more than `ordered` a line of `unit` ("each" or "kg") may take."""
-    return max(OVER_PICK_SHARE * ordered, OVER_PICK_AT_LEAST_KG) if unit == "kg" else 0.0
+DEFAULT_WEIGHT_TOLERANCE = WeightTolerance()
+_EPSILON = 1e-9  # float sums of weights (0.1 + 0.2)
+
+
+def pick_allowance(
+    ordered: float, unit: str, tolerance: WeightTolerance = DEFAULT_WEIGHT_TOLERANCE
+) -> float:
+    """How much more than `ordered` a line of `unit` ("each" or "kg") may take: nothing for
+    counted items. The backend refuses beyond the same (its default tolerance)."""
+    return tolerance.of(ordered) if unit == "kg" else 0.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,7 @@ class PickSession:
     short: dict[tuple[str, int], float] = field(default_factory=dict)
     skipped: list[tuple[str, int]] = field(default_factory=list)
     bin_confirmed: bool = False
+    weight_tolerance: WeightTolerance = DEFAULT_WEIGHT_TOLERANCE
 
     @staticmethod
     def key(line: PickLine) -> tuple[str, int]:
@@ -76,7 +91,7 @@ class PickSession:
             return True
         got = self.picked.get(k, 0.0)
         if line.unit == "kg":
-            return got >= line.qty * (1 - WEIGHT_TOLERANCE)
+            return got >= line.qty - self.weight_tolerance.of(line.qty) - _EPSILON
         return got >= line.qty
 
     @property
@@ -147,6 +162,16 @@ class PickSession:
             if not scan.net_weight_kg or scan.net_weight_kg <= 0:
                 return Decision(False, f"{line.name} is sold by weight: scan its weight label.")
             qty = scan.net_weight_kg
+            got = self.picked.get(self.key(line), 0.0)
+            most = line.qty + pick_allowance(line.qty, "kg", self.weight_tolerance)
+            if got + qty > most + _EPSILON:
+                out = math.ceil((got + qty - line.qty) * 1000)
+                return Decision(
+                    False,
+                    f"{qty:g} kg is too much: {line.name} needs {line.qty:g} kg"
+                    f"{f' ({got:g} kg picked)' if got else ''}; take out {out} g and weigh "
+                    "it again.",
+                )
         k = self.key(line)
         self.picked[k] = self.picked.get(k, 0.0) + qty
         event = (

@@ -18,7 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from picker_app.domain.layout import Cell, Layout
-from picker_app.domain.picking import PickLine, PickSession, pick_allowance
+from picker_app.domain.picking import (
+    DEFAULT_WEIGHT_TOLERANCE,
+    PickLine,
+    PickSession,
+    WeightTolerance,
+    pick_allowance,
+)
 from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, lookup_gtins
 from picker_app.errors import UserError
@@ -84,8 +90,10 @@ class PickService:
         congestion: float = DEFAULT_CONGESTION,
         budget: timedelta = PICK_PACK_BUDGET,
         scan_config: ScanConfig = DEFAULT_SCAN_CONFIG,
+        weight_tolerance: WeightTolerance = DEFAULT_WEIGHT_TOLERANCE,
     ) -> None:
         self.store = store
+        self.weight_tolerance = weight_tolerance
         self.scan_config = scan_config
         self.layout = layout
         self.clock = clock
@@ -238,7 +246,7 @@ class PickService:
                 )  # fmt: skip
             )
         if not lines:
-            return PickSession([], self.require_bin_scan, self.clock().date()), {}
+            return self._new_session([]), {}
         if saved is not None and all(ln.bin in saved for ln in lines):
             cells = dict(saved)  # in the saved route order
         else:
@@ -247,7 +255,13 @@ class PickService:
         rank = {b: i for i, b in enumerate(cells)}
         position = {order_id: i for i, order_id in enumerate(orders)}
         lines.sort(key=lambda ln: (rank[ln.bin], position[ln.order_id], ln.line_no))
-        return PickSession(lines, self.require_bin_scan, self.clock().date()), cells
+        return self._new_session(lines), cells
+
+    def _new_session(self, lines: list[PickLine]) -> PickSession:
+        return PickSession(
+            lines, self.require_bin_scan, self.clock().date(),
+            weight_tolerance=self.weight_tolerance,
+        )  # fmt: skip
 
     def _gtins(self, sku: str) -> frozenset[str]:
         """A product's barcodes as 14-digit GTINs, with the look-up GTINs the store's own weight
@@ -400,8 +414,7 @@ class PickService:
                 (json.dumps(self._progress(task)), task.id),
             )
 
-    @staticmethod
-    def _refuse_over_pick(conn: sqlite3.Connection, p: dict[str, object]) -> None:
+    def _refuse_over_pick(self, conn: sqlite3.Connection, p: dict[str, object]) -> None:
         row = conn.execute(
             "SELECT l.qty_ordered, l.qty_picked, COALESCE(s.unit, 'each') FROM order_line l"
             " LEFT JOIN sku s ON s.sku = COALESCE(l.substitute_sku, l.sku)"
@@ -412,7 +425,7 @@ class PickService:
             return
         ordered, picked, unit = row
         qty = float(p.get("qty", 0) or 0)  # type: ignore[arg-type]
-        if picked + qty > ordered + pick_allowance(ordered, unit) + 1e-9:
+        if picked + qty > ordered + pick_allowance(ordered, unit, self.weight_tolerance) + 1e-9:
             left = max(0.0, ordered - picked)
             raise UserError(
                 f"line {p.get('line')} of {p.get('order')} needs only {left:g} more "
