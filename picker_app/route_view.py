@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from picker_app.domain.layout import Layout
 from picker_app.domain.routing import Route
+from picker_app.domain.words import count
 
 WALK_SPEED_M_S = 1.2
 _STOP_MARKS = "123456789abcdefghijklmnopqrstuvwxyz"
@@ -19,7 +20,8 @@ def render_route(layout: Layout, route: Route) -> str:
     cells = {s.cell for s in route.stops}
     lines = [
         f"Route on {layout.id}{f' ({layout.name})' if layout.name else ''}: "
-        f"{len(route.stops)} bins at {len(cells)} stops, {route.length_m:g} m walk "
+        f"{count(len(route.stops), 'bin')} at {count(len(cells), 'stop')}, "
+        f"{route.length_m:g} m walk "
         f"(about {_duration(route.length_m / WALK_SPEED_M_S)} at {WALK_SPEED_M_S} m/s)",
         ("Proven shortest route" if route.optimal else "Near-optimal route (batch)")
         + (f", congestion cost {route.cost:g}" if route.cost is not None else "")

@@ -161,7 +161,7 @@ def test_keyed_quantity_above_what_is_left_is_refused_and_changes_nothing():
     s.scan(scan(MILK), units=4)
     too_many = s.scan(scan(MILK), units=2)
     assert not too_many.accepted and not too_many.events
-    assert "You keyed 2 but only 1 are needed" in too_many.message
+    assert "You keyed 2 but only 1 is needed" in too_many.message
     assert s.picked[("OR1", 1)] == 4 and s.current.sku == "SKU-1"
     assert not s.scan(scan(MILK), units=6).accepted
     assert s.scan(scan(MILK), units=1).line_done
@@ -375,3 +375,18 @@ def test_the_store_sets_the_weight_tolerance():
     strict = weighed_session(0.5, weight_tolerance=WeightTolerance(0.02, 0.010))
     assert not strict.scan(scan(tomato_label(545))).accepted
     assert strict.scan(scan(tomato_label(505))).accepted
+
+
+def test_words_and_sums_read_right():
+    from picker_app.domain.words import a, count
+
+    assert (a("order"), a("tote"), a("item")) == ("an order", "a tote", "an item")
+    assert (count(1, "bin"), count(3, "stop"), count(1, "box", "boxes")) == (
+        "1 bin", "3 stops", "1 box",
+    )  # fmt: skip
+    s = session(require_bin_scan=False)
+    label = s.scan(scan("OR52000001"))
+    assert "That is an order label" in label.message
+    s.scan(scan(MILK))  # 1 of 2 milk picked: 1 left
+    keyed = s.scan(scan(MILK), units=2)
+    assert "only 1 is needed" in keyed.message

@@ -7,6 +7,7 @@ from textual.app import App
 
 from picker_app.domain.picking import PickLine, PickSession
 from picker_app.domain.routing import RoutePlanner
+from picker_app.ui.screens.dialogs import QuantityDialog
 from picker_app.ui.screens.pick import PickScreen
 from tests.test_picking import ATTA, MILK
 
@@ -78,16 +79,19 @@ async def test_scan_once_and_key_the_quantity(demo):
             await pilot.press("f3")  # skip to the milk
         await pilot.press(*milk.bin, "enter", "f7")
         await pilot.pause()
-        await pilot.press("ctrl+u", "5", "enter")  # more than the order needs
+        await pilot.press("ctrl+u", "5", "enter")  # more than the order needs: refused as keyed
         await pilot.pause()
-        await pilot.press(*MILK, "enter")
+        dialog = app.screen
+        assert isinstance(dialog, QuantityDialog)
+        assert "Only 2 are needed: key 2 or fewer" in str(dialog.query_one("#problem").render())
+        assert "Enter: OK" in str(dialog.query_one("#hint").render())
+        await pilot.press("ctrl+u", "1", ".", "5", "enter")  # pieces are whole
         await pilot.pause()
-        assert "only 2 are needed" in str(screen.query_one("#message").render())
+        assert "whole number" in str(dialog.query_one("#problem").render())
         assert not [e for e in saved if e[0] == "stock_picked"]
-        await pilot.press("f7")
+        await pilot.press("ctrl+u", "2", "enter")  # the 2 still to pick
         await pilot.pause()
-        await pilot.press("enter")  # the default: the 2 still to pick
-        await pilot.pause()
+        assert app.screen is screen
         await pilot.press(*MILK, "enter")
         await pilot.pause()
         picks = [e for e in saved if e[0] == "stock_picked"]

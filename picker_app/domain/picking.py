@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from picker_app.domain.scan import Scan
+from picker_app.domain.words import a
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class PickSession:
             return Decision(False, f"Wrong bin: that is {scan.code}; go to {line.bin}.")
         if scan.kind not in ("product", "variable_measure"):
             return Decision(
-                False, f"That is a {scan.kind} label; scan {line.name} from {line.bin}."
+                False, f"That is {a(scan.kind)} label; scan {line.name} from {line.bin}."
             )
         if self.require_bin_scan and not self.bin_confirmed:
             return Decision(False, f"Scan the bin label {line.bin} first, then the item.")
@@ -155,7 +156,8 @@ class PickSession:
         if line.unit == "each" and units > 1 and units > self.remaining(line):
             return Decision(
                 False,
-                f"You keyed {units} but only {self.remaining(line):g} are needed: "
+                f"You keyed {units} but only {self.remaining(line):g} "
+                f"{'is' if self.remaining(line) == 1 else 'are'} needed: "
                 "key the quantity again.",
             )
         if line.unit == "kg":

@@ -25,17 +25,25 @@ class QuantityDialog(ModalScreen[float | None]):
     }
     QuantityDialog #question { height: auto; }
     QuantityDialog #problem { color: $error; height: auto; }
+    QuantityDialog #hint { color: $text-muted; height: auto; }
     """
 
     BINDINGS = [Binding("escape", "dismiss_none", "Back")]
 
     def __init__(
-        self, question: str, default: float | None = None, allow_zero: bool = True
+        self,
+        question: str,
+        default: float | None = None,
+        allow_zero: bool = True,
+        most: float | None = None,
+        whole: bool = False,
     ) -> None:
         super().__init__()
         self.question = question
         self.default = default
         self.allow_zero = allow_zero
+        self.most = most  # the largest answer that makes sense (e.g. what is left to pick)
+        self.whole = whole  # whole units only
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -43,21 +51,32 @@ class QuantityDialog(ModalScreen[float | None]):
             value = "" if self.default is None else f"{self.default:g}"
             yield Input(value=value, placeholder="quantity, then Enter", id="qty")
             yield Static("", id="problem")
+            yield Static("Enter: OK   Esc: back", id="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip().replace(",", ".")
+        problem = self._problem(event.value.strip().replace(",", "."))
+        if problem:
+            self.query_one("#problem", Static).update(problem)
+            return
+        self.dismiss(float(event.value.strip().replace(",", ".")))
+
+    def _problem(self, text: str) -> str:
+        """Why `text` is not an answer, or "" if it is one."""
+        low = 0 if self.allow_zero else 1
+        top = self.most if self.most is not None else 10_000
         try:
             qty = float(text)
         except ValueError:
             qty = -1.0
-        if not qty >= 0 or (qty == 0 and not self.allow_zero) or qty > 10_000:
-            low = 0 if self.allow_zero else 1
-            self.query_one("#problem", Static).update(
-                f"Key a number from {low} up, then Enter (Esc to go back)."
-            )
-            return
-        self.dismiss(qty)
+        if not low <= qty <= 10_000 or (qty == 0 and not self.allow_zero):
+            return f"Key a number from {low} up, then Enter (Esc to go back)."
+        if self.whole and qty != int(qty):
+            return "Key a whole number of pieces, then Enter (Esc to go back)."
+        if qty > top:
+            need = "is" if top == 1 else "are"
+            return f"Only {top:g} {need} needed: key {top:g} or fewer (Esc to go back)."
+        return ""
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

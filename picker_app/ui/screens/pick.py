@@ -340,7 +340,7 @@ class PickScreen(Screen):
 
         self.app.push_screen(
             QuantityDialog(f"How many {line.name} are you taking?", self.session.remaining(line),
-                           allow_zero=False),
+                           allow_zero=False, most=self.session.remaining(line), whole=True),
             chosen,
         )  # fmt: skip
 

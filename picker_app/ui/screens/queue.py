@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from picker_app.domain.queue import clock_text
 from picker_app.domain.scan import interpret
+from picker_app.domain.words import a
 from picker_app.errors import PickerError
 from picker_app.services.picking import PickService, QueueEntry
 from picker_app.ui.widgets.key_bar import KeyBar
@@ -163,7 +164,7 @@ class ToteScreen(Screen):
             return
         scan = interpret(text)
         if scan.kind != "tote" or scan.code is None:
-            what = f"That is a {scan.kind} label"
+            what = f"That is {a(scan.kind)} label"
             if scan.kind == "rejected":
                 what = scan.reason or "That barcode could not be read"
             self.say(f"{what.rstrip('.')}: scan a tote label (TT and 6 digits).", True)
