@@ -53,7 +53,7 @@ async def login_and_take(pilot, app: PickerApp, totes=("TT000001",)) -> None:
     await pilot.press(*"BD4101", "enter", *"7051", "enter")
     await pilot.pause()
     assert isinstance(app.screen, QueueScreen)
-    await pilot.press("enter" if len(totes) == 1 else str(len(totes)))
+    await pilot.press(*([] if len(totes) == 1 else [str(len(totes))]), "enter")
     await pilot.pause()
     for tote in totes:
         await pilot.press(*tote, "enter")
@@ -280,7 +280,7 @@ async def test_a_tote_in_use_is_refused(rig):
     async with app.run_test(size=(40, 20)) as pilot:
         await pilot.press(*"BD4101", "enter", *"7051", "enter")
         await pilot.pause()
-        await pilot.press("2")
+        await pilot.press("2", "enter")
         await pilot.press(*"TT000009", "enter", *"TT000009", "enter")
         await pilot.pause()
         assert "already used" in message(app)
@@ -526,3 +526,28 @@ async def test_the_same_badge_in_a_second_app_is_warned_and_cannot_take_the_open
         assert rig.store.counts()["pending"] <= events  # nothing saved over it
     finally:
         first.store.close()
+
+
+async def test_the_queue_answers_every_scan_and_a_tote_or_order_label_takes_an_order(rig):
+    from picker_app.ui.screens.queue import ToteScreen
+
+    app = app_for(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        first, second = (e.order.id for e in queue.entries[:2])
+        await pilot.press(*"A19-4", "enter")  # a bin label means nothing here: said so
+        await pilot.pause()
+        said = message(app)
+        assert "That is a bin label: here, scan an empty tote" in said
+        assert app.screen.query_one("#message").has_class("error")
+        await pilot.press(*second, "enter")  # an order label takes that order
+        await pilot.pause()
+        assert isinstance(app.screen, ToteScreen) and app.screen.orders == [second]
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press(*"TT000042", "enter")  # a tote label: the next order goes into it
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert app.pick_task.orders == [first] and app.pick_task.totes == {first: "TT000042"}

@@ -162,6 +162,22 @@ class PickService:
         ).fetchone()
         return row[0] if row else None
 
+    def order_problem(self, order_id: str) -> str | None:
+        """Why `order_id` cannot be taken for picking now, or None when it can."""
+        state = self.order_state(order_id)
+        why = {
+            None: "is not on this device yet (new? it comes with the next sync)",
+            "picking": "is already being picked",
+            "picked": "is already picked: it is waiting for packing",
+            "packed": "is already packed",
+            "dispatched": "has left the store",
+            "delivered": "has been delivered",
+            "cancelled": "was cancelled by the customer",
+        }
+        if state in ("placed", "confirmed"):
+            return None
+        return f"Order {order_id} {why.get(state, f'is {state}')}: take another."
+
     def tote_problem(self, code: str, taken: Sequence[str] = ()) -> str | None:
         """Why a tote label cannot take a new order, or None when it can."""
         if code in taken:

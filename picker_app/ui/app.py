@@ -167,7 +167,7 @@ class PickerApp(App):
         if isinstance(event, ScanRead):
             if isinstance(screen, PickScreen):
                 screen.handle_scan(event.text, event.t)
-            elif isinstance(screen, ToteScreen | LoginScreen):
+            elif isinstance(screen, ToteScreen | LoginScreen | QueueScreen):
                 screen.handle_scan(event.text)
             else:
                 self.bad_read()  # a question is open: answer it first

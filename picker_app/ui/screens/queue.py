@@ -40,13 +40,17 @@ class QueueScreen(Screen):
     QueueScreen #message.error { color: $error; text-style: bold; }
     """
 
+    # The scan input has the keys (a wedge scanner types there): Enter on an empty line takes
+    # the next order, 2-4 and Enter a batch, a tote or an order label takes an order. These
+    # bindings name those keys in the key bar (and work when the input is not focused).
     BINDINGS = [
         Binding("enter", "take(1)", "Take next"),
-        Binding("2", "take(2)", "Batch", key_display="2-4"),
+        Binding("2", "take(2)", "Batch", key_display="2-4 Enter"),
         Binding("3", "take(3)", "Batch of 3", show=False),
         Binding("4", "take(4)", "Batch of 4", show=False),
         Binding("f5", "refresh_queue", "Refresh"),
     ]
+    HINT = "Enter: take the next order; 2-4 Enter: a batch; or scan a tote or an order label."
 
     def __init__(self, service: PickService, user: dict[str, str], batch_max: int = 4) -> None:
         super().__init__()
@@ -60,9 +64,11 @@ class QueueScreen(Screen):
         yield Static(id="who")
         yield Static(id="orders")
         yield Static(id="message")
+        yield ScanInput(placeholder="Enter, or scan a tote / order", empty_lines=True, id="scan")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.query_one(ScanInput).focus()
         self.refresh_queue()
         self.set_interval(5, self.refresh_queue)
 
@@ -85,9 +91,7 @@ class QueueScreen(Screen):
             "\n".join(rows) or "Nothing to pick: new orders show here as they arrive."
         )
         if not self.query_one("#message", Static).has_class("error"):
-            self.query_one("#message", Static).update(
-                "Enter: take the next order; 2-4: take a batch."
-            )
+            self.query_one("#message", Static).update(self.HINT)
 
     def action_refresh_queue(self) -> None:
         self.refresh_queue()
@@ -97,9 +101,54 @@ class QueueScreen(Screen):
         self.refresh_queue()
         orders = [e.order.id for e in self.entries[:n]]
         if not orders:
-            self.app.bell()
+            self.say("Nothing to pick yet: new orders show here as they arrive.", True)
             return
         self.app.push_screen(ToteScreen(self.service, self.user, orders))
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "error")
+        if error:
+            feedback = getattr(self.app, "bad_read", None)
+            feedback() if callable(feedback) else self.app.bell()
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        self.handle_scan(event.text)
+
+    def handle_scan(self, text: str) -> None:
+        """A line from the wedge input or a serial scanner: Enter, a batch size, a tote label
+        (the next order goes into it) or an order label (that order, if it can be taken)."""
+        text = text.strip()
+        if not text:
+            self.action_take(1)
+            return
+        if text in {str(n) for n in range(2, self.batch_max + 1)}:
+            self.action_take(int(text))
+            return
+        scan = interpret(text)
+        if scan.kind == "tote" and scan.code is not None:
+            self.refresh_queue()
+            if not self.entries:
+                self.say("Nothing to pick yet: new orders show here as they arrive.", True)
+                return
+            tote = ToteScreen(self.service, self.user, [self.entries[0].order.id])
+            self.app.push_screen(tote)
+            self.app.call_after_refresh(tote.handle_scan, scan.code)
+            return
+        if scan.kind == "order" and scan.code is not None:
+            problem = self.service.order_problem(scan.code)
+            if problem:
+                self.say(problem, True)
+                return
+            self.app.push_screen(ToteScreen(self.service, self.user, [scan.code]))
+            return
+        what = scan.reason if scan.kind == "rejected" else f"That is {a(scan.kind)} label"
+        self.say(
+            f"{(what or 'That barcode could not be read').rstrip('.')}: here, scan an empty "
+            "tote (the next order goes into it) or an order label, or press Enter.",
+            True,
+        )
 
 
 class ToteScreen(Screen):

@@ -38,9 +38,11 @@ class ScanInput(Input):
         config: WedgeConfig = DEFAULT_WEDGE_CONFIG,
         clock: Callable[[], float] | None = None,
         placeholder: str = "scan, or key a code + Enter",
+        empty_lines: bool = False,
         **kwargs: object,
     ) -> None:
         super().__init__(placeholder=placeholder, **kwargs)  # type: ignore[arg-type]
+        self.empty_lines = empty_lines  # post Enter on an empty line too (as text "")
         self.wedge_config = config
         self._clock = clock or _time.get_time
         self._times: list[float] = []
@@ -74,6 +76,8 @@ class ScanInput(Input):
         self._times, self._typed, self._edited = [], [], False
         self.value = ""
         if not text:
+            if self.empty_lines:
+                self.post_message(self.Scanned(self, "", "keyed"))
             return
         source: Source = "keyed" if edited else classify(times, self.wedge_config)
         self.post_message(self.Scanned(self, text, source))
