@@ -272,7 +272,38 @@ def test_tote_problem_for_a_tote_in_use_or_twice_in_a_batch(service, store):
     while not task.session.finished:
         pick_current(service, task)
     service.finish(task)
-    assert service.tote_problem("TT000001") is None  # closed and gone to packing
+    assert service.tote_problem("TT000001") == (  # closed, gone to packing: still busy
+        f"Tote TT000001 is with order {orders[0]} at packing: take an empty tote."
+    )
+    backend_says(store, orders[0], "packed")  # packing releases it
+    assert service.tote_problem("TT000001") is None
+
+
+def test_a_tote_at_packing_is_released_when_its_order_is_cancelled(service, store):
+    (order,) = plain_orders(store, 1)
+    task = service.start(PICKER, {order: "TT000003"})
+    while not task.session.finished:
+        pick_current(service, task)
+    service.finish(task)
+    assert service.tote_problem("TT000003") is not None
+    backend_says(store, order, "cancelled")
+    assert service.tote_problem("TT000003") is None
+
+
+def backend_says(store: LocalStore, order_id: str, state: str) -> None:
+    """The backend's change to an order, as a download brings it (the real apply path)."""
+    from picker_app.sync.wire import Change, ChangesPage, OrderLineWire, OrderWire
+
+    lines = [
+        OrderLineWire(line_no=n, sku=sku, qty=qty)
+        for n, sku, qty in rows(
+            store, "SELECT line_no, sku, qty_ordered FROM order_line WHERE order_id = ?", order_id
+        )
+    ]
+    cursor = (store.cursor() or 0) + 1
+    order = OrderWire(id=order_id, state=state, lines=lines)
+    store.apply_changes(ChangesPage(changes=[Change(seq=cursor, order=order)],
+                                    next_cursor=cursor, more=False))  # fmt: skip
 
 
 def test_start_refuses_a_task_without_orders(service, store):

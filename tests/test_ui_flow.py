@@ -551,3 +551,20 @@ async def test_the_queue_answers_every_scan_and_a_tote_or_order_label_takes_an_o
         await pilot.press(*"TT000042", "enter")  # a tote label: the next order goes into it
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
         assert app.pick_task.orders == [first] and app.pick_task.totes == {first: "TT000042"}
+
+
+async def test_a_tote_that_went_to_packing_is_not_taken_as_empty(rig):
+    app = app_for(rig, sync=False)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app, totes=("TT000007",))
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        app.show_queue()
+        await pilot.pause()
+        await pilot.press("enter")  # the next order
+        await pilot.pause()
+        await pilot.press(*"TT000007", "enter")  # the tote just handed to packing
+        await pilot.pause()
+        assert "is with order" in message(app) and "at packing" in message(app)
+        assert app.pick_task is None

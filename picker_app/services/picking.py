@@ -183,10 +183,19 @@ class PickService:
         if code in taken:
             return f"Tote {code} is already used for another order of this batch: scan another."
         row = self.store.conn.execute(
-            "SELECT order_id, state FROM tote WHERE code = ?", (code,)
+            "SELECT t.order_id, t.state, o.state FROM tote t LEFT JOIN orders o"
+            " ON o.id = t.order_id WHERE t.code = ?",
+            (code,),
         ).fetchone()
-        if row is not None and row[1] == "picking":
-            return f"Tote {code} is in use for order {row[0]}: take an empty tote."
+        if row is None:
+            return None
+        order_id, tote_state, order_state = row
+        if tote_state == "picking":
+            return f"Tote {code} is in use for order {order_id}: take an empty tote."
+        # A closed tote is busy until packing releases it: until the backend says its order
+        # is packed (or cancelled, or gone from the open orders).
+        if tote_state == "closed" and order_state in ("picking", "picked"):
+            return f"Tote {code} is with order {order_id} at packing: take an empty tote."
         return None
 
     def open_task(self, picker: str) -> PickTask | None:
