@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import subprocess
 from pathlib import Path
 
@@ -135,3 +136,27 @@ def db(small_backend_template, tmp_path):
     copy = tmp_path / "backend.db"
     BackendDB(small_backend_template).conn.execute("VACUUM INTO ?", (str(copy),))
     return BackendDB(copy)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_app_errors(request):
+    """The app's one error handler keeps the app running after an unexpected error (and logs
+    it): a test fails all the same if one happened, unless it is marked as expecting one."""
+    records = _Records()
+    logger = logging.getLogger("picker_app.ui")
+    logger.addHandler(records)
+    yield records
+    logger.removeHandler(records)
+    if records.records and request.node.get_closest_marker("app_error_expected") is None:
+        first = records.records[0]
+        pytest.fail(f"the app logged an unexpected error: {first.getMessage()} "
+                    f"{first.exc_info[1]!r}" if first.exc_info else first.getMessage())

@@ -126,7 +126,7 @@ class LocalStore:
             reader.execute("PRAGMA synchronous = FULL")
             reader.execute("PRAGMA query_only = ON")
         except sqlite3.DatabaseError as err:
-            raise _store_error(self.path, err) from None
+            raise store_error(self.path, err) from None
         with self._readers_lock:
             self._readers.append(reader)
         return reader
@@ -139,7 +139,7 @@ class LocalStore:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor]
         except sqlite3.DatabaseError as err:
-            raise _store_error(self.path, err) from None
+            raise store_error(self.path, err) from None
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
@@ -173,7 +173,7 @@ class LocalStore:
         except OSError as err:
             raise StoreError(f"{path}: cannot open the local database: {err}") from None
         except sqlite3.DatabaseError as err:
-            raise _store_error(path, err) from None
+            raise store_error(path, err) from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -187,7 +187,7 @@ class LocalStore:
             return store
         except sqlite3.DatabaseError as err:
             conn.close()
-            raise _store_error(path, err) from None
+            raise store_error(path, err) from None
         except BaseException:
             conn.close()
             raise
@@ -253,14 +253,14 @@ class LocalStore:
             try:
                 self.writer.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as err:
-                raise _store_error(self.path, err) from None
+                raise store_error(self.path, err) from None
             self._local.writing = 1
             try:
                 try:
                     yield self.writer
                 except sqlite3.DatabaseError as err:
                     self._rollback()
-                    raise _store_error(self.path, err) from None
+                    raise store_error(self.path, err) from None
                 except BaseException:
                     self._rollback()
                     raise
@@ -268,7 +268,7 @@ class LocalStore:
                     self.writer.execute("COMMIT")
                 except sqlite3.DatabaseError as err:
                     self._rollback()
-                    raise _store_error(self.path, err) from None
+                    raise store_error(self.path, err) from None
             finally:
                 self._local.writing = 0
 
@@ -649,7 +649,8 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     migrate(conn, path, MIGRATIONS, StoreError)
 
 
-def _store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
+def store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
+    """A SQLite error on the cache at `path`, as one sentence for the person."""
     text = str(err)
     if "full" in text:
         return StoreError(

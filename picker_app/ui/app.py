@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from picker_app.services.picking import PickService, PickTask
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient
 from picker_app.sync.worker import SyncStatus, SyncWorker
+from picker_app.ui.guard import Guarded, sentence
 from picker_app.ui.screens.dialogs import NoticeDialog
 from picker_app.ui.screens.finish import FinishScreen
 from picker_app.ui.screens.login import LoginScreen
@@ -39,6 +41,7 @@ from picker_app.ui.screens.pick import PickScreen
 from picker_app.ui.screens.queue import QueueScreen, ToteScreen
 from picker_app.ui.widgets.status_bar import StatusBar
 
+log = logging.getLogger(__name__)
 RETRY_S = 5  # a save that failed (e.g. out of storage) is tried again this often
 
 
@@ -51,7 +54,7 @@ class AppOptions:
     scan_config: ScanConfig = DEFAULT_SCAN_CONFIG
 
 
-class PickerApp(App):
+class PickerApp(Guarded, App):
     """picker_app on a handheld or a kiosk."""
 
     TITLE = "picker_app"
@@ -171,6 +174,21 @@ class PickerApp(App):
                 screen.handle_scan(event.text)
             else:
                 self.bad_read()  # a question is open: answer it first
+
+    def report_error(self, error: Exception) -> None:
+        """The one error handler (ui/guard.py): one sentence on the screen, and the app goes
+        on; an unexpected error's traceback goes to the log."""
+        text = sentence(error, self.service.store.path if self.service is not None else None)
+        say = getattr(self.screen, "say", None)
+        try:
+            if callable(say):
+                say(text, True)
+            else:
+                self.bad_read()
+                self.notify(text, severity="error", timeout=8)
+        except Exception:  # the screen cannot say it: a toast, then give up on this one
+            log.exception("could not show an error")
+            self.notify(text, severity="error", timeout=8)
 
     def good_read(self) -> None:
         """An accepted scan: the scanner's good-read acknowledgment, where supported."""

@@ -13,8 +13,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from picker_app.ui.guard import Guarded
 
-class QuantityDialog(ModalScreen[float | None]):
+
+class QuantityDialog(Guarded, ModalScreen[float | None]):
     """Ask for a number (units or kg); None when the picker presses Escape."""
 
     DEFAULT_CSS = """
@@ -82,7 +84,7 @@ class QuantityDialog(ModalScreen[float | None]):
         self.dismiss(None)
 
 
-class ChoiceDialog(ModalScreen[int | None]):
+class ChoiceDialog(Guarded, ModalScreen[int | None]):
     """Pick one of up to 9 numbered options with its digit; None on Escape."""
 
     DEFAULT_CSS = """
@@ -126,7 +128,7 @@ class ChoiceDialog(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class NoticeDialog(ModalScreen[bool]):
+class NoticeDialog(Guarded, ModalScreen[bool]):
     """Something the picker must act on (e.g. a cancelled order): Enter when done."""
 
     DEFAULT_CSS = """

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from picker_app.domain.queue import clock_text
 from picker_app.services.picking import FinishStats
+from picker_app.ui.guard import Guarded
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.status_bar import StatusBar
 
@@ -28,7 +29,7 @@ def finish_text(stats: FinishStats, totes: dict[str, str]) -> str:
     )
 
 
-class FinishScreen(Screen):
+class FinishScreen(Guarded, Screen):
     """The task is done."""
 
     DEFAULT_CSS = """

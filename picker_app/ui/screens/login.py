@@ -9,12 +9,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from picker_app.domain.auth import check_login
+from picker_app.ui.guard import Guarded
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
 
 
-class LoginScreen(Screen):
+class LoginScreen(Guarded, Screen):
     """Who is working: badge, then PIN."""
 
     DEFAULT_CSS = """

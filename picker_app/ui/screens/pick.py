@@ -25,6 +25,7 @@ from picker_app.domain.picking import Decision, PickLine, PickSession
 from picker_app.domain.queue import PICK_PACK_BUDGET, countdown
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, DoubleScanGuard, ScanConfig, interpret
 from picker_app.errors import PickerError
+from picker_app.ui.guard import Guarded
 from picker_app.ui.screens.dialogs import ChoiceDialog, QuantityDialog
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
@@ -36,7 +37,7 @@ Substitutes = Callable[[PickLine], list[tuple[PickLine, float]]]
 WIDE = 80  # from this width on, the remaining stops are listed beside the map
 
 
-class PickScreen(Screen):
+class PickScreen(Guarded, Screen):
     """Picking one order (or a batch) along its route."""
 
     DEFAULT_CSS = """

@@ -14,6 +14,7 @@ from picker_app.domain.scan import interpret
 from picker_app.domain.words import a
 from picker_app.errors import PickerError
 from picker_app.services.picking import PickService, QueueEntry
+from picker_app.ui.guard import Guarded
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
@@ -30,7 +31,7 @@ def due_text(entry: QueueEntry, now: datetime) -> str:
     return f"{'due' if seconds >= 0 else 'LATE'} {left}"
 
 
-class QueueScreen(Screen):
+class QueueScreen(Guarded, Screen):
     """What to pick next."""
 
     DEFAULT_CSS = """
@@ -151,7 +152,7 @@ class QueueScreen(Screen):
         )
 
 
-class ToteScreen(Screen):
+class ToteScreen(Guarded, Screen):
     """Bind each order of the task to an empty tote by scanning the tote's label."""
 
     DEFAULT_CSS = """
