@@ -152,3 +152,19 @@ def test_default_location_is_the_user_data_directory(tmp_path, monkeypatch):
     assert store.path == tmp_path / "xdg" / "picker_app" / "picker.db"
     assert os.path.exists(store.path)
     store.close()
+
+
+def test_a_nested_write_that_fails_undoes_only_its_own_part(tmp_path):
+    store = LocalStore.open(tmp_path / "p.db", device="dev-1")
+    with store.write() as conn:
+        conn.execute("INSERT INTO stock (bin, sku, on_hand) VALUES ('A07-2', 'SKU-1', 5)")
+        store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1})
+        with pytest.raises(ZeroDivisionError), store.write() as inner:
+            inner.execute("INSERT INTO stock (bin, sku, on_hand) VALUES ('B01-1', 'SKU-2', 3)")
+            store.record("stock_picked", {"bin": "B01-1", "sku": "SKU-2", "qty": 1})
+            _ = 1 / 0
+        with store.write():  # a nested write that succeeds is kept with its parent
+            store.record("tote_closed", {"order": "OR1", "tote": "TT000001"})
+    assert [r[0] for r in store.conn.execute("SELECT bin FROM stock")] == ["A07-2"]
+    assert [(e.seq, e.type) for e in store.pending()] == [(1, "stock_picked"), (2, "tote_closed")]
+    store.close()

@@ -239,14 +239,25 @@ class LocalStore:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises.
         Transactions from different threads (the app, the sync worker) run one after another;
-        a `write()` inside another one in the same thread joins it. A write that cannot be
+        a `write()` inside another one in the same thread is a savepoint of it: if its block
+        raises, only its part is undone (the outer block decides what to do about it). A write that cannot be
         made (disk full, file damaged, locked) is a StoreError and leaves the database as it
         was before the transaction."""
         with self._write_lock:
-            if getattr(self._local, "writing", 0):
+            depth = getattr(self._local, "writing", 0)
+            if depth:  # nested: a savepoint, so a failure undoes this part only
+                name = f"nested_{depth}"
+                self.writer.execute(f"SAVEPOINT {name}")
                 self._local.writing += 1
                 try:
                     yield self.writer
+                except BaseException:
+                    if self.writer.in_transaction:  # SQLite may have undone it all already
+                        self.writer.execute(f"ROLLBACK TO {name}")
+                        self.writer.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    self.writer.execute(f"RELEASE {name}")
                 finally:
                     self._local.writing -= 1
                 return
