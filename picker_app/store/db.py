@@ -240,9 +240,9 @@ class LocalStore:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises.
         Transactions from different threads (the app, the sync worker) run one after another;
         a `write()` inside another one in the same thread is a savepoint of it: if its block
-        raises, only its part is undone (the outer block decides what to do about it). A write that cannot be
-        made (disk full, file damaged, locked) is a StoreError and leaves the database as it
-        was before the transaction."""
+        raises, only its part is undone (the outer block decides what to do about it). A write
+        that cannot be made (disk full, file damaged, locked) is a StoreError and leaves the
+        database as it was before the transaction."""
         with self._write_lock:
             depth = getattr(self._local, "writing", 0)
             if depth:  # nested: a savepoint, so a failure undoes this part only
