@@ -87,7 +87,8 @@ def snapshot_apply(tmp: Path, repeats: int = 5) -> tuple[dict[str, int], list[fl
     """Seed a backend from fixtures/ (1,991 SKUs, stock, 300 open orders), then time a device
     downloading and applying its snapshot."""
     db = BackendDB(tmp / "snap-backend.db")
-    counts = seed_from_fixtures(db, Path(__file__).resolve().parent.parent / "fixtures", "BENCH")
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    counts = seed_from_fixtures(db, fixtures, "BENCH", open_orders=300)  # a heavy snapshot
     token = db.add_device("BENCH", "bench")
     server = ServerThread(db)
     times = []

@@ -19,13 +19,14 @@ from picker_app.domain.layout import Layout, parse_layout
 from picker_app.domain.routing import RoutePlanner
 from picker_app.errors import PickerError, UserError
 from picker_app.route_view import render_route
+from picker_app.shipped import shipped
 
 if TYPE_CHECKING:
     from picker_app.config import Settings
 
-LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
+LAYOUTS_DIR = shipped("layouts")
 DEMO_LAYOUT = LAYOUTS_DIR / "demo-store.toml"
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES_DIR = shipped("fixtures")
 
 
 def read_text(path: str | Path, what: str) -> str:
@@ -67,8 +68,29 @@ def _number(low: float, high: float, what: str):
     return parse
 
 
-_congestion = _number(0, math.inf, "K must be a number >= 0")
+# A step onto the busiest cell costs at most 1,001 quiet steps: beyond that the planner avoids
+# busy aisles all the same, and larger K only overflows the route's cost.
+_congestion = _number(0, 1000, "K must be a number >= 0 (and at most 1000)")
 _probability = _number(0, 1, "must be a number from 0 to 1")
+
+
+def _baud(text: str) -> int:
+    """An argparse type: a serial baud rate, the range `Settings.scanner_baud` accepts."""
+    if not (text.isascii() and text.isdigit() and 300 <= int(text) <= 921600):
+        raise argparse.ArgumentTypeError(f"must be a whole number from 300 to 921600, got {text!r}")
+    return int(text)
+
+
+def _prefix(text: str) -> bytes:
+    """An argparse type: bytes written as ASCII text with backslash escapes (\\x02, \\t, \\\\)."""
+    import codecs
+
+    try:
+        return codecs.decode(text.encode("ascii"), "unicode_escape").encode("latin-1")
+    except UnicodeError:
+        raise argparse.ArgumentTypeError(
+            f"must be ASCII with escapes of bytes such as \\x02 (a backslash is \\\\), got {text!r}"
+        ) from None
 
 
 def _orders(stream: TextIO, source: str) -> Iterator[tuple[int, object, list[str] | str]]:
@@ -225,7 +247,6 @@ def cmd_scanner_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_scanner(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app scanner PORT`: the scanner test page."""
-    import codecs
     import queue
 
     from pydantic import ValidationError
@@ -239,14 +260,13 @@ def cmd_scanner(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         config = ScanConfig(gs_substitute=args.gs_substitute)
     except ValidationError as e:
         raise UserError(f"--gs-substitute: {e.errors()[0]['msg']}") from None
-    prefix = codecs.decode(args.prefix, "unicode_escape").encode("latin-1")
     settings = SerialSettings(
         port=args.port,
         baudrate=args.baud,
         parity=args.parity,
         bytesize=args.bytesize,
         stopbits=args.stopbits,
-        framing=FramingConfig(terminator=args.terminator, prefix=prefix),
+        framing=FramingConfig(terminator=args.terminator, prefix=args.prefix),
         feedback=args.feedback,
     )
     events: queue.Queue = queue.Queue()
@@ -289,24 +309,40 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     import uvicorn
 
-    from picker_app.backend.server import create_app, seed_from_fixtures
+    from picker_app.backend.server import (
+        DEFAULT_OPEN_ORDERS,
+        create_app,
+        place_orders,
+        seed_from_fixtures,
+    )
+    from picker_app.domain.demand import DEMO_DAY, RUSH_FACTOR, arrivals, steady
 
     _port_free(args.host, args.port)
-    seeded = seed_from_fixtures(db, FIXTURES_DIR, args.store, open_orders=args.open_orders)
+    day = DEMO_DAY.rushed() if args.rush else DEMO_DAY
+    open_orders = args.open_orders
+    if open_orders is None:
+        open_orders = round(DEFAULT_OPEN_ORDERS * (RUSH_FACTOR if args.rush else 1))
+    seeded = seed_from_fixtures(db, FIXTURES_DIR, args.store, open_orders=open_orders, demand=day)
     if seeded:
         err.write(f"seeded store {args.store} from {FIXTURES_DIR}: {seeded}\n")
-    if args.order_rate > 0:
+    if args.order_rate is None or args.order_rate > 0:
         import random
         import threading
+        from datetime import UTC, datetime
 
-        def place_orders() -> None:  # the demo's customers, at a steady rate
-            rng = random.Random(args.seed)
-            while True:
-                time.sleep(60 / args.order_rate)
-                db.add_orders(args.store, 1, rng)
-
-        threading.Thread(target=place_orders, name="orders", daemon=True).start()
-        err.write(f"new orders: {args.order_rate:g} a minute\n")
+        now = datetime.now(UTC)
+        curve = day if args.order_rate is None else steady(args.order_rate)
+        stream = arrivals(curve, now, random.Random(f"arrivals-{args.seed}"))
+        threading.Thread(
+            target=place_orders, args=(db, args.store, stream, threading.Event()),
+            kwargs={"seed": args.seed}, name="orders", daemon=True,
+        ).start()  # fmt: skip
+        if args.order_rate is not None:
+            what = f"{args.order_rate:g} a minute"
+        else:
+            day_name = "a festival's day" if args.rush else "the day"
+            what = f"as {day_name} brings them, {curve.rate(now):.1f} a minute now"
+        err.write(f"new orders: {what}\n")
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
@@ -330,12 +366,16 @@ def _port_free(host: str, port: int) -> None:
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app sync [--status]`: one sync now, or the state of sync."""
     from picker_app.config import data_dir, load_settings
+    from picker_app.embedded import recorded_port
     from picker_app.launch import is_embedded
     from picker_app.store.db import LocalStore, StoreError, health
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
-    settings = load_settings()
+    settings = load_settings(overrides={"port": args.port})
     cache = settings.db or data_dir() / "picker.db"
+    if "port" not in settings.model_fields_set:  # follow the app: the port its device is on
+        port = recorded_port(cache)
+        settings = settings.model_copy(update={"port": port or settings.port})
     damage = health(cache) if cache.exists() else None
     if damage is not None:  # read it, never open it for writing
         return _damaged(cache, damage, settings, args.status, out, err)
@@ -347,7 +387,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         folder = settings.db.parent if settings.db else data_dir()
         embedded = start_embedded(folder, port=settings.port, store_id=settings.store,
-                                  order_every_s=0, cache=settings.db)  # fmt: skip
+                                  customers=False, cache=settings.db)  # fmt: skip
         settings = settings.model_copy(
             update={"backend_url": embedded.url, "token": embedded.token}
         )
@@ -449,7 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--token", help="this device's token, from `backend add-device`")
     app.add_argument("--store", help="store id, e.g. BLR-KOR-01")
     app.add_argument("--scanner", metavar="PORT", help="serial scanner port or pyserial URL")
-    app.add_argument("--baud", type=int, help="serial scanner baud rate (default 9600)")
+    app.add_argument("--baud", type=_baud, help="serial scanner baud rate (default 9600)")
     app.add_argument("--layout", metavar="FILE", help="store layout file (default: the backend's)")
     app.add_argument("--db", metavar="FILE", help="local cache (default: in the user data dir)")
     app.add_argument("--port", type=int, help="the demo backend's loopback port (default 8765)")
@@ -484,12 +524,14 @@ def build_parser() -> argparse.ArgumentParser:
         "meaning, or why it is refused; line noise is counted as misreads. Ctrl-C ends.",
     )
     page.add_argument("port", help="/dev/ttyACM0, /dev/serial/by-id/..., or a pyserial URL")
-    page.add_argument("--baud", type=int, default=9600)
+    page.add_argument("--baud", type=_baud, default=9600)
     page.add_argument("--parity", choices=["N", "E", "O", "M", "S"], default="N")
     page.add_argument("--bytesize", type=int, choices=[5, 6, 7, 8], default=8)
     page.add_argument("--stopbits", type=float, choices=[1, 1.5, 2], default=1)
     page.add_argument("--terminator", choices=["CR", "LF", "CRLF", "TAB"], default="CR")
-    page.add_argument("--prefix", default="", help=r"bytes before each barcode, e.g. \x02")
+    page.add_argument(
+        "--prefix", type=_prefix, default=b"", help=r"bytes before each barcode, e.g. \x02"
+    )
     page.add_argument(
         "--feedback",
         choices=["off", "honeywell", "datalogic"],
@@ -518,6 +560,9 @@ def build_parser() -> argparse.ArgumentParser:
         "PICKER_APP_BACKEND, PICKER_APP_STORE, PICKER_APP_TOKEN, PICKER_APP_DB or config.toml).",
     )
     sync.add_argument("--status", action="store_true", help="show the state of sync only")
+    sync.add_argument(
+        "--port", type=int, help="the demo backend's loopback port (default: the app's)"
+    )
     sync.set_defaults(func=cmd_sync)
 
     backend = sub.add_parser(
@@ -531,13 +576,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--store", default="BLR-KOR-01", help="store to seed on first run")
-    serve.add_argument("--open-orders", type=int, default=300, help="orders to seed")
+    serve.add_argument(
+        "--open-orders",
+        type=int,
+        metavar="N",
+        help="open orders to seed on first run (default 12; 36 with --rush)",
+    )
     serve.add_argument(
         "--order-rate",
         type=float,
-        default=0.0,
         metavar="N",
-        help="new customer orders a minute, for demos (default 0: none)",
+        help="new customer orders: N a minute, steady (0: none; default: as a day of the demo"
+        " store brings them, 900 a day, peaks about 9:30 and 20:00 in Bengaluru)",
+    )
+    serve.add_argument(
+        "--rush", action="store_true", help="a festival peak: three times the orders"
     )
     serve.add_argument("--seed", type=int, default=1, help="seed of the new orders")
     add = backend_sub.add_parser("add-device", help="issue a device token for one store")
@@ -554,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
         "printed) or to --port. Barcodes come from --file (one a line) or are typed.",
     )
     sim.add_argument("--port", help="write to this serial port or pyserial URL, not a new pty")
-    sim.add_argument("--baud", type=int, default=9600, help="baud rate with --port")
+    sim.add_argument("--baud", type=_baud, default=9600, help="baud rate with --port")
     sim.add_argument("--link", metavar="PATH", help="make PATH a symlink to the new pty")
     sim.add_argument("--file", help="barcodes to send, one a line (default: type them)")
     sim.add_argument("--terminator", choices=["CR", "LF", "CRLF", "TAB"], default="CRLF")

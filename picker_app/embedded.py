@@ -15,19 +15,22 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 
+from picker_app.domain.demand import DEMO_DAY, arrivals
 from picker_app.errors import PickerError
+from picker_app.shipped import shipped
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
 if TYPE_CHECKING:
-    from picker_app.backend.server import BackendDB, ServerThread
+    from picker_app.backend.server import ServerThread
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = shipped("fixtures")
 DEFAULT_PORT = 8765
 DEMO_STORE = "BLR-KOR-01"
 
@@ -41,6 +44,7 @@ class Embedded:
     server: ServerThread | None = None  # None when another process serves the backend
     customers: threading.Event | None = None  # set to stop the demo's new orders
     starting: threading.Thread | None = None  # the backend starting in the background
+    offline: SyncError | None = None  # why the first download failed (the caller says it)
 
     @functools.cached_property
     def client(self) -> SyncClient:
@@ -51,12 +55,18 @@ class Embedded:
         self,
         backend_db: Path,
         store_id: str,
-        order_every_s: float,
+        customers: bool,
         say: Callable[[str], None] = lambda text: None,
     ) -> None:
-        """Serve the backend here: seeded on its first run, then new orders as they come."""
+        """Serve the backend here: seeded on its first run, then (with `customers`) new orders
+        as the day's demand brings them (domain/demand.py)."""
         # Imported only when this app serves the backend (FastAPI is slow to import).
-        from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
+        from picker_app.backend.server import (
+            BackendDB,
+            ServerThread,
+            place_orders,
+            seed_from_fixtures,
+        )
 
         first = not backend_db.exists()
         db = BackendDB(backend_db)
@@ -69,10 +79,11 @@ class Embedded:
 
         seed_from_fixtures(db, FIXTURES, store_id, progress=bar)
         self.server = ServerThread(db, port=int(self.url.rsplit(":", 1)[1]))
-        if order_every_s > 0:
+        if customers:
             self.customers = threading.Event()
+            stream = arrivals(DEMO_DAY, datetime.now(UTC), random.Random("demo arrivals"))
             threading.Thread(
-                target=_place_orders, args=(db, store_id, order_every_s, self.customers),
+                target=place_orders, args=(db, store_id, stream, self.customers),
                 name="demo customers", daemon=True,
             ).start()  # fmt: skip
 
@@ -110,12 +121,13 @@ def start_embedded(
     port: int = DEFAULT_PORT,
     store_id: str = DEMO_STORE,
     say: Callable[[str], None] = lambda text: None,
-    order_every_s: float = 10.0,
+    customers: bool = True,
     on_ready: Callable[[], None] | None = None,
     cache: Path | None = None,
 ) -> Embedded:
     """Backend found or started, device registered, cache up to date. A backend started here
-    gets a new customer order every `order_every_s` seconds (0: none), as a live store does.
+    gets new customer orders as the day's demand brings them (`customers`; False: none), as a
+    live store does.
 
     With `on_ready`, and a cache and token from an earlier run, the backend starts in the
     background: the app opens at once on its cache (login works offline) and `on_ready()` is
@@ -127,8 +139,8 @@ def start_embedded(
     found = _is_our_backend(url)
     if found is False:
         raise PickerError(
-            f"port {port} is used by another program: stop it, or connect to a backend with "
-            "--backend URL --token T"
+            f"port {port} is used by another program: stop it, serve the demo on a free port "
+            "with --port N, or connect to a backend with --backend URL --token=T"
         )
     store = LocalStore.open(cache or data_dir / "picker.db")
     kept = _kept_token(store, url)
@@ -143,7 +155,7 @@ def start_embedded(
 
             def start() -> None:
                 try:
-                    embedded.serve(backend_db, store_id, order_every_s)
+                    embedded.serve(backend_db, store_id, customers)
                 except Exception:  # noqa: BLE001 - e.g. the port taken meanwhile: stay offline
                     return  # the header says offline; scans are kept in the cache
                 on_ready()
@@ -151,24 +163,37 @@ def start_embedded(
             embedded.starting = threading.Thread(target=start, name="backend start", daemon=True)
             embedded.starting.start()
         elif found is None:
-            embedded.serve(backend_db, store_id, order_every_s, say)
+            embedded.serve(backend_db, store_id, customers, say)
         embedded.token = kept or _device_token(store, backend_db, store_id, url)
         if not later:
             try:
                 embedded.client.download_changes()
-            except SyncError as err:
-                say(f"Working offline for now: {err}")
+            except SyncError as err:  # the caller says it: offline, or no data and why
+                embedded.offline = err
     except BaseException:
         embedded.stop()
         raise
     return embedded
 
 
-def _place_orders(db: BackendDB, store_id: str, every_s: float, stop: threading.Event) -> None:
-    """The demo's customers: one new order every `every_s` seconds until `stop` is set."""
-    rng = random.Random(2026)
-    while not stop.wait(every_s):
-        db.add_orders(store_id, 1, rng)
+def recorded_port(cache: Path) -> int | None:
+    """The loopback port of the demo backend this device's cache was registered with (kept
+    beside its token), or None: where a running app's backend is, for `picker-app sync`."""
+    import sqlite3
+
+    if not cache.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{cache.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            row = conn.execute("SELECT value FROM store_info WHERE key = 'backend_url'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not a cache of ours, or damaged: the default port
+        return None
+    url = str(row[0]) if row else ""
+    port = url.removeprefix("http://127.0.0.1:")
+    return int(port) if port != url and port.isdigit() and 0 < int(port) < 65536 else None
 
 
 def _kept_token(store: LocalStore, url: str) -> str | None:

@@ -16,9 +16,9 @@ from typing import TextIO
 from picker_app.config import DEFAULT_BACKEND, Settings, data_dir
 from picker_app.domain.layout import Layout, parse_layout
 from picker_app.errors import PickerError, UserError
+from picker_app.shipped import shipped, shipped_file
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
+FIXTURES = shipped("fixtures")
 
 
 @dataclass
@@ -43,9 +43,10 @@ def demo_pins() -> dict[str, str]:
 
 def store_layout(settings: Settings, info: dict[str, str]) -> Layout:
     """The layout the app draws and routes on: the settings' file, or the one the backend names
-    (a path under the project), checked against the backend's content hash."""
+    (a path under the project, e.g. `layouts/demo-store.toml`, shipped with the package),
+    checked against the backend's content hash."""
     named = info.get("layout") or ""
-    path = settings.layout or (ROOT / named if named else None)
+    path = settings.layout or (shipped_file(named) if named else None)
     if path is None:
         raise UserError(
             "the backend names no store layout: set `layout` in the settings file or pass --layout"
@@ -62,6 +63,29 @@ def store_layout(settings: Settings, info: dict[str, str]) -> Layout:
             "get the store's current layout file, or pass it with --layout"
         )
     return layout
+
+
+def no_data(store_id: str, url: str, error: Exception | None, demo: bool) -> str:
+    """Why the app cannot start on a cache with no data: one sentence naming the backend (so
+    its port) and what it did: refused this device, could not be reached, or sent no users."""
+    from picker_app.sync.client import SyncPaused
+
+    if error is None:
+        return (
+            f"the backend at {url} sent no users of store {store_id}: check the store id "
+            "(--store) with the store lead"
+        )
+    if isinstance(error, SyncPaused):
+        other = (
+            f"; if port {url.rsplit(':', 1)[1]} serves another data directory's demo, stop it "
+            "or pass --port with a free port" if demo else ""
+        )  # fmt: skip
+        said = str(error).replace("the backend refused", f"the backend at {url} refused", 1)
+        return f"this device has no data of store {store_id} yet: {said}{other}"
+    return (
+        f"this device has no data of store {store_id} yet and could not reach the backend at "
+        f"{url} ({error}): connect it to the network and start again"
+    )
 
 
 def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) -> Prepared:
@@ -96,32 +120,32 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
             cache=settings.db,
         )  # fmt: skip
         store, client, mode = embedded.store, embedded.client, "demo"
-        stop = embedded.stop
+        stop, url, offline = embedded.stop, embedded.url, embedded.offline
         pins: dict[str, str] | None = demo_pins()
     else:
         if not settings.token:
             raise UserError(
-                f"connecting to {settings.backend_url} needs this device's token: pass --token "
+                f"connecting to {settings.backend_url} needs this device's token: pass --token=T "
                 "(from `picker-app backend add-device` on the backend) or set `token` in "
                 f"{data_dir() / 'config.toml'}"
             )
         store = LocalStore.open(cache)
         remote = SyncSettings(settings.backend_url, settings.store, settings.token)
         client = SyncClient(store, remote)
+        offline = None
         try:
             client.download_changes()
         except SyncError as err:
-            say(f"Working offline for now: {err}")
-        mode, pins = settings.backend_url, None
+            offline = err
+        mode, pins, url = settings.backend_url, None, settings.backend_url
         stop = store.close
     info = dict(store.conn.execute("SELECT key, value FROM store_info"))
     users = load_users(store)
     if not users:
         stop()
-        raise UserError(
-            f"this device has no data of store {settings.store} yet and could not reach the "
-            f"backend at {settings.backend_url}: connect it to the network and start again"
-        )
+        raise UserError(no_data(settings.store, url, offline, demo=mode == "demo"))
+    if offline is not None:
+        say(f"Working offline for now: {offline}")
     try:
         layout = store_layout(settings, info)
     except UserError:

@@ -56,6 +56,31 @@ def test_add_device_then_serve_and_upload(tmp_path):
         server.wait(10)
 
 
+def test_serve_rush_seeds_a_festivals_queue(tmp_path):
+    """`--rush`: three times the open orders (and the stream); `--order-rate 0`: none new."""
+    db = tmp_path / "backend.db"
+    cli = [sys.executable, "-m", "picker_app.cli", "backend", "--db", str(db)]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--rush", "--order-rate", "0"],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        _, said = server.communicate(timeout=10)
+    assert "'orders': 36" in said and "new orders" not in said
+
+
 def test_backend_database_that_cannot_be_opened_is_a_user_error(tmp_path):
     (tmp_path / "dir.db").mkdir()
     proc = subprocess.run(

@@ -79,7 +79,7 @@ def test_demo_mode_uses_the_cache_file_it_is_given(tmp_path):
     from tests.test_embedded import free_port
 
     custom = tmp_path / "custom.db"
-    demo = start_embedded(tmp_path, port=free_port(), order_every_s=0, cache=custom)
+    demo = start_embedded(tmp_path, port=free_port(), customers=False, cache=custom)
     try:
         assert demo.store.path == custom
         assert demo.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 18

@@ -26,10 +26,21 @@ def test_domain_does_no_io():
     """Domain modules do not open files or sockets themselves."""
     import inspect
 
-    from picker_app.domain import distances, heat, layout, map_view, picking, routing, scan
+    from picker_app.domain import (
+        demand,
+        distances,
+        heat,
+        layout,
+        map_view,
+        picking,
+        queue,
+        routing,
+        scan,
+    )
     from picker_app.scanner import framing, wedge
 
-    for module in (layout, routing, heat, distances, scan, picking, map_view, framing, wedge):
+    modules = (layout, routing, heat, distances, scan, picking, map_view, demand, queue)
+    for module in (*modules, framing, wedge):
         source = inspect.getsource(module)
         for word in ("open(", "socket", "subprocess", "Path("):
             assert word not in source, f"{module.__name__} uses {word}"

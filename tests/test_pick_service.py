@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 from biip.checksums import gs1_standard_check_digit
 
-from picker_app.backend.server import BackendDB, snapshot
+from picker_app.backend.server import DEFAULT_OPEN_ORDERS, BackendDB, snapshot
 from picker_app.domain.picking import PickLine
-from picker_app.domain.queue import PICK_PACK_BUDGET
+from picker_app.domain.queue import PICK_PACK_BUDGET, task_budget
 from picker_app.domain.scan import interpret
 from picker_app.errors import UserError
 from picker_app.services.picking import PickService, PickTask
@@ -131,7 +131,7 @@ def reopen(store: LocalStore, demo, clock) -> PickService:
 
 def test_queue_takes_priority_then_promise_and_only_takeable_orders(service, store):
     ids = [r[0] for r in rows(store, "SELECT id FROM orders ORDER BY id")]
-    urgent, rush, placed, no_promise, busy, gone, done = ids[40:47]
+    urgent, rush, placed, no_promise, busy, gone, done = ids[3:10]
     with store.write() as conn:
         conn.execute("UPDATE orders SET priority = 2 WHERE id = ?", (urgent,))
         conn.execute("UPDATE orders SET priority = 1 WHERE id = ?", (rush,))
@@ -163,7 +163,7 @@ def test_queue_counts_lines_and_units(service, store):
         )
     }
     queue = service.queue(limit=1000)
-    assert len(queue) == len(counts) == 300
+    assert len(queue) == len(counts) == DEFAULT_OPEN_ORDERS
     for entry in queue:
         assert (entry.lines, entry.units) == pytest.approx(counts[entry.order.id])
     weighed = one(
@@ -555,9 +555,11 @@ def test_finish_closes_the_totes_and_reports_time_and_rate(service, store, clock
     clock.advance(90)
     stats = service.finish(task)
     assert stats.lines == len(picked) == len(s.lines) - 1
-    assert stats.units == pytest.approx(sum(ln.qty for ln in picked))
+    assert stats.pieces == pytest.approx(sum(ln.qty for ln in picked)) and stats.kg == 0
     assert stats.short == 1 and shorted not in picked
-    assert stats.took == timedelta(seconds=90) and stats.budget == PICK_PACK_BUDGET
+    assert stats.took == timedelta(seconds=90)
+    assert stats.budget == task_budget(2, len(s.lines)) > PICK_PACK_BUDGET  # two orders
+    assert stats.lines_per_hour == pytest.approx(len(picked) * 3600 / 90)
     assert stats.picks_per_hour == pytest.approx(len(picked) * 3600 / 90)
     closed = [(e[1], e[2]) for e in outbox(store) if e[0] == "tote_closed"]
     assert closed == [({"order": o, "tote": totes[o]}, PICKER) for o in orders]
@@ -576,9 +578,52 @@ def test_finish_closes_the_totes_and_reports_time_and_rate(service, store, clock
     clock.advance(30)
     stats = service.finish(second)
     assert stats.took == timedelta(seconds=30) and stats.short == 0
+    assert stats.lines_per_hour == pytest.approx(len(more) * 3600 / 30)  # this task's
     assert stats.picks_per_hour == pytest.approx((len(picked) + len(more)) * 3600 / 120)
     # Another picker's rate is their own.
     assert service.picks_per_hour("U102", clock()) == 0.0
+
+
+def test_a_batch_of_four_gets_the_budget_of_its_orders_and_lines(service, store, clock):
+    orders = plain_orders(store, 4)
+    task = service.start(PICKER, totes_for(orders))
+    lines = len(task.session.lines)
+    assert lines >= 4
+    assert service.task_budget(task) == task_budget(4, lines) > PICK_PACK_BUDGET + timedelta(
+        minutes=2
+    )  # three orders more: 2:15 more, and 12 s a line beyond the first 4
+    while not task.session.finished:
+        pick_current(service, task)
+    clock.advance(200)
+    stats = service.finish(task)
+    assert stats.budget == task_budget(4, lines) and stats.took < stats.budget
+    assert service.task_budget(task) == stats.budget  # the same after the task ends
+
+
+def test_finish_counts_pieces_and_kilograms_apart(service, store, clock):
+    weighed = one(
+        store,
+        "SELECT l.order_id FROM order_line l JOIN sku s ON s.sku = l.sku WHERE s.unit = 'kg'"
+        " ORDER BY l.order_id LIMIT 1",
+    )
+    task = service.start(PICKER, {weighed: "TT000001"})
+    s = task.session
+    kg = [ln for ln in s.lines if ln.unit == "kg"]
+    each = [ln for ln in s.lines if ln.unit != "kg"]
+    assert kg
+    for _ in range(len(s.lines)):
+        line = s.current
+        save(service, task, s.scan(interpret(line.bin)))
+        if line.unit == "kg":
+            save(service, task, s.scan(interpret(item_code(line, line.qty))))
+        else:
+            save(service, task, s.scan(interpret(item_code(line)), units=int(line.qty)))
+    assert s.finished
+    clock.advance(60)
+    stats = service.finish(task)
+    assert stats.lines == len(kg) + len(each)
+    assert stats.pieces == sum(int(ln.qty) for ln in each)
+    assert stats.kg == pytest.approx(sum(ln.qty for ln in kg), abs=0.001)
 
 
 # --- cancellations --------------------------------------------------------------------------
@@ -647,7 +692,7 @@ def test_finish_with_every_order_cancelled_closes_no_tote(service, store):
     service.drop_order(task, order, task.session.cancel(order).events)
     assert task.session.finished
     stats = service.finish(task)
-    assert stats.lines == 0 and stats.units == 0 and stats.short == 0
+    assert stats.lines == 0 and stats.pieces == 0 and stats.kg == 0 and stats.short == 0
     assert [e for e in outbox(store) if e[0] == "tote_closed"] == []
     assert service.order_state(order) == "cancelled" and service.open_task(PICKER) is None
 

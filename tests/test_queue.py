@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from picker_app.domain.queue import QueuedOrder, countdown, next_orders
+from picker_app.domain.queue import (
+    LINE_ALLOWANCE,
+    ORDER_ALLOWANCE,
+    PICK_PACK_BUDGET,
+    QueuedOrder,
+    clock_text,
+    countdown,
+    next_orders,
+    task_budget,
+)
 
 T0 = datetime(2026, 11, 25, 18, 0, 0)
 
@@ -40,3 +49,21 @@ def test_promises_in_different_offsets_compare_as_instants():
     early = QueuedOrder("ORB", "confirmed", datetime(2026, 11, 25, 23, 0, tzinfo=ist))
     late = QueuedOrder("ORA", "confirmed", datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
     assert [o.id for o in next_orders([late, early], batch=2)] == ["ORB", "ORA"]
+
+
+def test_the_budget_grows_with_the_orders_and_lines_of_the_task():
+    """2:30 for the first order and its first 4 lines, 12 s a line beyond, 45 s an order beyond
+    the first: a batch of 4 is not given the budget of one."""
+    assert task_budget(1, 1) == task_budget(1, 4) == PICK_PACK_BUDGET
+    assert task_budget(1, 6) == PICK_PACK_BUDGET + 2 * LINE_ALLOWANCE
+    assert clock_text(task_budget(1, 10).total_seconds()) == "3:42"
+    batch = task_budget(4, 20)
+    assert batch == PICK_PACK_BUDGET + 3 * ORDER_ALLOWANCE + 16 * LINE_ALLOWANCE
+    assert clock_text(batch.total_seconds()) == "7:57"
+    # More than one order's budget, less than four taken one by one (one walk, not four).
+    assert PICK_PACK_BUDGET < batch < 4 * task_budget(1, 5)
+    three_minutes = timedelta(minutes=3)  # the `budget_s` setting is the base
+    assert task_budget(1, 4, base=three_minutes) == three_minutes
+    two = three_minutes + ORDER_ALLOWANCE + 4 * LINE_ALLOWANCE
+    assert task_budget(2, 8, base=three_minutes) == two
+    assert countdown(T0, T0, task_budget(4, 20)).text == "7:57"

@@ -9,20 +9,24 @@ mid-pick, the network lost mid-order, a batch of two orders, and a crash mid-ord
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import select
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from picker_app.domain.queue import clock_text, task_budget
 from picker_app.scanner.serial_reader import SerialSettings
+from picker_app.services.picking import FinishStats
 from picker_app.ui.app import AppOptions, PickerApp, make_app
 from picker_app.ui.screens.dialogs import NoticeDialog
-from picker_app.ui.screens.finish import FinishScreen
+from picker_app.ui.screens.finish import FinishScreen, finish_text
 from picker_app.ui.screens.pick import PickScreen
-from picker_app.ui.screens.queue import QueueScreen
+from picker_app.ui.screens.queue import QueueScreen, ToteScreen
 from tests.appkit import STORE, Rig, item_code
 from tests.conftest import fill
 
@@ -100,7 +104,7 @@ async def test_whole_flow_through_the_keyboard_then_the_backend_has_it(rig):
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
         summary = str(app.screen.query_one("#summary").render())
-        assert "TT000001" in summary and "picks/hour" in summary and "1 short" in summary
+        assert "TT000001" in summary and "lines/hour" in summary and "1 short" in summary
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
         await wait_for(pilot, lambda: app.status_values["online"] is True)
     state = backend_row(rig, "SELECT state FROM orders WHERE store = ? AND id = ?", STORE, order)
@@ -234,6 +238,42 @@ async def test_cancelled_mid_pick_says_so_at_once_and_lists_what_to_put_back(rig
     assert rig.store.counts()["rejected"] == 0
 
 
+async def test_enter_on_the_finish_screen_takes_the_next_order(rig):
+    """As Enter on the queue does: the next order's tote is asked for at once (Escape there
+    shows the queue, for a batch)."""
+    app = app_for(rig, sync=False)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        while app.pick_task is not None and app.pick_task.session.current is not None:
+            await pick_current_line(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        assert "Next order" in str(app.screen.query_one("KeyBar").render())
+        following = app.service.queue(limit=1)[0].order.id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ToteScreen) and app.screen.orders == [following]
+        assert f"Scan an empty tote for {following}" in str(app.screen.query_one("#ask").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+
+def test_the_finish_summary_counts_pieces_and_lists_kilograms_apart():
+    stats = FinishStats(
+        lines=6, pieces=9, kg=1.35, short=1, took=timedelta(seconds=200),
+        budget=timedelta(seconds=222), lines_per_hour=108, picks_per_hour=96.4,
+    )  # fmt: skip
+    text = finish_text(stats, {"OR1": "TT000001"})
+    assert "6 lines: 9 pieces + 1.35 kg, 1 short" in text and "units" not in text
+    assert "took 3:20 of 3:42: 0:22 under budget" in text
+    assert "this task: 108 lines/hour" in text and "your shift: 96 lines/hour" in text
+    only_kg = dataclasses.replace(stats, lines=1, pieces=0, kg=0.5, short=0)
+    assert "1 line: 0.50 kg\n" in finish_text(only_kg, {"OR1": "TT000001"})
+    no_kg = dataclasses.replace(stats, pieces=1, kg=0.0)
+    assert "6 lines: 1 piece, 1 short\n" in finish_text(no_kg, {"OR1": "TT000001"})
+    assert all(len(row) <= 38 for row in finish_text(stats, {"OR1": "TT000001"}).splitlines())
+
+
 async def test_network_lost_mid_order_work_goes_on_and_syncs_when_back(rig):
     from picker_app.backend.server import ServerThread
 
@@ -265,9 +305,16 @@ async def test_a_batch_of_two_orders_one_route_each_stop_names_its_tote(rig):
         assert len(task.orders) == 2 and set(task.totes.values()) == {"TT000001", "TT000002"}
         assert {ln.order_id for ln in task.session.lines} == set(task.orders)
         assert "-> TT00000" in str(app.screen.query_one("#stop").render())
+        # The route's countdown is the batch's budget: its two orders and their lines.
+        budget = clock_text(task_budget(2, len(task.session.lines)).total_seconds())
+        assert f"{budget} left" in str(app.screen.query_one("#head").render())
         while app.pick_task is not None and app.pick_task.session.current is not None:
+            rig.clock.advance(10)
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
+        summary = str(app.screen.query_one("#summary").render())
+        assert f" of {budget}: " in summary
+        assert "this task:" in summary and "your shift:" in summary
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
     for order in task.orders:
         state = backend_row(rig, "SELECT state FROM orders WHERE store = ? AND id = ?",

@@ -76,3 +76,32 @@ def test_finish_snapshot(snap_compare, rig, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_batch_route_snapshot_at_40x20(snap_compare, rig):
+    """A batch of two on a handheld: the countdown in the header, the totes shortened first."""
+
+    async def run_before(pilot) -> None:
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")
+        await pilot.pause()
+        await pilot.press("2", "enter", *"TT000001", "enter", *"TT000002", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app_for(rig), terminal_size=(40, 20), run_before=run_before)
+
+
+def test_lost_scanner_snapshot_at_40x20(snap_compare, rig, tmp_path):
+    """The serial scanner is unplugged: DISCONNECTED in the header, the rest shortened."""
+    from picker_app.scanner.serial_reader import SerialSettings
+
+    app = make_app(
+        rig.store, {"U101": "7051"}, rig.layout, options=AppOptions(), clock=rig.clock,
+        scanner=SerialSettings(str(tmp_path / "ttyUnplugged")),
+    )  # fmt: skip
+
+    async def run_before(pilot) -> None:
+        while app.status_values["scanner"] != "DISCONNECTED":
+            await pilot.pause(0.05)
+        await to_route(pilot)
+
+    assert snap_compare(app, terminal_size=(40, 20), run_before=run_before)

@@ -12,7 +12,7 @@ import random
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +35,7 @@ from picker_app.backend.intake import request_body as _request_body
 from picker_app.backend.suggest import SUGGESTIONS as SUGGESTIONS
 from picker_app.backend.suggest import ReadSuggestions, Suggester, build_suggester
 from picker_app.backend.suggest import name_words as _name_words  # noqa: F401 - tests use it
+from picker_app.domain.demand import DEMO_DAY, DemandCurve
 from picker_app.domain.events import INT64_MAX, MAX_PAYLOAD_BYTES, PAYLOADS
 from picker_app.errors import PickerError
 from picker_app.schema import migrate
@@ -161,6 +162,10 @@ MIGRATIONS: list[tuple[str, str]] = [
 
 # A quick-commerce order is promised for delivery this long after it is placed.
 DELIVERY_PROMISE = timedelta(minutes=10)
+# A seeded store has a handful of orders open, as a real one has at a busy moment: placed over
+# the last SEED_WINDOW, so their promises fall due over the coming 5-10 minutes.
+DEFAULT_OPEN_ORDERS = 12
+SEED_WINDOW = DELIVERY_PROMISE / 2
 
 
 def _iso(when: datetime) -> str:
@@ -213,6 +218,8 @@ class BackendDB:
         if len(name) > 64:
             raise PickerError(f"a device name is at most 64 characters: {clip(name)!r}")
         token = secrets.token_urlsafe(32)
+        while token.startswith("-"):  # `--token -x...` would read as an option: draw again
+            token = secrets.token_urlsafe(32)
         with self.lock:
             self.conn.execute(
                 "INSERT INTO devices (token_hash, device, store, created_at) VALUES (?, ?, ?, ?)",
@@ -532,18 +539,21 @@ def seed_from_fixtures(
     db: BackendDB,
     fixtures: Path,
     store: str,
-    open_orders: int = 300,
+    open_orders: int = DEFAULT_OPEN_ORDERS,
     seed: int = 11,
     now: datetime | None = None,
     progress: Callable[[str, float], None] = lambda step, done: None,
+    demand: DemandCurve = DEMO_DAY,
 ) -> dict[str, int]:
     """Load the demo store's catalog, stock and users from `fixtures/`, and `open_orders`
-    confirmed orders drawn by demand (fixed seed). Does nothing if the store has a catalog.
+    confirmed orders drawn by demand (fixed seed), placed over the last SEED_WINDOW as the
+    day's `demand` spreads them. Does nothing if the store has a catalog.
     `progress(step, share_done)` is told as it goes (for the first run's progress bar)."""
     import csv
     import random
 
     from picker_app.domain.auth import hash_pin
+    from picker_app.domain.demand import placed_over
 
     conn = db.conn
     if conn.execute("SELECT 1 FROM catalog WHERE store = ? LIMIT 1", (store,)).fetchone():
@@ -589,14 +599,14 @@ def seed_from_fixtures(
             "INSERT OR REPLACE INTO store_meta VALUES (?, ?, ?)",
             (store, meta.get("layout"), meta.get("layout_content_hash")),
         )
-    # The open orders came in over the last DELIVERY_PROMISE, oldest first, so their promises
-    # fall due one after another over the coming minutes. A second generator keeps the order
+    # The open orders came in over the last SEED_WINDOW, oldest first, so their promises fall
+    # due one after another over the coming minutes. A second generator keeps the order
     # contents what the fixed seed always drew.
     progress("placing the open orders", 0.8)
     now = now or datetime.now(UTC)
     when = random.Random(f"placed-{seed}")
-    ago = sorted((when.random() * DELIVERY_PROMISE for _ in range(open_orders)), reverse=True)
-    added = db.add_orders(store, open_orders, random.Random(seed), [now - a for a in ago])
+    placed = placed_over(demand, now, SEED_WINDOW, open_orders, when)
+    added = db.add_orders(store, open_orders, random.Random(seed), placed)
     progress("ready", 1.0)
     return {
         "skus": len(catalog),
@@ -605,6 +615,24 @@ def seed_from_fixtures(
         "orders": added,
         "history_lines": len(history),
     }
+
+
+def place_orders(
+    db: BackendDB,
+    store: str,
+    stream: Iterable[datetime],
+    stop: threading.Event,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    seed: int = 2026,
+) -> None:
+    """A store's customers (the demo's, `backend serve`'s): an order placed at each time of
+    `stream` (e.g. domain.demand.arrivals), waiting on `clock` for it, until `stop` is set.
+    The orders' contents are drawn with `seed`."""
+    rng = random.Random(seed)
+    for when in stream:
+        if stop.wait(max(0.0, (when - clock()).total_seconds())):
+            return
+        db.add_orders(store, 1, rng, [when])
 
 
 def snapshot(db: BackendDB, store: str) -> Snapshot:

@@ -64,7 +64,9 @@ class LayoutSpec(_Strict):
 
     id: str
     name: str | None = None
-    cell_m: float = Field(default=0.5, gt=0)
+    # spec/layout.md says only "> 0"; a grid cell is one bay's width or a stretch of aisle, so
+    # 10 m is already generous, and a bound keeps every length finite (1e308 made Infinity).
+    cell_m: float = Field(default=0.5, gt=0, le=10)
     levels: int = Field(default=4, ge=1, le=9)
     floor: str
     aisles: dict[str, AisleSpec] = Field(default_factory=dict)

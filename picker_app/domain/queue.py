@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+# The pick-and-pack budget of a task grows with its work (`task_budget`): PICK_PACK_BUDGET (the
+# `budget_s` setting) for the first order and its first BASE_LINES lines (a typical basket),
+# LINE_ALLOWANCE for each line beyond (a walk to a bin and a scan), ORDER_ALLOWANCE for each order
+# beyond the first (a tote to bind, close and hand over). A batch still saves time: one walk.
 PICK_PACK_BUDGET = timedelta(minutes=2, seconds=30)
+BASE_LINES = 4
+LINE_ALLOWANCE = timedelta(seconds=12)
+ORDER_ALLOWANCE = timedelta(seconds=45)
 TAKEABLE = ("placed", "confirmed")
 
 
@@ -48,6 +55,17 @@ def clock_text(seconds: float) -> str:
     """`m:ss` of a duration's size (whole seconds); the caller says whether it is left or over."""
     minutes, secs = divmod(abs(int(seconds)), 60)
     return f"{minutes}:{secs:02d}"
+
+
+def task_budget(orders: int, lines: int, base: timedelta = PICK_PACK_BUDGET) -> timedelta:
+    """The pick-and-pack budget of a task of `orders` orders and `lines` lines in all: `base`
+    for the first order and its first BASE_LINES lines, LINE_ALLOWANCE a line beyond them,
+    ORDER_ALLOWANCE an order beyond the first."""
+    return (
+        base
+        + ORDER_ALLOWANCE * max(0, orders - 1)
+        + LINE_ALLOWANCE * max(0, lines - BASE_LINES)
+    )
 
 
 def countdown(started: datetime, now: datetime, budget: timedelta = PICK_PACK_BUDGET) -> Countdown:

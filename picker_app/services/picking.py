@@ -25,7 +25,7 @@ from picker_app.domain.picking import (
     WeightTolerance,
     pick_allowance,
 )
-from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders
+from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders, task_budget
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, lookup_gtins
 from picker_app.errors import UserError
 from picker_app.store.db import Busy, LocalStore
@@ -63,12 +63,14 @@ class PickTask:
 class FinishStats:
     """What the picker sees when a task is done."""
 
-    lines: int
-    units: float
+    lines: int  # lines picked (not short)
+    pieces: int  # pieces picked on those lines sold by the piece
+    kg: float  # kilograms picked on those lines sold by weight
     short: int
     took: timedelta
-    budget: timedelta
-    picks_per_hour: float  # this picker's picked lines an hour over today's tasks
+    budget: timedelta  # this task's (PickService.task_budget)
+    lines_per_hour: float  # this task's lines an hour
+    picks_per_hour: float  # this picker's picked lines an hour over the shift's tasks
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -552,14 +554,33 @@ class PickService:
         self.store.release(task.id)
         session = task.session
         done = [ln for ln in session.lines if session.key(ln) not in session.short]
+        picked = {ln.unit: 0.0 for ln in done}
+        for ln in done:
+            picked[ln.unit] += session.picked.get(session.key(ln), 0.0)
+        took = now - task.started_at
+        seconds = took.total_seconds()
         return FinishStats(
             lines=len(done),
-            units=sum(session.picked.get(session.key(ln), 0.0) for ln in done),
+            pieces=round(sum(qty for unit, qty in picked.items() if unit != "kg")),
+            kg=picked.get("kg", 0.0),
             short=len(session.short),
-            took=now - task.started_at,
-            budget=self.budget,
+            took=took,
+            budget=self.task_budget(task),
+            lines_per_hour=len(done) * 3600 / seconds if seconds > 0 else 0.0,
             picks_per_hour=self.picks_per_hour(task.picker, now),
         )
+
+    def task_budget(self, task: PickTask) -> timedelta:
+        """The task's pick-and-pack budget (domain.queue.task_budget, on this service's base):
+        by its orders and the lines its route has, as taken (an order cancelled on the way
+        keeps its share: it was bound, and its items put back)."""
+        lines = self.store.conn.execute(
+            "SELECT COUNT(*) FROM order_line l JOIN sku s"
+            " ON s.sku = COALESCE(l.substitute_sku, l.sku)"
+            f" WHERE l.order_id IN ({','.join('?' * len(task.orders))}) AND s.bin != ''",
+            task.orders,
+        ).fetchone()[0]
+        return task_budget(len(task.orders), int(lines), self.budget)
 
     def picks_per_hour(self, picker: str, now: datetime) -> float:
         """Lines picked an hour over the picker's finished tasks of the last 12 hours."""

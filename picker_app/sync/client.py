@@ -201,8 +201,8 @@ class SyncClient:
             why = _detail(response)
             raise SyncPaused(
                 f"the backend refused this device ({response.status_code}"
-                f"{': ' + why if why else ''}): ask the store lead to register it again; "
-                "scans are kept"
+                f"{': ' + why if why else ''}): ask the store lead to register this device "
+                "again; scans are kept"
             )
         if response.status_code == 429 or response.status_code >= 500:
             raise Retryable(

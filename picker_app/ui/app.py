@@ -63,7 +63,12 @@ class PickerApp(Guarded, App):
     ScanInput { border: none; height: 1; padding: 0 1; margin: 0 1; background: $boost; }
     ScanInput:focus { background: $primary 30%; }
     """
-    BINDINGS = [Binding("f10", "logout", "Log out")]
+    BINDINGS = [
+        Binding("f10", "logout", "Log out"),
+        # Ctrl+C quits as Ctrl+Q does (Textual's default is copy, or a "press ctrl+q" toast);
+        # a priority binding, so a focused scan input's copy binding does not take it.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
 
     def __init__(
         self,
@@ -98,7 +103,7 @@ class PickerApp(Guarded, App):
     # --- start and stop -----------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self._login = LoginScreen(self.users, self.demo_pins)
+        self._login = LoginScreen(self.users, self.demo_pins, clock=self.clock)
         self.push_screen(self._login)
         self.refresh_waiting()
         if self.sync_client is not None:
@@ -150,7 +155,10 @@ class PickerApp(Guarded, App):
         assert isinstance(status, SyncStatus)
         if not self.screen_stack:  # stopping
             return
-        self.set_status(online=status.online, waiting=status.pending)
+        self.set_status(
+            online=status.online, paused=status.paused, waiting=status.pending,
+            sync_message=status.message,
+        )  # fmt: skip
         self.check_cancelled()
         if isinstance(self.screen, QueueScreen):
             self.screen.refresh_queue()
@@ -249,7 +257,8 @@ class PickerApp(Guarded, App):
 
         screen = PickScreen(
             task.session, service.layout, task.stop_cells, save,
-            title=title, started_at=task.started_at, clock=self.clock, budget=service.budget,
+            title=title, started_at=task.started_at, clock=self.clock,
+            budget=service.task_budget(task),
             path=service.planner.table.path, substitutes=service.substitutes,
             suggested=service.suggested,
             on_finished=lambda: self.finish_task(task), scan_config=self.options.scan_config,

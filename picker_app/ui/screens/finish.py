@@ -10,6 +10,7 @@ from textual.widgets import Static
 from picker_app.domain.queue import clock_text
 from picker_app.services.picking import FinishStats
 from picker_app.ui.guard import Guarded
+from picker_app.ui.screens.queue import QueueScreen
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.status_bar import StatusBar
 
@@ -21,12 +22,21 @@ def finish_text(stats: FinishStats, totes: dict[str, str]) -> str:
     margin = budget - took
     verdict = f"{clock_text(margin)} {'under' if margin >= 0 else 'over'} budget"
     short = f", {stats.short} short" if stats.short else ""
+    # Pieces and kilograms are counted apart: 9 pieces and 1.35 kg are not "10.35 units".
+    amounts = [] if stats.kg and not stats.pieces else [_count(stats.pieces, "piece")]
+    if stats.kg:
+        amounts.append(f"{stats.kg:.2f} kg")
     return (
         f"Take to packing:\n{handed}\n\n"
-        f"{stats.lines} lines, {stats.units:g} units{short}\n"
+        f"{_count(stats.lines, 'line')}: {' + '.join(amounts)}{short}\n"
         f"took {clock_text(took)} of {clock_text(budget)}: {verdict}\n"
-        f"your rate: {stats.picks_per_hour:.0f} picks/hour"
+        f"this task: {stats.lines_per_hour:.0f} lines/hour\n"
+        f"your shift: {stats.picks_per_hour:.0f} lines/hour"
     )
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 class FinishScreen(Guarded, Screen):
@@ -37,7 +47,9 @@ class FinishScreen(Guarded, Screen):
     FinishScreen #summary { padding: 0 1; height: 1fr; }
     """
 
-    BINDINGS = [Binding("enter", "next", "Next order")]
+    # Enter takes the next order, as Enter on the queue does (the picker is back from packing
+    # and wants the next order, not a list); Escape shows the queue (for a batch, or a look).
+    BINDINGS = [Binding("enter", "next", "Next order"), Binding("escape", "queue", "Queue")]
 
     def __init__(self, stats: FinishStats, totes: dict[str, str]) -> None:
         super().__init__()
@@ -57,4 +69,12 @@ class FinishScreen(Guarded, Screen):
         yield KeyBar()
 
     def action_next(self) -> None:
+        """The queue, and on it Enter: the next order's tote is asked for (Escape there goes
+        back to the queue); when no order waits, the queue says so."""
+        self.app.show_queue()  # type: ignore[attr-defined]
+        queue = self.app.screen
+        if isinstance(queue, QueueScreen):  # taken once it is mounted, as its own Enter takes
+            queue.call_later(queue.action_take, 1)
+
+    def action_queue(self) -> None:
         self.app.show_queue()  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -20,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
 from picker_app.domain.layout import Cell, Layout
-from picker_app.domain.map_view import map_window
+from picker_app.domain.map_view import LEGEND, SHORT_LEGEND, MapView, map_view
 from picker_app.domain.picking import Decision, PickLine, PickSession
 from picker_app.domain.queue import PICK_PACK_BUDGET, countdown
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, DoubleScanGuard, ScanConfig, interpret
@@ -37,6 +38,47 @@ Substitutes = Callable[[PickLine], list[tuple[PickLine, float]]]
 WIDE = 80  # from this width on, the remaining stops are listed beside the map
 
 
+def head_text(title: str, totes: Sequence[str], when: str, width: int) -> str:
+    """The task and its countdown in `width` characters: the countdown always whole, the task
+    shortened first (orders and totes, then the totes, then how many orders)."""
+    for what in (title, ", ".join(totes), " ".join(totes), f"{len(totes)} orders"):
+        if what and what != "0 orders" and len(what) + 2 + len(when) <= width:
+            return f"{what}  {when}"
+    return when
+
+
+def stops_text(
+    session: PickSession, ahead: Sequence[PickLine], current: PickLine | None, width: int
+) -> str:
+    """The stops left, one line each in `width` characters: bin, what is left (kg for weighed
+    lines), and as much of the name as fits."""
+    qty = [f"{session.remaining(ln):g}{' kg' if ln.unit == 'kg' else ''}" for ln in ahead]
+    qty_width = max((len(q) for q in qty), default=1)
+    name_width = max(8, width - 2 - 7 - qty_width - 2)
+    rows = ["Stops left"]
+    for ln, q in zip(ahead, qty, strict=True):
+        name = ln.name if len(ln.name) <= name_width else ln.name[: name_width - 1] + "…"
+        rows.append(f"{'>' if ln is current else ' '} {ln.bin:<6} {q:>{qty_width}}  {name}")
+    return "\n".join(rows)
+
+
+def map_text(view: MapView, here: Cell, target: Cell | None, width: int) -> Text:
+    """The map and its legend, the picker (and in the legend its mark) shown reversed so that it
+    is not taken for a shelf letter."""
+    text = Text("\n".join(view.lines))
+    marks = [(here, "bold reverse")] + ([(target, "bold")] if target is not None else [])
+    for cell, style in marks:
+        at = view.at(cell)
+        if at is not None:
+            start = at[0] * (len(view.lines[0]) + 1) + at[1]
+            text.stylize(style, start, start + 1)
+    legend = LEGEND if len(LEGEND) <= width else SHORT_LEGEND
+    text.append("\n")
+    text.append(legend[0], "bold reverse")
+    text.append(legend[1:width], "dim")
+    return text
+
+
 class PickScreen(Guarded, Screen):
     """Picking one order (or a batch) along its route."""
 
@@ -47,7 +89,7 @@ class PickScreen(Guarded, Screen):
     PickScreen #stop { text-style: bold; padding: 0 1; height: auto; }
     PickScreen #body { height: 1fr; }
     PickScreen #map { width: 1fr; height: 100%; padding: 0 1; }
-    PickScreen #stops { width: 34; height: 100%; padding: 0 1; border-left: solid $primary; }
+    PickScreen #stops { width: 1fr; height: 100%; padding: 0 1; border-left: solid $primary; }
     PickScreen #then { padding: 0 1; height: 1; color: $text-muted; }
     PickScreen #message { padding: 0 1; height: auto; max-height: 3; }
     PickScreen #message.error { color: $error; text-style: bold; }
@@ -130,8 +172,9 @@ class PickScreen(Guarded, Screen):
     def refresh_countdown(self) -> None:
         left = countdown(self.started_at, self.clock(), self.budget)
         head = self.query_one("#head", Static)
-        head.update(f"{self.task_title}  {left.text} left" if left.left.total_seconds() >= 0
-                    else f"{self.task_title}  {left.text} over")  # fmt: skip
+        when = f"{left.text} {'left' if left.left.total_seconds() >= 0 else 'over'}"
+        width = head.content_size.width or max(10, self.size.width - 2)
+        head.update(head_text(self.task_title, self._totes(), when, width))
         head.set_class(left.level == "amber", "amber")
         head.set_class(left.level == "red", "red")
 
@@ -154,21 +197,23 @@ class PickScreen(Guarded, Screen):
             else:
                 step = "scan the item" + (f" ({self.units} at once)" if self.units > 1 else "")
             tote = f" -> {line.tote}" if line.tote else ""
-            stop.update(
-                f"{line.bin}  take {left:g}{unit}  {line.zone}{tote}\n{line.name}\n"
-                f"{done}/{len(session.lines)} done; {step}"
-            )
+            first = f"{line.bin}  take {left:g}{unit}  {line.zone}{tote}"
+            if len(first) > self.size.width - 2:  # one line on a handheld: the zone goes first
+                first = f"{line.bin}  take {left:g}{unit}{tote}"
+            stop.update(f"{first}\n{line.name}\n{done}/{len(session.lines)} done; {step}")
             target = self.stop_cells.get(line.bin)
         wide = self.size.width >= WIDE
         stops_widget = self.query_one("#stops", Static)
         stops_widget.display = wide
         self.query_one("#then", Static).display = not wide
+        map_widget = self.query_one("#map", Static)
+        # Beside the map (as wide as the floor), the stops list takes the rest of the width.
+        map_widget.styles.width = (
+            min(self.store_layout.width + 2, self.size.width - 36) if wide else "1fr"
+        )
         ahead = session.ahead()
-        stops_widget.update("Stops left\n" + "\n".join(
-            f"{'>' if ln is line else ' '} {ln.bin:<6} {session.remaining(ln):g} "
-            f"{ln.name[:20]}"
-            for ln in ahead
-        ))  # fmt: skip
+        stops_width = stops_widget.content_size.width or self.size.width - 41
+        stops_widget.update(stops_text(session, ahead, line, stops_width))
         later = [ln.bin for ln in ahead if ln is not line]
         self.query_one("#then", Static).update(
             ("then " + ", ".join(later[:3]) + (f" +{len(later) - 3}" if len(later) > 3 else ""))
@@ -179,13 +224,17 @@ class PickScreen(Guarded, Screen):
         walk: Sequence[Cell] = []
         if self.path is not None and target is not None:
             walk = self.path(self.here, target)
-        map_widget = self.query_one("#map", Static)
         # Before the first layout the widget has no size yet: fall back to the screen's.
         screen_width = self.size.width - (35 if wide else 0) - 2  # the map's padding
-        width = max(10, map_widget.size.width or screen_width)
-        height = max(3, map_widget.size.height or 5)
-        lines = map_window(self.store_layout, walk, target, later_cells, self.here, width, height)
-        map_widget.update("\n".join(lines))
+        width = max(10, map_widget.content_size.width or screen_width)
+        height = max(3, map_widget.content_size.height or 5) - 1  # the last line: the legend
+        view = map_view(self.store_layout, walk, target, later_cells, self.here, width, height)
+        map_widget.update(map_text(view, self.here, target, width))
+
+    def _totes(self) -> list[str]:
+        """The task's totes, in order (one per order of a batch)."""
+        totes = dict.fromkeys(ln.tote for ln in self.session.lines if ln.tote)
+        return sorted(totes, key=lambda t: (self.task_title.find(t), t))
 
     def show(self, decision: Decision) -> None:
         self.say(decision.message, error=not decision.accepted)

@@ -31,12 +31,22 @@ def due_text(entry: QueueEntry, now: datetime) -> str:
     return f"{'due' if seconds >= 0 else 'LATE'} {left}"
 
 
+def sync_notice(online: bool, paused: bool, message: str) -> str:
+    """What the picker is told of sync when it is not going through ("" when it is)."""
+    if online or not message:
+        return ""
+    reason = message.removeprefix("sync paused: ")
+    kept = "" if "kept" in reason else "; scans are kept"
+    return f"{'Sync paused: ' if paused else ''}{reason[:1].upper()}{reason[1:]}{kept}."
+
+
 class QueueScreen(Guarded, Screen):
     """What to pick next."""
 
     DEFAULT_CSS = """
     QueueScreen #who { padding: 0 1; text-style: bold; height: 1; }
     QueueScreen #orders { padding: 0 1; height: 1fr; }
+    QueueScreen #sync { padding: 0 1; height: auto; color: $warning; text-style: bold; }
     QueueScreen #message { padding: 0 1; height: auto; }
     QueueScreen #message.error { color: $error; text-style: bold; }
     """
@@ -63,6 +73,7 @@ class QueueScreen(Guarded, Screen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static(id="who")
+        yield Static(id="sync")
         yield Static(id="orders")
         yield Static(id="message")
         yield ScanInput(placeholder="Enter, or scan a tote / order", empty_lines=True, id="scan")
@@ -93,6 +104,18 @@ class QueueScreen(Guarded, Screen):
         )
         if not self.query_one("#message", Static).has_class("error"):
             self.query_one("#message", Static).update(self.HINT)
+        self._show_sync()
+
+    def _show_sync(self) -> None:
+        """Why sync is paused or failing, and what to do, from the app's last sync status."""
+        values = getattr(self.app, "status_values", {})
+        notice = sync_notice(
+            bool(values.get("online", True)), bool(values.get("paused")),
+            str(values.get("sync_message", "")),
+        )  # fmt: skip
+        sync = self.query_one("#sync", Static)
+        sync.update(notice)
+        sync.display = bool(notice)
 
     def action_refresh_queue(self) -> None:
         self.refresh_queue()

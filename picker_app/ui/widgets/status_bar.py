@@ -1,4 +1,5 @@
-"""The line at the top of every screen: online or offline, events waiting, scanner state."""
+"""The line at the top of every screen: online, offline or sync paused, events waiting, scanner
+state. The scanner's state is said last and whole at any width; the rest is shortened first."""
 
 from __future__ import annotations
 
@@ -6,14 +7,30 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 
+def status_text(online: bool, paused: bool, waiting: int, scanner: str, width: int) -> str:
+    """The header in `width` characters if it can be: the longest wording that fits."""
+    net = "PAUSED" if paused else "online" if online else "OFFLINE"
+    for text in (
+        f"{net} | {waiting} unsynced | scan: {scanner}",
+        f"{net} | {waiting} unsent | scan: {scanner}",
+        f"{net} {waiting} unsent  scan: {scanner}",
+        f"{net} {waiting} unsent scan:{scanner}",
+    ):
+        if len(text) <= width:
+            return text
+    return f"{net} {waiting} {scanner}"
+
+
 class StatusBar(Static):
-    """Attributes down: the app sets `online`, `waiting` and `scanner`; it redraws itself."""
+    """Attributes down: the app sets `online`, `paused`, `waiting` and `scanner`; it redraws
+    itself."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $primary; color: $text; padding: 0 1; }
     """
 
     online: reactive[bool] = reactive(False)
+    paused: reactive[bool] = reactive(False)
     waiting: reactive[int] = reactive(0)
     scanner: reactive[str] = reactive("keyboard")
 
@@ -24,9 +41,10 @@ class StatusBar(Static):
 
     def set_values(self, values: dict[str, object]) -> None:
         self.online = bool(values.get("online", self.online))
+        self.paused = bool(values.get("paused", self.paused))
         self.waiting = int(values.get("waiting", self.waiting))  # type: ignore[call-overload]
         self.scanner = str(values.get("scanner", self.scanner))
 
     def render(self) -> str:
-        net = "online" if self.online else "OFFLINE"
-        return f"{net} | {self.waiting} unsynced | scan: {self.scanner}"
+        width = self.content_size.width or max(20, self.app.size.width - 2)
+        return status_text(self.online, self.paused, self.waiting, self.scanner, width)
