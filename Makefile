@@ -16,6 +16,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # The route bench's reference solvers (elkai, OR-Tools) live in their own venv: OR-Tools pulls in

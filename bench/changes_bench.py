@@ -39,7 +39,7 @@ import httpx
 from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
-from picker_app.sync.wire import EventBatch, WireEvent
+from picker_app.wire import EventBatch, WireEvent
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PAGES, CATCH_UP = "BLR-PAGE-01", "BLR-KOR-01"

@@ -27,7 +27,7 @@ from pathlib import Path
 from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
-from picker_app.sync.wire import EventBatch, WireEvent
+from picker_app.wire import EventBatch, WireEvent
 
 
 def measure(path: Path, events: int, synchronous: str) -> list[float]:

@@ -11,7 +11,7 @@ from picker_app.backend.server import (
     SUGGESTIONS,
     _name_words,
 )
-from picker_app.sync.wire import EventBatch, WireEvent
+from picker_app.wire import EventBatch, WireEvent
 
 STORE = "BLR-KOR-01"
 

@@ -15,7 +15,7 @@ import pytest
 from picker_app.backend.server import BackendDB, ServerThread
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
-from picker_app.sync.wire import EventBatch, Snapshot, WireEvent
+from picker_app.wire import EventBatch, Snapshot, WireEvent
 
 STORE = "BLR-KOR-01"
 OTHER_STORE = "BLR-HSR-02"

@@ -14,7 +14,7 @@ import pytest
 from picker_app.backend.server import BackendDB, seed_from_fixtures
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
-from picker_app.sync.wire import EventBatch, WireEvent
+from picker_app.wire import EventBatch, WireEvent
 from tests.conftest import ROOT
 from tests.test_backend_effects import expected_suggestions
 from tests.test_sync_upload import STORE, Backend

@@ -18,7 +18,7 @@ from picker_app.domain.scan import interpret
 from picker_app.errors import UserError
 from picker_app.services.picking import PickService, PickTask
 from picker_app.store.db import LocalStore
-from picker_app.sync.wire import Snapshot
+from picker_app.wire import Snapshot
 from tests.appkit import START, STORE, Clock, item_code
 
 PICKER = "U101"
@@ -292,7 +292,7 @@ def test_a_tote_at_packing_is_released_when_its_order_is_cancelled(service, stor
 
 def backend_says(store: LocalStore, order_id: str, state: str) -> None:
     """The backend's change to an order, as a download brings it (the real apply path)."""
-    from picker_app.sync.wire import Change, ChangesPage, OrderLineWire, OrderWire
+    from picker_app.wire import Change, ChangesPage, OrderLineWire, OrderWire
 
     lines = [
         OrderLineWire(line_no=n, sku=sku, qty=qty)

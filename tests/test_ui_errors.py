@@ -75,7 +75,7 @@ async def test_a_cache_error_on_the_queue_is_one_sentence_naming_the_file(rig):
 async def test_an_unexpected_error_is_logged_said_and_the_app_goes_on(
     rig, no_unexpected_app_errors
 ):
-    from picker_app.sync.wire import Change, ChangesPage, OrderLineWire, OrderWire
+    from picker_app.wire import Change, ChangesPage, OrderLineWire, OrderWire
 
     app = app_for(rig, sync=False)
     async with app.run_test(size=(40, 20)) as pilot:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from picker_app.sync.wire import EventBatch, EventResult, WireEvent
+from picker_app.wire import EventBatch, EventResult, WireEvent
 
 # A real event is under 600 bytes of JSON (the largest, stock_picked, names order, line, SKU,
 # bin, GTIN, batch, expiry and weight), so the device's batch of 500 is about 300 KB: 2 MiB

@@ -39,7 +39,7 @@ from picker_app.domain.demand import DEMO_DAY, DemandCurve
 from picker_app.domain.events import INT64_MAX, MAX_PAYLOAD_BYTES, PAYLOADS
 from picker_app.errors import PickerError
 from picker_app.schema import migrate
-from picker_app.sync.wire import (
+from picker_app.wire import (
     BatchResult,
     BinPicks,
     Change,

@@ -33,7 +33,7 @@ from picker_app.domain.events import EVENT_TYPES
 from picker_app.errors import PickerError
 from picker_app.schema import migrate
 from picker_app.store.migrations import MIGRATIONS
-from picker_app.sync.wire import ChangesPage, Snapshot
+from picker_app.wire import ChangesPage, Snapshot
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -1,1 +1,1 @@
-"""Sync with the order backend: wire models, the httpx client, backoff. No Textual here."""
+"""Sync with the order backend: the httpx client, backoff, the background worker (no Textual)."""

@@ -25,7 +25,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from picker_app.errors import PickerError
 from picker_app.store.db import Event, LocalStore
-from picker_app.sync.wire import (
+from picker_app.wire import (
     BatchResult,
     ChangesPage,
     EventBatch,

@@ -1,5 +1,6 @@
-"""Wire models of the sync protocol: the same pydantic models on the device and the backend
-(so the backend's OpenAPI at /openapi.json is the contract)."""
+"""Wire models of the sync protocol: the same pydantic models on the device (store, sync) and the
+backend (so the backend's OpenAPI at /openapi.json is the contract). A neutral module: the store
+applies snapshots and changes without importing sync."""
 
 from __future__ import annotations
 
