@@ -1,0 +1,94 @@
+"""`picker-app backend serve|add-device`: the reference order backend."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from picker_app.errors import UserError
+
+if TYPE_CHECKING:
+    pass
+
+from picker_app.cli.common import (
+    FIXTURES_DIR,
+)
+
+
+def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`picker-app backend serve|add-device`: the reference order backend."""
+    import platformdirs
+
+    from picker_app.backend.server import BackendDB
+
+    db_path = args.db or (
+        Path(platformdirs.user_data_dir("picker_app", appauthor=False)) / "backend.db"
+    )
+    try:
+        db = BackendDB(db_path)
+    except Exception as e:  # sqlite3 or OS errors: name the file, no traceback
+        raise UserError(f"{db_path}: cannot open the backend database: {e}") from None
+    if args.backend_command == "add-device":
+        token = db.add_device(args.store, args.device or "")
+        found = db.device_for(token)
+        name = found[0] if found else args.device
+        out.write(f"{token}\n")
+        err.write(
+            f"device token for device {name} of store {args.store} (keep it secret; shown"
+            " once); the backend takes events from this token only as that device\n"
+        )
+        return 0
+    import uvicorn
+
+    from picker_app.backend.server import (
+        DEFAULT_OPEN_ORDERS,
+        create_app,
+        place_orders,
+        seed_from_fixtures,
+    )
+    from picker_app.domain.demand import DEMO_DAY, RUSH_FACTOR, arrivals, steady
+
+    port_free(args.host, args.port)
+    day = DEMO_DAY.rushed() if args.rush else DEMO_DAY
+    open_orders = args.open_orders
+    if open_orders is None:
+        open_orders = round(DEFAULT_OPEN_ORDERS * (RUSH_FACTOR if args.rush else 1))
+    seeded = seed_from_fixtures(db, FIXTURES_DIR, args.store, open_orders=open_orders, demand=day)
+    if seeded:
+        err.write(f"seeded store {args.store} from {FIXTURES_DIR}: {seeded}\n")
+    if args.order_rate is None or args.order_rate > 0:
+        import random
+        import threading
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC)
+        curve = day if args.order_rate is None else steady(args.order_rate)
+        stream = arrivals(curve, now, random.Random(f"arrivals-{args.seed}"))
+        threading.Thread(
+            target=place_orders, args=(db, args.store, stream, threading.Event()),
+            kwargs={"seed": args.seed}, name="orders", daemon=True,
+        ).start()  # fmt: skip
+        if args.order_rate is not None:
+            what = f"{args.order_rate:g} a minute"
+        else:
+            day_name = "a festival's day" if args.rush else "the day"
+            what = f"as {day_name} brings them, {curve.rate(now):.1f} a minute now"
+        err.write(f"new orders: {what}\n")
+    err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
+    uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+def port_free(host: str, port: int) -> None:
+    """A clear sentence, not uvicorn's traceback, when the port cannot be served."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise UserError(
+                f"cannot serve on {host}:{port} ({err.strerror}): another program (perhaps a "
+                "picker-app already serving the demo) uses it; stop it or pass --port"
+            ) from None

@@ -1,0 +1,169 @@
+"""The command line: every command, option and its help."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+
+from picker_app.cli.backend import cmd_backend
+from picker_app.cli.common import (
+    Parser,
+    baud_type,
+    congestion_type,
+    prefix_type,
+    probability_type,
+)
+from picker_app.cli.route import cmd_demo, cmd_route
+from picker_app.cli.scanner import cmd_scanner, cmd_scanner_sim
+from picker_app.cli.sync import cmd_sync
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="picker-app",
+        description="Dark-store picking: routes, scans, offline sync. With no command, runs "
+        "the app: the demo store on this machine unless a backend is configured.",
+    )
+    app = parser.add_argument_group("the app (no command)")
+    app.add_argument("--backend", metavar="URL", help="the order backend (default: the demo)")
+    app.add_argument("--token", help="this device's token, from `backend add-device`")
+    app.add_argument("--store", help="store id, e.g. BLR-KOR-01")
+    app.add_argument("--scanner", metavar="PORT", help="serial scanner port or pyserial URL")
+    app.add_argument("--baud", type=baud_type, help="serial scanner baud rate (default 9600)")
+    app.add_argument("--layout", metavar="FILE", help="store layout file (default: the backend's)")
+    app.add_argument("--db", metavar="FILE", help="local cache (default: in the user data dir)")
+    app.add_argument("--port", type=int, help="the demo backend's loopback port (default 8765)")
+    sub = parser.add_subparsers(dest="command")
+    route = sub.add_parser(
+        "route",
+        help="plan pick routes on a layout",
+        description="Plan the shortest pick route through bins of a store layout.",
+    )
+    route.add_argument("layout", help="layout file (layouts/*.toml)")
+    route.add_argument("bins", nargs="*", help="bin codes such as A07-2")
+    route.add_argument("--json", action="store_true", help="print one JSON object")
+    route.add_argument(
+        "--orders", metavar="FILE.jsonl", help='one {"id":..., "bins": [...]} a line; - for stdin'
+    )
+    route.add_argument(
+        "--heat", metavar="FILE.csv", help="bin,picks_per_hour or bay,picks_per_hour"
+    )
+    route.add_argument(
+        "--congestion",
+        metavar="K",
+        type=congestion_type,
+        default=None,
+        help="detour around busy aisles: a step costs cell_m x (1 + K x heat); default 0 (off)",
+    )
+    route.set_defaults(func=cmd_route)
+
+    page = sub.add_parser(
+        "scanner",
+        help="scanner test page: every scan as it arrives, and what it means",
+        description="Read a serial barcode scanner and show each scan with its symbology and "
+        "meaning, or why it is refused; line noise is counted as misreads. Ctrl-C ends.",
+    )
+    page.add_argument("port", help="/dev/ttyACM0, /dev/serial/by-id/..., or a pyserial URL")
+    page.add_argument("--baud", type=baud_type, default=9600)
+    page.add_argument("--parity", choices=["N", "E", "O", "M", "S"], default="N")
+    page.add_argument("--bytesize", type=int, choices=[5, 6, 7, 8], default=8)
+    page.add_argument("--stopbits", type=float, choices=[1, 1.5, 2], default=1)
+    page.add_argument("--terminator", choices=["CR", "LF", "CRLF", "TAB"], default="CR")
+    page.add_argument(
+        "--prefix", type=prefix_type, default=b"", help=r"bytes before each barcode, e.g. \x02"
+    )
+    page.add_argument(
+        "--feedback",
+        choices=["off", "honeywell", "datalogic"],
+        default="off",
+        help="beep the scanner on good and bad reads",
+    )
+    page.add_argument(
+        "--gs-substitute",
+        metavar="CHAR",
+        default=None,
+        help="a character your wedge/serial scanner sends instead of the GS1 separator",
+    )
+    page.add_argument("--json", action="store_true", help="one JSON object a line, for scripts")
+    page.add_argument("--count", type=int, default=None, metavar="N", help="exit after N lines")
+    page.set_defaults(func=cmd_scanner)
+
+    sample = sub.add_parser(
+        "sample-route", help="print a route for a sample order on the demo store"
+    )
+    sample.set_defaults(func=cmd_demo)
+
+    sync = sub.add_parser(
+        "sync",
+        help="sync with the order backend now, or show its state",
+        description="Upload recorded events and download changes once (settings: "
+        "PICKER_APP_BACKEND, PICKER_APP_STORE, PICKER_APP_TOKEN, PICKER_APP_DB or config.toml).",
+    )
+    sync.add_argument("--status", action="store_true", help="show the state of sync only")
+    sync.add_argument(
+        "--port", type=int, help="the demo backend's loopback port (default: the app's)"
+    )
+    sync.set_defaults(func=cmd_sync)
+
+    backend = sub.add_parser(
+        "backend",
+        help="the reference order backend",
+        description="The reference order backend: serve it, or register a device.",
+    )
+    backend.add_argument("--db", help="its SQLite database (default: in the user data dir)")
+    backend_sub = backend.add_subparsers(dest="backend_command", required=True)
+    serve = backend_sub.add_parser("serve", help="serve the backend over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--store", default="BLR-KOR-01", help="store to seed on first run")
+    serve.add_argument(
+        "--open-orders",
+        type=int,
+        metavar="N",
+        help="open orders to seed on first run (default 12; 36 with --rush)",
+    )
+    serve.add_argument(
+        "--order-rate",
+        type=float,
+        metavar="N",
+        help="new customer orders: N a minute, steady (0: none; default: as a day of the demo"
+        " store brings them, 900 a day, peaks about 9:30 and 20:00 in Bengaluru)",
+    )
+    serve.add_argument(
+        "--rush", action="store_true", help="a festival peak: three times the orders"
+    )
+    serve.add_argument("--seed", type=int, default=1, help="seed of the new orders")
+    add = backend_sub.add_parser("add-device", help="issue a device token for one store")
+    add.add_argument("--store", required=True, help="store id, e.g. BLR-KOR-01")
+    add.add_argument(
+        "--device", help="the device's name, as it names itself in its uploads (default: a new one)"
+    )
+    backend.set_defaults(func=cmd_backend)
+
+    sim = sub.add_parser(
+        "scanner-sim",
+        help="simulate a serial barcode scanner",
+        description="Send barcodes as a serial scanner would: on a new pty (its path is "
+        "printed) or to --port. Barcodes come from --file (one a line) or are typed.",
+    )
+    sim.add_argument("--port", help="write to this serial port or pyserial URL, not a new pty")
+    sim.add_argument("--baud", type=baud_type, default=9600, help="baud rate with --port")
+    sim.add_argument("--link", metavar="PATH", help="make PATH a symlink to the new pty")
+    sim.add_argument("--file", help="barcodes to send, one a line (default: type them)")
+    sim.add_argument("--terminator", choices=["CR", "LF", "CRLF", "TAB"], default="CRLF")
+    sim.add_argument("--noise", type=probability_type, default=0.0, help="chance of line noise")
+    sim.add_argument("--split", type=probability_type, default=0.0, help="chance a frame is split")
+    sim.add_argument("--delay-ms", type=float, default=0.0, help="pause between barcodes")
+    sim.add_argument("--seed", type=int, default=0, help="seed of the noise and splits")
+    sim.add_argument(
+        "--linger",
+        type=float,
+        default=None,
+        metavar="S",
+        help="keep the pty open S seconds after the last barcode (default: until Ctrl-C)",
+    )
+    sim.set_defaults(func=cmd_scanner_sim)
+    return parser
