@@ -1,17 +1,18 @@
 """What each event does in the backend (DESIGN.md, events device -> backend): one handler per
 event type, in one table (HANDLERS). A handler gets the event's validated payload and returns why
 the event is refused (a sentence the device can show), or None once its effect is applied, inside
-the batch's transaction.
+the batch's transaction. Handlers hold the rules; the storage is behind EventWrites
+(backend/repository/), so they hold no SQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from picker_app.backend.intake import clip
+from picker_app.backend.repository import EventWrites
 from picker_app.domain.events import (
     EVENT_TYPES,
     CountSubmitted,
@@ -30,10 +31,6 @@ from picker_app.domain.events import (
 )
 from picker_app.domain.picking import pick_allowance
 
-if TYPE_CHECKING:
-    from picker_app.backend.server import BackendDB
-
-
 _EPSILON = 1e-9  # float sums of picks (0.1 + 0.2)
 
 # A count further than this from the expected stock opens a recount task.
@@ -45,56 +42,20 @@ RECOUNT_SHARE = 0.10
 class Effect:
     """One event being applied: where, by which device (the token's), and when."""
 
-    db: BackendDB
+    writes: EventWrites
     store: str
     device: str
     event_id: str
     received_at: str
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
-
-    def one(self, sql: str, *args: object) -> Any:
-        return self.conn.execute(sql, args).fetchone()
-
     def known_order(self, order_id: str) -> bool:
-        return self.one("SELECT 1 FROM orders WHERE store = ? AND id = ?", self.store, order_id)
+        return self.writes.order_state(order_id) is not None
 
     def no_line(self, order_id: str, line_no: int) -> str | None:
         """Why a known order's line cannot be named (it has no such line), or None."""
-        if not self.known_order(order_id) or self.one(
-            "SELECT 1 FROM order_lines WHERE store = ? AND order_id = ? AND line_no = ?",
-            self.store, order_id, line_no,
-        ):  # fmt: skip
+        if not self.known_order(order_id) or self.writes.line(order_id, line_no):
             return None
         return f"Order {order_id} has no line {line_no}."
-
-    def add_stock(self, bin_: str, sku: str, delta: float) -> None:
-        self.conn.execute(
-            "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
-            (self.store, bin_, sku, delta),
-        )
-        self.db._change(self.store, "stock", f"{bin_}|{sku}")
-
-    def set_stock(self, bin_: str, sku: str, on_hand: float) -> None:
-        self.conn.execute(
-            "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = excluded.on_hand",
-            (self.store, bin_, sku, on_hand),
-        )
-        self.db._change(self.store, "stock", f"{bin_}|{sku}")
-
-    def on_hand(self, bin_: str, sku: str) -> float | None:
-        row = self.one(
-            "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
-            self.store, bin_, sku,
-        )  # fmt: skip
-        return row[0] if row else None
-
-    def set_order(self, order_id: str, state: str, claimed_by: str | None = None) -> None:
-        self.db._set_order(self.store, order_id, state, claimed_by=claimed_by)
 
 
 Handler = Callable[[Effect, Any], "str | None"]
@@ -102,30 +63,18 @@ Handler = Callable[[Effect, Any], "str | None"]
 
 def pick_started(fx: Effect, p: PickStarted) -> str | None:
     for order_id in p.orders:
-        fx.set_order(order_id, "picking", claimed_by=fx.device)
+        fx.writes.set_order(order_id, "picking", claimed_by=fx.device)
     return None
 
 
 def _pick_refusal(fx: Effect, p: StockPicked, order_id: str, line_no: int) -> str | None:
     """Why a pick for a line of a known order is refused: no such line, another product than
     the line's or its recorded substitute, or more than the line still needs."""
-    row = fx.one(
-        "SELECT l.sku, l.qty, l.qty_picked, c.unit FROM order_lines l LEFT JOIN catalog c"
-        " ON c.store = l.store AND c.sku = l.sku"
-        " WHERE l.store = ? AND l.order_id = ? AND l.line_no = ?",
-        fx.store, order_id, line_no,
-    )  # fmt: skip
+    row = fx.writes.line(order_id, line_no)
     if row is None:
         return f"Order {order_id} has no line {line_no}: this pick cannot be counted."
     sku, ordered, done, unit = row
-    substitutes = [
-        r[0]
-        for r in fx.conn.execute(
-            "SELECT to_sku FROM substitutions WHERE store = ? AND order_id = ? AND line_no = ?"
-            " ORDER BY rowid",
-            (fx.store, order_id, line_no),
-        )
-    ]
+    substitutes = fx.writes.substitutes(order_id, line_no)
     if p.sku != sku and p.sku not in substitutes:
         wanted = sku + (f" or its substitute {substitutes[-1]}" if substitutes else "")
         return (
@@ -155,41 +104,27 @@ def stock_picked(fx: Effect, p: StockPicked) -> str | None:
         why = _pick_refusal(fx, p, p.order, p.line)
         if why:
             return why
-        fx.conn.execute(
-            "UPDATE order_lines SET qty_picked = qty_picked + ?"
-            " WHERE store = ? AND order_id = ? AND line_no = ?",
-            (p.qty, fx.store, p.order, p.line),
-        )
-    fx.add_stock(p.bin, p.sku, -p.qty)
+        fx.writes.add_picked(p.order, p.line, p.qty)
+    fx.writes.add_stock(p.bin, p.sku, -p.qty)
     return None
 
 
 def stock_returned(fx: Effect, p: StockReturned) -> str | None:
     qty = p.qty
     if p.order is not None and p.line is not None:
-        picked = fx.one(
-            "SELECT qty_picked FROM order_lines WHERE store = ? AND order_id = ? AND line_no = ?",
-            fx.store, p.order, p.line,
-        )  # fmt: skip
-        if picked is not None:
+        line = fx.writes.line(p.order, p.line)
+        if line is not None:
             # Only what the backend took off stock for this line can go back (its picks may
             # have been refused, e.g. the order was cancelled first).
-            qty = max(0.0, min(qty, picked[0]))
-            fx.conn.execute(
-                "UPDATE order_lines SET qty_picked = qty_picked - ?"
-                " WHERE store = ? AND order_id = ? AND line_no = ?",
-                (qty, fx.store, p.order, p.line),
-            )
-    fx.add_stock(p.bin, p.sku, qty)
+            qty = max(0.0, min(qty, line.qty_picked))
+            fx.writes.add_picked(p.order, p.line, -qty)
+    fx.writes.add_stock(p.bin, p.sku, qty)
     return None
 
 
 def _write_off(fx: Effect, p: _WriteOff, kind: str) -> str | None:
-    fx.add_stock(p.bin, p.sku, -p.qty)
-    fx.conn.execute(
-        "INSERT INTO losses VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (fx.store, fx.event_id, kind, p.bin, p.sku, p.qty, p.batch),
-    )
+    fx.writes.add_stock(p.bin, p.sku, -p.qty)
+    fx.writes.record_loss(fx.event_id, kind, p.bin, p.sku, p.qty, p.batch)
     return None
 
 
@@ -202,13 +137,8 @@ def stock_damaged(fx: Effect, p: _WriteOff) -> str | None:
 
 
 def out_of_stock_flagged(fx: Effect, p: OutOfStockFlagged) -> str | None:
-    fx.set_stock(p.bin, p.sku, 0)
-    task_id = f"CT-{fx.event_id[:8]}"
-    fx.conn.execute(
-        "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, 'oos_flag', 'open', NULL, NULL)",
-        (fx.store, task_id, p.bin, p.sku),
-    )
-    fx.db._change(fx.store, "count_task", task_id)
+    fx.writes.set_stock(p.bin, p.sku, 0)
+    fx.writes.open_count_task(f"CT-{fx.event_id[:8]}", p.bin, p.sku, "oos_flag")
     return None
 
 
@@ -216,11 +146,7 @@ def pick_shorted(fx: Effect, p: PickShorted) -> str | None:
     why = fx.no_line(p.order, p.line)
     if why:
         return why
-    fx.conn.execute(
-        "UPDATE order_lines SET qty_short = qty_short + ?"
-        " WHERE store = ? AND order_id = ? AND line_no = ?",
-        (p.qty, fx.store, p.order, p.line),
-    )
+    fx.writes.add_short(p.order, p.line, p.qty)
     return None
 
 
@@ -228,20 +154,17 @@ def substitution_made(fx: Effect, p: SubstitutionMade) -> str | None:
     why = fx.no_line(p.order, p.line)
     if why:
         return why
-    fx.conn.execute(
-        "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (fx.store, fx.event_id, p.order, p.line, p.from_sku, p.to_sku, p.qty),
-    )
+    fx.writes.record_substitution(fx.event_id, p.order, p.line, p.from_sku, p.to_sku, p.qty)
     return None
 
 
 def tote_closed(fx: Effect, p: ToteClosed) -> str | None:
-    fx.set_order(p.order, "picked")
+    fx.writes.set_order(p.order, "picked")
     return None
 
 
 def qc_completed(fx: Effect, p: QcCompleted) -> str | None:
-    fx.set_order(p.order, "packed" if p.result == "pass" else "picking")
+    fx.writes.set_order(p.order, "packed" if p.result == "pass" else "picking")
     return None
 
 
@@ -250,41 +173,24 @@ def label_printed(fx: Effect, p: EventPayload) -> str | None:
 
 
 def order_dispatched(fx: Effect, p: OrderDispatched) -> str | None:
-    fx.set_order(p.order, "dispatched")
+    fx.writes.set_order(p.order, "dispatched")
     return None
 
 
-def _count_task(fx: Effect, task_id: str) -> tuple[Any, ...] | None:
-    row = fx.one(
-        "SELECT bin, sku, state, counted, recount_of FROM count_tasks WHERE store = ? AND id = ?",
-        fx.store, task_id,
-    )  # fmt: skip
-    return tuple(row) if row else None
-
-
 def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
-    task = _count_task(fx, p.task)
+    task = fx.writes.count_task(p.task)
     if task is None:
         return f"count task {clip(p.task)!r} is not known to the backend"
     bin_, sku, _, _, recount_of = task
-    fx.conn.execute(
-        "UPDATE count_tasks SET counted = ?, state = 'submitted' WHERE store = ? AND id = ?",
-        (p.counted, fx.store, p.task),
-    )
-    fx.db._change(fx.store, "count_task", p.task)
-    was = fx.on_hand(bin_, sku) or 0.0
+    fx.writes.submit_count(p.task, p.counted)
+    was = fx.writes.on_hand(bin_, sku) or 0.0
     if abs(p.counted - was) > max(RECOUNT_UNITS, RECOUNT_SHARE * was) and not recount_of:
-        recount = f"{p.task}-R"
-        fx.conn.execute(
-            "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, 'variance', 'open', NULL, ?)",
-            (fx.store, recount, bin_, sku, p.task),
-        )
-        fx.db._change(fx.store, "count_task", recount)
+        fx.writes.open_count_task(f"{p.task}-R", bin_, sku, "variance", recount_of=p.task)
     return None
 
 
 def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None:
-    task = _count_task(fx, p.task)
+    task = fx.writes.count_task(p.task)
     if task is None:
         return f"count task {clip(p.task)!r} is not known to the backend"
     bin_, sku, state, counted, _ = task
@@ -292,16 +198,12 @@ def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None
         verb = "approve" if approved else "reject"
         return f"count task {p.task} has no submitted count to {verb}"
     if approved:
-        fx.conn.execute(
-            "INSERT INTO variances VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (fx.store, p.task, bin_, sku, fx.on_hand(bin_, sku), counted, fx.received_at),
+        assert counted is not None  # a submitted task has its count
+        fx.writes.record_variance(
+            p.task, bin_, sku, fx.writes.on_hand(bin_, sku), counted, fx.received_at
         )
-        fx.set_stock(bin_, sku, counted)
-    fx.conn.execute(
-        "UPDATE count_tasks SET state = ? WHERE store = ? AND id = ?",
-        ("approved" if approved else "rejected", fx.store, p.task),
-    )
-    fx.db._change(fx.store, "count_task", p.task)
+        fx.writes.set_stock(bin_, sku, counted)
+    fx.writes.decide_count(p.task, "approved" if approved else "rejected")
     return None
 
 
@@ -340,7 +242,22 @@ def apply(fx: Effect, event_type: str, payload: EventPayload) -> str | None:
     """Apply one valid event: refused if an order it names is cancelled or held by another
     device, else its handler's effect (or refusal)."""
     for order_id in payload.order_ids():
-        why = fx.db._order_refusal(fx.store, order_id, event_type, fx.device)
+        why = _order_refusal(fx, order_id, event_type)
         if why:
             return why
     return HANDLERS[event_type](fx, payload)
+
+
+def _order_refusal(fx: Effect, order_id: str, event_type: str) -> str | None:
+    """Why an event of this device about `order_id` is refused (cancelled, or held by another
+    device), or None."""
+    known = fx.writes.order_state(order_id)
+    if known is None:
+        return None  # orders this backend does not know (tests, other systems): no check
+    state, claimed_by = known
+    # Putting back the items of a cancelled order is exactly what should happen.
+    if state == "cancelled" and event_type != "stock_returned":
+        return f"order {order_id} was cancelled by the customer; put its items back"
+    if claimed_by and claimed_by != fx.device:
+        return f"order {order_id} is being picked on another device"
+    return None

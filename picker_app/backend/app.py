@@ -1,0 +1,49 @@
+"""The backend's ASGI app (one factory, for the CLI, the embedded demo and the tests alike),
+and serving it from a background thread."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import FastAPI
+
+from picker_app.backend.intake import guard
+from picker_app.backend.repository import Repository
+from picker_app.backend.routes import health, sync
+
+
+def create_app(db: Repository) -> FastAPI:
+    """The backend's ASGI app over `db`."""
+    app = FastAPI(title="picker_app reference order backend", version="0.1")
+    app.state.repository = db
+    app.include_router(health.router)
+    app.include_router(sync.router)
+    guard(app)
+    return app
+
+
+class ServerThread:
+    """The backend served by uvicorn in a background thread on a loopback port (0: any free
+    one), for tests, benchmarks and the app's embedded default."""
+
+    def __init__(self, db: Repository, host: str = "127.0.0.1", port: int = 0) -> None:
+        import time
+
+        import uvicorn
+
+        self.db = db
+        config = uvicorn.Config(create_app(db), host=host, port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="backend", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError(f"the backend did not start on {host}:{port}")
+            time.sleep(0.01)
+        bound = self.server.servers[0].sockets[0].getsockname()
+        self.url = f"http://{host}:{bound[1]}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

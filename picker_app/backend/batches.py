@@ -1,0 +1,78 @@
+"""A batch of events applied with exactly-once semantics (every event_id is kept forever, per
+store and device, so a resend is never applied twice): read each event as its type says, then
+its effect (backend/effects.py), all in one transaction of the repository."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+
+from picker_app.backend import effects
+from picker_app.backend.clock import now
+from picker_app.backend.intake import IncomingBatch, clip, explain_error, non_finite
+from picker_app.backend.repository import EventWrites, Repository
+from picker_app.domain.events import MAX_PAYLOAD_BYTES, PAYLOADS
+from picker_app.wire import BatchResult, EventBatch, EventResult, WireEvent
+
+
+def apply_batch(
+    repo: Repository, store: str, batch: EventBatch | IncomingBatch, device: str | None = None
+) -> BatchResult:
+    """Apply a batch in order, each event at most once (per store and device), in one
+    transaction. `device` is the device the token belongs to (default: the one the batch
+    names): orders are claimed by it, and an event naming another device is refused. Events
+    of an IncomingBatch refused as read keep their answer."""
+    device = device or batch.device
+    received_at = now()
+    results: list[EventResult] = []
+    with repo.event_writes(store) as writes:
+        for event in batch.events:
+            if isinstance(event, EventResult):
+                results.append(event)
+            else:
+                results.append(_apply(writes, store, device, event, received_at))
+    return BatchResult(batch_id=batch.batch_id, results=results)
+
+
+def _apply(
+    writes: EventWrites, store: str, device: str, event: WireEvent, received_at: str
+) -> EventResult:
+    """One event: its earlier answer if it was seen, refused if it cannot be read as its
+    type says (not stored: the same bytes get the same answer), else applied or refused
+    by its effect (stored)."""
+
+    def refused(reason: str) -> EventResult:
+        return EventResult(event_id=event.event_id, status="rejected", reason=reason)
+
+    if event.device != device:
+        # Refused on its own, not the whole batch: a 403 would stop the queue behind it.
+        return refused(
+            f"this event names device {clip(event.device)!r} but comes from device "
+            f"{device!r}: a device can only send its own events"
+        )
+    seen = writes.seen(device, event.event_id)
+    if seen is not None:
+        status, reason = seen
+        if status == "rejected":
+            return refused(reason or "")
+        return EventResult(event_id=event.event_id, status="duplicate")
+    model = PAYLOADS.get(event.type)
+    if model is None:
+        return refused(f"type: unknown event type {clip(event.type)!r}")
+    try:
+        payload = model.model_validate(event.payload)
+    except ValidationError as err:
+        return refused(f"{event.type} refused: {explain_error(err, 'payload')}")
+    try:  # the keys the model ignores are stored too
+        stored = json.dumps(event.payload, sort_keys=True, allow_nan=False)
+    except (ValueError, RecursionError):
+        return refused(f"{non_finite(event.payload, 'payload')}: numbers must be finite")
+    if len(stored) > MAX_PAYLOAD_BYTES:
+        return refused(f"payload: over {MAX_PAYLOAD_BYTES} bytes as JSON")
+    fx = effects.Effect(writes, store, device, event.event_id, received_at)
+    reason = writes.attempt(lambda: effects.apply(fx, event.type, payload))
+    writes.record_event(device, event, stored, received_at, reason)
+    if reason:
+        return refused(reason)
+    return EventResult(event_id=event.event_id, status="applied")

@@ -1,0 +1,114 @@
+"""The backend's schema as ordered, named migrations, run by picker_app/schema.py's runner."""
+
+import sqlite3
+from pathlib import Path
+
+from picker_app.errors import PickerError
+from picker_app.schema import migrate
+
+# The backend's schema as ordered, named migrations (recorded in `_migrations`, as the device's
+# cache does). 0001 is written with IF NOT EXISTS: databases made before migrations were recorded
+# take it as already there. Never edit or reorder a released one; add new ones at the end.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS devices (
+    token_hash TEXT PRIMARY KEY, device TEXT NOT NULL, store TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, store TEXT NOT NULL, device TEXT NOT NULL, seq INTEGER NOT NULL,
+    type TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL, received_at TEXT NOT NULL,
+    status TEXT NOT NULL, reason TEXT
+);
+CREATE TABLE IF NOT EXISTS catalog (
+    store TEXT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
+    weight_g REAL, bin TEXT, category TEXT, price REAL, gtin TEXT, store_code TEXT,
+    demand REAL NOT NULL DEFAULT 1, PRIMARY KEY (store, sku)
+);
+CREATE TABLE IF NOT EXISTS store_meta (
+    store TEXT PRIMARY KEY, layout TEXT, layout_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS order_history (
+    store TEXT NOT NULL, order_id TEXT NOT NULL, placed_at TEXT NOT NULL, sku TEXT NOT NULL,
+    qty REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS count_tasks (
+    store TEXT NOT NULL, id TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT, reason TEXT NOT NULL,
+    state TEXT NOT NULL, counted REAL, recount_of TEXT, PRIMARY KEY (store, id)
+);
+CREATE TABLE IF NOT EXISTS losses (
+    store TEXT NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL, bin TEXT, sku TEXT,
+    qty REAL, batch TEXT
+);
+CREATE TABLE IF NOT EXISTS substitutions (
+    store TEXT NOT NULL, event_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER,
+    from_sku TEXT, to_sku TEXT, qty REAL
+);
+CREATE TABLE IF NOT EXISTS variances (
+    store TEXT NOT NULL, task_id TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT, expected REAL,
+    counted REAL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    store TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+    badge TEXT NOT NULL, pin_hash TEXT NOT NULL, PRIMARY KEY (store, id)
+);
+CREATE TABLE IF NOT EXISTS orders (
+    store TEXT NOT NULL, id TEXT NOT NULL, promised_at TEXT, state TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0, area TEXT, claimed_by TEXT, PRIMARY KEY (store, id)
+);
+CREATE TABLE IF NOT EXISTS order_lines (
+    store TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER NOT NULL, sku TEXT NOT NULL,
+    qty REAL NOT NULL, qty_picked REAL NOT NULL DEFAULT 0, qty_short REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (store, order_id, line_no)
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, store TEXT NOT NULL, kind TEXT NOT NULL,
+    key TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stock (
+    store TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT NOT NULL, on_hand REAL NOT NULL,
+    PRIMARY KEY (store, bin, sku)
+);
+"""
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", SCHEMA),
+    # Each line keeps its substitutes as ranked when the order was placed, and what would change
+    # them (backend/suggest.py); lines from before have NULL and are ranked when read.
+    (
+        "0002_order_line_suggestions",
+        """
+        ALTER TABLE order_lines ADD COLUMN suggestions TEXT;
+        ALTER TABLE order_lines ADD COLUMN suggestions_watch TEXT;
+        CREATE INDEX IF NOT EXISTS changes_by_store ON changes (store, seq);
+        CREATE INDEX IF NOT EXISTS orders_by_state ON orders (store, state);
+        """,
+    ),
+    # Exactly-once per store and device: an event_id of one store (or device) is not a
+    # duplicate in another. Rows are copied in their order (rowid is the order received).
+    (
+        "0003_events_keyed_by_store_and_device",
+        """
+        CREATE TABLE events_keyed (
+            store TEXT NOT NULL, device TEXT NOT NULL, event_id TEXT NOT NULL,
+            seq INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+            created_at TEXT NOT NULL, received_at TEXT NOT NULL, status TEXT NOT NULL,
+            reason TEXT, PRIMARY KEY (store, device, event_id)
+        );
+        INSERT INTO events_keyed (store, device, event_id, seq, type, payload, created_at,
+            received_at, status, reason)
+            SELECT store, device, event_id, seq, type, payload, created_at, received_at, status,
+            reason FROM events ORDER BY rowid;
+        DROP TABLE events;
+        ALTER TABLE events_keyed RENAME TO events;
+        """,
+    ),
+    # Stock an infinite quantity once drove to +-Infinity (sent as null, refused by every
+    # device): unknown, so 0 until it is counted.
+    (
+        "0004_finite_stock",
+        "UPDATE stock SET on_hand = 0 WHERE on_hand IN (9e999, -9e999)",
+    ),
+]
+
+
+def run(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the backend's SQLite database at `path` up to the last of MIGRATIONS."""
+    migrate(conn, path, MIGRATIONS, PickerError)

@@ -1,0 +1,194 @@
+"""What the backend needs from its storage, as two interfaces: `Repository` (the routes, the
+seeding and the batches) and `EventWrites` (one store's storage as the events of one batch see
+it, inside the batch's transaction: what the effects read and write). repository/sqlite.py is
+the one implementation today (the demo, the tests); a PostgreSQL one implements the same two.
+
+Every write that a device must hear of records a change (kind `order`, `stock`, `count_task`)
+in the same transaction, in the order the writes happen: the changes feed is the devices' copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from picker_app.wire import ChangesPage, Snapshot, WireEvent
+
+
+class OrderLineRow(NamedTuple):
+    """One line of an order as the effects read it (unit None: a SKU not in the catalog)."""
+
+    sku: str
+    qty: float
+    qty_picked: float
+    unit: str | None
+
+
+class CountTaskRow(NamedTuple):
+    """One count task as the effects read it."""
+
+    bin: str
+    sku: str  # NULL in the schema, never written so
+    state: str
+    counted: float | None
+    recount_of: str | None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order a customer places: confirmed, promised at `promised_at` (ISO), its lines as
+    (line_no, sku, qty); the repository gives it the next order id and ranks its substitutes."""
+
+    promised_at: str
+    lines: list[tuple[int, str, float]]
+
+
+@dataclass(frozen=True)
+class StoreData:
+    """A store's starting data (seed.py reads it from fixtures/), in the column order of the
+    backend's tables: catalog (sku, name, unit, weight_g, bin, category, price, gtin,
+    store_code, demand), stock (bin, sku, on_hand), users (id, name, role, badge, pin_hash),
+    order history (order_id, placed_at, sku, qty)."""
+
+    catalog: list[tuple[object, ...]]
+    stock: list[tuple[str, str, float]]
+    users: list[tuple[str, str, str, str, str]]
+    history: list[tuple[str, str, str, float]]
+    layout: str | None = None
+    layout_hash: str | None = None
+
+
+class EventWrites(Protocol):
+    """One store's storage inside one batch's transaction (the batch's events are applied in
+    order; each one's writes are undone alone when `attempt` says the event is at fault)."""
+
+    # The event log: every event_id kept forever, per store and device.
+    def seen(self, device: str, event_id: str) -> tuple[str, str | None] | None:
+        """(status, reason) this event got when it was first received, or None."""
+        ...
+
+    def attempt(self, effect: Callable[[], str | None]) -> str | None:
+        """Run `effect` (an event's handler) so that its writes can be undone alone: its
+        refusal, or why the storage could not apply it (its writes undone)."""
+        ...
+
+    def record_event(
+        self, device: str, event: WireEvent, payload: str, received_at: str, reason: str | None
+    ) -> None:
+        """Keep the event (payload as JSON), applied or refused with `reason`."""
+        ...
+
+    # Orders.
+    def order_state(self, order_id: str) -> tuple[str, str | None] | None:
+        """(state, the device that claimed it) of a known order, or None."""
+        ...
+
+    def set_order(self, order_id: str, state: str, claimed_by: str | None = None) -> None:
+        """Move a known order to `state` (claimed by `claimed_by` when given): a change. An
+        unknown order is left alone, with no change."""
+        ...
+
+    def line(self, order_id: str, line_no: int) -> OrderLineRow | None:
+        """A line of an order, or None."""
+        ...
+
+    def substitutes(self, order_id: str, line_no: int) -> list[str]:
+        """The SKUs recorded as substitutes for a line, oldest first."""
+        ...
+
+    def add_picked(self, order_id: str, line_no: int, qty: float) -> None:
+        """Add `qty` (negative: put back) to what is picked of a line."""
+        ...
+
+    def add_short(self, order_id: str, line_no: int, qty: float) -> None:
+        """Add `qty` to what is short of a line."""
+        ...
+
+    def record_substitution(
+        self, event_id: str, order_id: str, line_no: int, from_sku: str, to_sku: str, qty: float
+    ) -> None: ...
+
+    # Stock.
+    def on_hand(self, bin_: str, sku: str) -> float | None:
+        """The stock of `sku` in `bin_`, or None if it was never stocked there."""
+        ...
+
+    def add_stock(self, bin_: str, sku: str, delta: float) -> None:
+        """Stock + `delta` (from 0 if none): a change."""
+        ...
+
+    def set_stock(self, bin_: str, sku: str, on_hand: float) -> None:
+        """Stock set to `on_hand`: a change."""
+        ...
+
+    def record_loss(
+        self, event_id: str, kind: str, bin_: str, sku: str, qty: float, batch: str | None
+    ) -> None: ...
+
+    # Counting.
+    def count_task(self, task_id: str) -> CountTaskRow | None: ...
+
+    def open_count_task(
+        self, task_id: str, bin_: str, sku: str, reason: str, recount_of: str | None = None
+    ) -> None:
+        """Open a count task unless one of that id exists: a change either way."""
+        ...
+
+    def submit_count(self, task_id: str, counted: float) -> None:
+        """The task's count is in (state `submitted`): a change."""
+        ...
+
+    def decide_count(self, task_id: str, state: str) -> None:
+        """The task is `approved` or `rejected`: a change."""
+        ...
+
+    def record_variance(
+        self, task_id: str, bin_: str, sku: str, expected: float | None,
+        counted: float | None, at: str,
+    ) -> None: ...  # fmt: skip
+
+
+class Repository(Protocol):
+    """The backend's storage, as the routes, the seeding and the batches use it."""
+
+    def add_device(self, store: str, device: str = "") -> str:
+        """Issue a bearer token for one device of one store; only its hash is kept."""
+        ...
+
+    def device_for(self, token: str) -> tuple[str, str] | None:
+        """The (device, store) a token was issued to, or None."""
+        ...
+
+    def snapshot(self, store: str) -> Snapshot:
+        """Everything a device of `store` needs, with the cursor it covers (one read)."""
+        ...
+
+    def changes(self, store: str, cursor: int, limit: int) -> ChangesPage | None:
+        """Up to `limit` changes after `cursor`; None when the cursor is unknown or too old."""
+        ...
+
+    def event_writes(self, store: str) -> AbstractContextManager[EventWrites]:
+        """One write transaction for one batch of `store`'s events (committed at the end of
+        the block, rolled back if it raises)."""
+        ...
+
+    def demand(self, store: str) -> list[tuple[str, str, float]]:
+        """(sku, unit, demand weight) of each product of the catalog, by SKU."""
+        ...
+
+    def insert_orders(self, store: str, orders: Sequence[NewOrder]) -> int:
+        """Place `orders` in one transaction, numbered after the last order, each line with
+        the backend's substitutes ranked on the stock of now; returns how many."""
+        ...
+
+    def cancel_order(self, store: str, order_id: str) -> bool:
+        """The customer cancels an order (before dispatch); False if it cannot be."""
+        ...
+
+    def has_catalog(self, store: str) -> bool: ...
+
+    def load_store(self, store: str, data: StoreData) -> None:
+        """Load a store's starting data in one transaction."""
+        ...

@@ -1,0 +1,190 @@
+"""The devices' reads in SQLite: the snapshot and the pages of changes, each in one read
+transaction on a reader connection (BackendDB.reading), never holding the writer's lock."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from picker_app.backend.suggest import ReadSuggestions
+from picker_app.wire import (
+    BinPicks,
+    Change,
+    ChangesPage,
+    CountTaskWire,
+    OrderLineWire,
+    OrderWire,
+    SkuWire,
+    Snapshot,
+    StockWire,
+    UserWire,
+)
+
+if TYPE_CHECKING:
+    from picker_app.backend.repository.sqlite import BackendDB
+
+OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
+
+
+def read_snapshot(db: BackendDB, store: str) -> Snapshot:
+    """Everything a device of `store` needs, with the cursor of the last change it covers:
+    read in one read transaction, without the writer's lock."""
+    with db.reading() as conn:
+        cursor = conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE store = ?", (store,)
+        ).fetchone()[0]
+        skus = [
+            SkuWire(
+                sku=r[0], name=r[1], unit=r[2], weight_g=r[3], bin=r[4], category=r[5],
+                price=r[6], gtins=[r[7]] if r[7] else [], store_code=r[8],
+            )
+            for r in conn.execute(
+                "SELECT sku, name, unit, weight_g, bin, category, price, gtin, store_code"
+                " FROM catalog WHERE store = ? ORDER BY sku", (store,)
+            )
+        ]  # fmt: skip
+        stock = [
+            StockWire(bin=r[0], sku=r[1], on_hand=r[2])
+            for r in conn.execute(
+                "SELECT bin, sku, on_hand FROM stock WHERE store = ? ORDER BY bin, sku", (store,)
+            )
+        ]
+        users = [
+            UserWire(id=r[0], name=r[1], role=r[2], badge=r[3], pin_hash=r[4])
+            for r in conn.execute(
+                "SELECT id, name, role, badge, pin_hash FROM users WHERE store = ? ORDER BY id",
+                (store,),
+            )
+        ]
+        lines: dict[str, list[OrderLineWire]] = {}
+        read = db.read_suggestions(store, conn)
+        marks = ",".join("?" * len(OPEN_STATES))
+        for order_id, no, sku, qty, stored, watch in conn.execute(
+            "SELECT l.order_id, l.line_no, l.sku, l.qty, l.suggestions, l.suggestions_watch"
+            " FROM order_lines l JOIN orders o ON o.store = l.store AND o.id = l.order_id"
+            f" WHERE l.store = ? AND o.state IN ({marks}) ORDER BY l.order_id, l.line_no",
+            (store, *OPEN_STATES),
+        ):
+            lines.setdefault(order_id, []).append(
+                OrderLineWire(
+                    line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch)
+                )
+            )
+        orders = [
+            OrderWire(
+                id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4],
+                lines=lines.get(r[0], []),
+            )
+            for r in conn.execute(
+                f"SELECT id, promised_at, state, priority, area FROM orders"
+                f" WHERE store = ? AND state IN ({marks}) ORDER BY id", (store, *OPEN_STATES)
+            )
+        ]  # fmt: skip
+        tasks = [
+            count_task_wire(conn, store, r[0])
+            for r in conn.execute(
+                "SELECT id FROM count_tasks WHERE store = ? AND state IN ('open', 'submitted')"
+                " ORDER BY id",
+                (store,),
+            )
+        ]
+        picks = [
+            BinPicks(bin=r[0], picks=r[1])
+            for r in conn.execute(
+                "SELECT c.bin, COUNT(*) FROM order_history h JOIN catalog c"
+                " ON c.store = h.store AND c.sku = h.sku WHERE h.store = ? GROUP BY c.bin"
+                " ORDER BY c.bin",
+                (store,),
+            )
+        ]
+        meta = conn.execute(
+            "SELECT layout, layout_hash FROM store_meta WHERE store = ?", (store,)
+        ).fetchone()
+    return Snapshot(
+        cursor=cursor,
+        store=store,
+        layout=meta[0] if meta else None,
+        layout_hash=meta[1] if meta else None,
+        skus=skus,
+        stock=stock,
+        users=users,
+        orders=orders,
+        count_tasks=tasks,
+        bin_picks=picks,
+    )
+
+
+def read_changes(db: BackendDB, store: str, cursor: int, limit: int) -> ChangesPage | None:
+    """Changes after `cursor`, oldest first; None when the cursor is unknown or too old
+    (the device must take a snapshot). Read in one read transaction, without the lock."""
+    with db.reading() as conn:
+        oldest, newest = conn.execute(
+            "SELECT MIN(seq), MAX(seq) FROM changes WHERE store = ?", (store,)
+        ).fetchone()
+        newest = newest or 0
+        if cursor > newest or (oldest is not None and cursor < oldest - 1 - db.keep):
+            return None
+        rows = conn.execute(
+            "SELECT seq, kind, key FROM changes WHERE store = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (store, cursor, limit + 1),
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        read = db.read_suggestions(store, conn)
+        orders: dict[str, OrderWire] = {}  # an order changed twice is read once
+        items: list[Change] = []
+        for seq, kind, key in rows:
+            if kind == "order":
+                if key not in orders:
+                    if not conn.execute(
+                        "SELECT 1 FROM orders WHERE store = ? AND id = ?", (store, key)
+                    ).fetchone():
+                        continue  # an order gone (or never known): nothing to send
+                    orders[key] = order_wire(conn, store, key, read)
+                items.append(Change(seq=seq, order=orders[key]))
+            elif kind == "count_task":
+                if not conn.execute(
+                    "SELECT 1 FROM count_tasks WHERE store = ? AND id = ?", (store, key)
+                ).fetchone():
+                    continue  # likewise a count task
+                task = count_task_wire(conn, store, key)
+                items.append(Change(seq=seq, count_task=task))
+            else:
+                bin_, sku = key.split("|", 1)
+                on_hand = conn.execute(
+                    "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
+                    (store, bin_, sku),
+                ).fetchone()
+                stock = StockWire(bin=bin_, sku=sku, on_hand=on_hand[0] if on_hand else 0)
+                items.append(Change(seq=seq, stock=stock))
+    next_cursor = rows[-1][0] if rows else cursor
+    return ChangesPage(changes=items, next_cursor=next_cursor, more=more)
+
+
+def order_wire(
+    conn: sqlite3.Connection, store: str, order_id: str, read: ReadSuggestions
+) -> OrderWire:
+    """An order with its lines (and their suggestions) as the devices get it."""
+    r = conn.execute(
+        "SELECT id, promised_at, state, priority, area FROM orders WHERE store = ? AND id = ?",
+        (store, order_id),
+    ).fetchone()
+    lines = [
+        OrderLineWire(line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch))
+        for no, sku, qty, stored, watch in conn.execute(
+            "SELECT line_no, sku, qty, suggestions, suggestions_watch FROM order_lines"
+            " WHERE store = ? AND order_id = ? ORDER BY line_no",
+            (store, order_id),
+        )
+    ]
+    return OrderWire(id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4], lines=lines)
+
+
+def count_task_wire(conn: sqlite3.Connection, store: str, task_id: str) -> CountTaskWire:
+    """A count task as the devices get it."""
+    r = conn.execute(
+        "SELECT id, bin, sku, reason, state, recount_of FROM count_tasks"
+        " WHERE store = ? AND id = ?",
+        (store, task_id),
+    ).fetchone()
+    return CountTaskWire(id=r[0], bins=[r[1]], sku=r[2], reason=r[3], state=r[4], recount_of=r[5])

@@ -1,0 +1,207 @@
+"""The effects' storage in SQLite (EventWrites): one store, on the writer's connection, inside
+the batch's transaction (repository/sqlite.py opens it)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from picker_app.backend.clock import now
+from picker_app.backend.repository import CountTaskRow, OrderLineRow
+from picker_app.wire import WireEvent
+
+
+def record_change(conn: sqlite3.Connection, store: str, kind: str, key: str) -> None:
+    """A change for the devices' feed (changes after a cursor)."""
+    conn.execute(
+        "INSERT INTO changes (store, kind, key, at) VALUES (?, ?, ?, ?)", (store, kind, key, now())
+    )
+
+
+def set_order(
+    conn: sqlite3.Connection, store: str, order_id: str, state: str, claimed_by: str | None = None
+) -> None:
+    """Move a known order to `state` (a change for the devices); an order this backend does not
+    know is left alone, with no change (a devices' page could not send it)."""
+    moved = conn.execute(
+        "UPDATE orders SET state = ?, claimed_by = COALESCE(?, claimed_by)"
+        " WHERE store = ? AND id = ?",
+        (state, claimed_by, store, order_id),
+    ).rowcount
+    if moved:
+        record_change(conn, store, "order", order_id)
+
+
+class SqliteEventWrites:
+    """EventWrites of one store on `conn` (the writer's, in a transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection, store: str) -> None:
+        self.conn = conn
+        self.store = store
+
+    def _one(self, sql: str, *args: object) -> Any:
+        return self.conn.execute(sql, (self.store, *args)).fetchone()
+
+    def _change(self, kind: str, key: str) -> None:
+        record_change(self.conn, self.store, kind, key)
+
+    # The event log.
+    def seen(self, device: str, event_id: str) -> tuple[str, str | None] | None:
+        row = self._one(
+            "SELECT status, reason FROM events WHERE store = ? AND device = ? AND event_id = ?",
+            device, event_id,
+        )  # fmt: skip
+        return (row[0], row[1]) if row else None
+
+    def attempt(self, effect: Callable[[], str | None]) -> str | None:
+        self.conn.execute("SAVEPOINT event")
+        try:
+            reason = effect()
+        except (sqlite3.IntegrityError, sqlite3.DataError, OverflowError) as err:
+            # This event's data, not the database, is at fault: undo its part, refuse it alone.
+            self.conn.execute("ROLLBACK TO event")
+            reason = f"the backend could not apply this event ({type(err).__name__})"
+        self.conn.execute("RELEASE event")
+        return reason
+
+    def record_event(
+        self, device: str, event: WireEvent, payload: str, received_at: str, reason: str | None
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO events (event_id, store, device, seq, type, payload, created_at,"
+            " received_at, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.event_id,
+                self.store,
+                device,
+                event.seq,
+                event.type,
+                payload,
+                event.created_at,
+                received_at,
+                "rejected" if reason else "applied",
+                reason,
+            ),
+        )
+
+    # Orders.
+    def order_state(self, order_id: str) -> tuple[str, str | None] | None:
+        row = self._one("SELECT state, claimed_by FROM orders WHERE store = ? AND id = ?", order_id)
+        return (row[0], row[1]) if row else None
+
+    def set_order(self, order_id: str, state: str, claimed_by: str | None = None) -> None:
+        set_order(self.conn, self.store, order_id, state, claimed_by)
+
+    def line(self, order_id: str, line_no: int) -> OrderLineRow | None:
+        row = self._one(
+            "SELECT l.sku, l.qty, l.qty_picked, c.unit FROM order_lines l LEFT JOIN catalog c"
+            " ON c.store = l.store AND c.sku = l.sku"
+            " WHERE l.store = ? AND l.order_id = ? AND l.line_no = ?",
+            order_id, line_no,
+        )  # fmt: skip
+        return OrderLineRow(*row) if row else None
+
+    def substitutes(self, order_id: str, line_no: int) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT to_sku FROM substitutions WHERE store = ? AND order_id = ?"
+                " AND line_no = ? ORDER BY rowid",
+                (self.store, order_id, line_no),
+            )
+        ]
+
+    def add_picked(self, order_id: str, line_no: int, qty: float) -> None:
+        self.conn.execute(
+            "UPDATE order_lines SET qty_picked = qty_picked + ?"
+            " WHERE store = ? AND order_id = ? AND line_no = ?",
+            (qty, self.store, order_id, line_no),
+        )
+
+    def add_short(self, order_id: str, line_no: int, qty: float) -> None:
+        self.conn.execute(
+            "UPDATE order_lines SET qty_short = qty_short + ?"
+            " WHERE store = ? AND order_id = ? AND line_no = ?",
+            (qty, self.store, order_id, line_no),
+        )
+
+    def record_substitution(
+        self, event_id: str, order_id: str, line_no: int, from_sku: str, to_sku: str, qty: float
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO substitutions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.store, event_id, order_id, line_no, from_sku, to_sku, qty),
+        )
+
+    # Stock.
+    def on_hand(self, bin_: str, sku: str) -> float | None:
+        row = self._one(
+            "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?", bin_, sku
+        )
+        return row[0] if row else None
+
+    def add_stock(self, bin_: str, sku: str, delta: float) -> None:
+        self.conn.execute(
+            "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
+            (self.store, bin_, sku, delta),
+        )
+        self._change("stock", f"{bin_}|{sku}")
+
+    def set_stock(self, bin_: str, sku: str, on_hand: float) -> None:
+        self.conn.execute(
+            "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = excluded.on_hand",
+            (self.store, bin_, sku, on_hand),
+        )
+        self._change("stock", f"{bin_}|{sku}")
+
+    def record_loss(
+        self, event_id: str, kind: str, bin_: str, sku: str, qty: float, batch: str | None
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO losses VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.store, event_id, kind, bin_, sku, qty, batch),
+        )
+
+    # Counting.
+    def count_task(self, task_id: str) -> CountTaskRow | None:
+        row = self._one(
+            "SELECT bin, sku, state, counted, recount_of FROM count_tasks"
+            " WHERE store = ? AND id = ?",
+            task_id,
+        )
+        return CountTaskRow(*row) if row else None
+
+    def open_count_task(
+        self, task_id: str, bin_: str, sku: str, reason: str, recount_of: str | None = None
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, ?, 'open', NULL, ?)",
+            (self.store, task_id, bin_, sku, reason, recount_of),
+        )
+        self._change("count_task", task_id)
+
+    def submit_count(self, task_id: str, counted: float) -> None:
+        self.conn.execute(
+            "UPDATE count_tasks SET counted = ?, state = 'submitted' WHERE store = ? AND id = ?",
+            (counted, self.store, task_id),
+        )
+        self._change("count_task", task_id)
+
+    def decide_count(self, task_id: str, state: str) -> None:
+        self.conn.execute(
+            "UPDATE count_tasks SET state = ? WHERE store = ? AND id = ?",
+            (state, self.store, task_id),
+        )
+        self._change("count_task", task_id)
+
+    def record_variance(
+        self, task_id: str, bin_: str, sku: str, expected: float | None,
+        counted: float | None, at: str,
+    ) -> None:  # fmt: skip
+        self.conn.execute(
+            "INSERT INTO variances VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.store, task_id, bin_, sku, expected, counted, at),
+        )

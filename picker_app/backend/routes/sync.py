@@ -1,0 +1,55 @@
+"""The sync protocol (DESIGN.md): a store's snapshot, its changes after a cursor, and the
+upload of a device's events; each for a device of that store only (deps.store_device)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from picker_app.backend.batches import apply_batch
+from picker_app.backend.deps import Repo, Scoped
+from picker_app.backend.intake import BATCH_BODY_OPENAPI, clip, read_batch, request_body
+from picker_app.domain.events import INT64_MAX
+from picker_app.wire import BatchResult, ChangesPage, Snapshot
+
+router = APIRouter()
+
+
+# The reads are built as models and sent as their JSON in one pass (pydantic's own
+# serializer), not validated again and re-encoded by FastAPI: less time holding the GIL
+# while uploads wait for it. `response_model` keeps them in the OpenAPI contract.
+@router.get("/v1/stores/{store}/snapshot", response_model=Snapshot)
+def get_snapshot(store: str, who: Scoped, repo: Repo) -> Response:
+    return Response(repo.snapshot(store).model_dump_json(), media_type="application/json")
+
+
+@router.get("/v1/stores/{store}/changes", response_model=ChangesPage)
+def get_changes(
+    store: str,
+    who: Scoped,
+    repo: Repo,
+    cursor: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+    limit: Annotated[int, Query(ge=0, le=INT64_MAX)] = 500,
+) -> Response:
+    page = repo.changes(store, cursor, max(1, min(limit, 5000)))
+    if page is None:
+        raise HTTPException(410, "cursor unknown or too old: take a snapshot")
+    return Response(page.model_dump_json(), media_type="application/json")
+
+
+# The body is read here, event by event (backend/intake.py), not by FastAPI as one
+# EventBatch: one event it cannot read is refused on its own, not the whole batch with 422.
+@router.post("/v1/stores/{store}/events", openapi_extra=BATCH_BODY_OPENAPI)
+def upload(
+    store: str,
+    who: Scoped,
+    repo: Repo,
+    body: Annotated[bytes, Depends(request_body)],
+) -> BatchResult:
+    batch = read_batch(body)
+    if batch.device != who.device:
+        raise HTTPException(
+            403,
+            f"this token belongs to device {who.device!r}, but the batch names device "
+            f"{clip(batch.device)!r}: register this device under its own name",
+        )
+    return apply_batch(repo, store, batch, who.device)
