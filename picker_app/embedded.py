@@ -25,6 +25,7 @@ from picker_app.domain.demand import DEMO_DAY, arrivals
 from picker_app.errors import PickerError
 from picker_app.shipped import shipped
 from picker_app.store.db import LocalStore
+from picker_app.store.info import recorded_backend_url, set_store_info, store_info
 from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
 if TYPE_CHECKING:
@@ -179,26 +180,18 @@ def start_embedded(
 def recorded_port(cache: Path) -> int | None:
     """The loopback port of the demo backend this device's cache was registered with (kept
     beside its token), or None: where a running app's backend is, for `picker-app sync`."""
-    import sqlite3
-
     if not cache.is_file():
         return None
-    try:
-        conn = sqlite3.connect(f"{cache.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
-        try:
-            row = conn.execute("SELECT value FROM store_info WHERE key = 'backend_url'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:  # not a cache of ours, or damaged: the default port
+    url = recorded_backend_url(cache)
+    if url is None:  # not a cache of ours, or damaged: the default port
         return None
-    url = str(row[0]) if row else ""
     port = url.removeprefix("http://127.0.0.1:")
     return int(port) if port != url and port.isdigit() and 0 < int(port) < 65536 else None
 
 
 def _kept_token(store: LocalStore, url: str) -> str | None:
     """The token this device was given by the backend at `url`, if it has one."""
-    info = dict(store.conn.execute("SELECT key, value FROM store_info"))
+    info = store_info(store)
     return info["token"] if info.get("token") and info.get("backend_url") == url else None
 
 
@@ -207,9 +200,5 @@ def _device_token(store: LocalStore, backend_db: Path, store_id: str, url: str) 
     from picker_app.backend.server import BackendDB
 
     token = BackendDB(backend_db).add_device(store_id, store.device)
-    with store.write() as conn:
-        conn.executemany(
-            "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
-            [("token", token), ("backend_url", url)],
-        )
+    set_store_info(store, token=token, backend_url=url)
     return token

@@ -95,6 +95,7 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
     from picker_app.scanner.serial_reader import SerialSettings
     from picker_app.services.picking import PickService
     from picker_app.store.db import LocalStore, health
+    from picker_app.store.info import store_info
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
     from picker_app.ui.app import AppOptions, PickerApp, load_users
 
@@ -139,7 +140,7 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
             offline = err
         mode, pins, url = settings.backend_url, None, settings.backend_url
         stop = store.close
-    info = dict(store.conn.execute("SELECT key, value FROM store_info"))
+    info = store_info(store)
     users = load_users(store)
     if not users:
         stop()

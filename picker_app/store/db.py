@@ -5,65 +5,47 @@ a person takes is an immutable outbox event written in the same transaction as i
 change (`LocalStore.write()` then `record()`); the UI may say "saved" only after `write()` has
 returned, i.e. after the commit. A database that is locked, damaged or from a newer picker_app
 is a clear error naming the file, and is never replaced.
+
+This module keeps the connections, `write()`, holds, opening and migrating; the SQL of each
+part lives beside it: outbox.py (the events), replica.py (snapshot, changes, sync state),
+rescue.py (a damaged cache), info.py (store_info), projection.py (an event's local effect),
+and the tables the services read: orders.py, tasks.py, totes.py, catalog.py, people.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import functools
-import json
 import logging
 import os
 import re
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import platformdirs
 
-from picker_app.domain.events import EVENT_TYPES
-from picker_app.errors import PickerError
 from picker_app.schema import migrate
+from picker_app.store import info, outbox, replica
+from picker_app.store.errors import Busy, StoreError, store_error
 from picker_app.store.migrations import MIGRATIONS
-from picker_app.wire import ChangesPage, Snapshot
+from picker_app.store.outbox import Event
+from picker_app.store.rescue import Rescue, health, rescue
 
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from picker_app.wire import ChangesPage, Snapshot
 
-class StoreError(PickerError):
-    """The local database cannot be used; the message names the file and what to do.
-    `kind`: "full" (out of storage), "locked", "damaged" (or not ours), or "other"."""
-
-    def __init__(self, message: str, kind: str = "other") -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class Busy(PickerError):
-    """Something this app wanted to hold is held by another app on the same cache."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """One recorded fact, as it sits in the outbox."""
-
-    seq: int
-    event_id: str
-    device: str
-    type: str
-    user: str | None
-    created_at: str
-    payload: dict[str, Any]
-
+__all__ = [
+    "Busy", "Event", "LocalStore", "Rescue", "StoreError", "default_path", "health", "rescue",
+    "store_error",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +165,7 @@ class LocalStore:
                 raise StoreError(f"{path}: the local database cannot use WAL mode ({mode})")
             _migrate(conn, path)
             store = cls(conn, path, device or "", clock, busy_timeout_ms)
-            store.device = device or store._device_id()
+            store.device = device or info.device_id(store)
             return store
         except sqlite3.DatabaseError as err:
             conn.close()
@@ -292,324 +274,52 @@ class LocalStore:
             except sqlite3.DatabaseError:
                 log.exception("%s: rollback failed", self.path)
 
+    # --- the outbox (store/outbox.py) and the replica (store/replica.py) ------------------
+
     def record(self, type: str, payload: dict[str, Any], user: str | None = None) -> Event:
         """Append an event to the outbox; call inside `write()` with the state change it reports."""
-        if type not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {type!r}")
-        if not self.conn.in_transaction:
-            raise RuntimeError("record() must run inside LocalStore.write()")
-        seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0]
-        event = Event(
-            seq=seq,
-            event_id=str(uuid.uuid4()),
-            device=self.device,
-            type=type,
-            user=user,
-            created_at=self.clock(),
-            payload=payload,
-        )
-        self.conn.execute(
-            "INSERT INTO outbox (seq, event_id, device, type, user, created_at, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                event.seq,
-                event.event_id,
-                event.device,
-                event.type,
-                event.user,
-                event.created_at,
-                json.dumps(payload, sort_keys=True, separators=(",", ":")),
-            ),
-        )
-        return event
+        return outbox.record(self, type, payload, user)
 
     def pending(self, limit: int = 1000) -> list[Event]:
         """Events not yet acknowledged by the backend, oldest first."""
-        rows = self.rows(
-            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,)
-        )
-        return [_event(r) for r in rows]
+        return outbox.pending(self, limit)
 
     def next_batch(self, limit: int) -> tuple[str, list[Event]] | None:
-        """The batch to send: the one already in flight (sent, no answer yet: resent exactly as
-        it was), or the next `limit` pending events, fixed under a new batch id now."""
-        with self.write() as conn:  # read and fix the batch in one transaction
-            row = conn.execute(
-                "SELECT batch_id FROM outbox WHERE state = 'pending' AND batch_id IS NOT NULL"
-                " ORDER BY seq LIMIT 1"
-            ).fetchone()
-            if row is None:
-                batch_id = str(uuid.uuid4())
-                conn.execute(
-                    "UPDATE outbox SET batch_id = ? WHERE seq IN (SELECT seq FROM outbox"
-                    " WHERE state = 'pending' ORDER BY seq LIMIT ?)",
-                    (batch_id, limit),
-                )
-            else:
-                batch_id = row[0]
-            rows = self.rows(
-                "SELECT * FROM outbox WHERE batch_id = ? AND state = 'pending' ORDER BY seq",
-                (batch_id,),
-            )
-        events = [_event(r) for r in rows]
-        return (batch_id, events) if events else None
+        """The batch to send: the one in flight, or the next `limit` pending events."""
+        return outbox.next_batch(self, limit)
 
     def shrink_batch(self, batch_id: str, keep: int) -> None:
-        """Keep only the first `keep` events in the batch (the backend refused it whole, as too
-        large, so none of it was applied); the rest go back to waiting, in order."""
-        with self.write() as conn:
-            conn.execute(
-                "UPDATE outbox SET batch_id = NULL WHERE batch_id = ? AND state = 'pending'"
-                " AND seq NOT IN (SELECT seq FROM outbox WHERE batch_id = ? AND"
-                " state = 'pending' ORDER BY seq LIMIT ?)",
-                (batch_id, batch_id, keep),
-            )
+        """Keep only the first `keep` events in the batch; the rest go back to waiting."""
+        outbox.shrink_batch(self, batch_id, keep)
 
     def ack_batch(self, batch_id: str, results: dict[str, tuple[str, str | None]]) -> None:
-        """The backend's answer for a batch: applied or duplicate events are sent; rejected
-        ones are moved aside (kept, with the reason, until a lead dismisses them)."""
-        with self.write() as conn:
-            for event_id, (status, reason) in results.items():
-                if status == "rejected":
-                    conn.execute(
-                        "UPDATE outbox SET state = 'rejected' WHERE event_id = ? AND batch_id = ?",
-                        (event_id, batch_id),
-                    )
-                    conn.execute(
-                        "INSERT OR REPLACE INTO rejected (event_id, reason, seen_at)"
-                        " VALUES (?, ?, ?)",
-                        (event_id, reason or "rejected by the backend", self.clock()),
-                    )
-                else:
-                    conn.execute(
-                        "UPDATE outbox SET state = 'sent' WHERE event_id = ? AND batch_id = ?",
-                        (event_id, batch_id),
-                    )
-
-    def apply_snapshot(self, snap: Snapshot) -> None:
-        """Replace what the device knows of its store with a snapshot, and save its cursor,
-        in one transaction (the outbox and rejected events are kept)."""
-        with self.write() as conn:
-            for table in (
-                "order_line", "orders", "sku_barcode", "stock", "users", "sku", "count_task",
-                "pick_history",
-            ):  # fmt: skip
-                conn.execute(f"DELETE FROM {table}")
-            conn.executemany(
-                "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
-                [
-                    ("store", snap.store),
-                    ("layout", snap.layout or ""),
-                    ("layout_hash", snap.layout_hash or ""),
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO count_task (id, bins, reason, state, recount_of)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of)
-                    for t in snap.count_tasks
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO pick_history (at, bin, qty) VALUES ('history', ?, ?)",
-                [(p.bin, p.picks) for p in snap.bin_picks],
-            )
-            conn.executemany(
-                "INSERT INTO sku (sku, name, unit, weight_g, bin, category, price, store_code)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (k.sku, k.name, k.unit, k.weight_g, k.bin, k.category, k.price, k.store_code)
-                    for k in snap.skus
-                ],
-            )
-            conn.executemany(
-                "INSERT OR IGNORE INTO sku_barcode (gtin, sku) VALUES (?, ?)",
-                [(g, k.sku) for k in snap.skus for g in k.gtins],
-            )
-            conn.executemany(
-                "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)",
-                [(r.bin, r.sku, r.on_hand, str(snap.cursor)) for r in snap.stock],
-            )
-            conn.executemany(
-                "INSERT INTO users (id, name, role, badge, pin_hash) VALUES (?, ?, ?, ?, ?)",
-                [(u.id, u.name, u.role, u.badge, u.pin_hash) for u in snap.users],
-            )
-            conn.executemany(
-                "INSERT INTO orders (id, promised_at, state, priority, area)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(o.id, o.promised_at, o.state, o.priority, o.area) for o in snap.orders],
-            )
-            conn.executemany(
-                "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state, suggestions)"
-                " VALUES (?, ?, ?, ?, 'open', ?)",
-                [
-                    (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions))
-                    for o in snap.orders
-                    for ln in o.lines
-                ],
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
-                (str(snap.cursor),),
-            )
-
-    def apply_changes(self, page: ChangesPage) -> None:
-        """Apply a page of changes and move the cursor past it, in one transaction."""
-        with self.write() as conn:
-            for change in page.changes:
-                if change.order is not None:
-                    o = change.order
-                    conn.execute(
-                        "INSERT INTO orders (id, promised_at, state, priority, area)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                        " promised_at = excluded.promised_at, state = excluded.state,"
-                        " priority = excluded.priority, area = excluded.area",
-                        (o.id, o.promised_at, o.state, o.priority, o.area),
-                    )
-                    for ln in o.lines:
-                        conn.execute(
-                            "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state,"
-                            " suggestions) VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT"
-                            " (order_id, line_no) DO UPDATE SET suggestions = excluded.suggestions",
-                            (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions)),
-                        )
-                if change.count_task is not None:
-                    t = change.count_task
-                    conn.execute(
-                        "INSERT INTO count_task (id, bins, reason, state, recount_of)"
-                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                        " state = excluded.state",
-                        (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of),
-                    )
-                if change.stock is not None:
-                    st = change.stock
-                    conn.execute(
-                        "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)"
-                        " ON CONFLICT (bin, sku) DO UPDATE SET on_hand = excluded.on_hand,"
-                        " as_of = excluded.as_of",
-                        (st.bin, st.sku, st.on_hand, str(change.seq)),
-                    )
-            conn.execute(
-                "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
-                (str(page.next_cursor),),
-            )
-
-    def set_sync_state(self, **values: str) -> None:
-        with self.write() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)", values.items()
-            )
-
-    def sync_state(self) -> dict[str, str]:
-        return {r["key"]: r["value"] for r in self.rows("SELECT key, value FROM sync_state")}
-
-    def cursor(self) -> int | None:
-        """The backend cursor the cache is up to date with (None before the first snapshot)."""
-        rows = self.rows("SELECT value FROM sync_state WHERE key = 'cursor'")
-        return int(rows[0]["value"]) if rows else None
+        """The backend's answer for a batch: sent, or rejected (kept, with the reason)."""
+        outbox.ack_batch(self, batch_id, results)
 
     def counts(self) -> dict[str, int]:
         """Events by outbox state."""
-        rows = self.rows("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
-        return {"pending": 0, "sent": 0, "rejected": 0} | {r["state"]: r["n"] for r in rows}
+        return outbox.counts(self)
+
+    def apply_snapshot(self, snap: Snapshot) -> None:
+        """Replace what the device knows of its store with a snapshot, and save its cursor."""
+        replica.apply_snapshot(self, snap)
+
+    def apply_changes(self, page: ChangesPage) -> None:
+        """Apply a page of changes and move the cursor past it, in one transaction."""
+        replica.apply_changes(self, page)
+
+    def set_sync_state(self, **values: str) -> None:
+        replica.set_sync_state(self, **values)
+
+    def sync_state(self) -> dict[str, str]:
+        return replica.sync_state(self)
+
+    def cursor(self) -> int | None:
+        """The backend cursor the cache is up to date with (None before the first snapshot)."""
+        return replica.cursor(self)
 
     def applied_migrations(self) -> list[str]:
         return [r["name"] for r in self.db.query("SELECT name FROM _migrations ORDER BY id")]
-
-    def _device_id(self) -> str:
-        with self.write() as conn:
-            row = conn.execute("SELECT value FROM store_info WHERE key = 'device'").fetchone()
-            if row:
-                return str(row[0])
-            device = f"dev-{uuid.uuid4().hex[:12]}"
-            conn.execute("INSERT INTO store_info (key, value) VALUES ('device', ?)", (device,))
-        return device
-
-
-def health(path: Path) -> str | None:
-    """None if the cache at `path` reads whole (SQLite's quick_check), else what is wrong."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            found = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as err:
-        return str(err)
-    return None if found == ["ok"] else "; ".join(found)[:200]
-
-
-@dataclass(frozen=True)
-class Rescue:
-    """What could be read of a damaged cache's outbox, written beside it."""
-
-    file: Path
-    events: list[Event]  # every readable event, oldest first
-    unsent: list[Event]  # those the backend had not acknowledged (or whose state is unknown)
-    unreadable: int  # sequence numbers that could not be read
-    info: dict[str, str]  # what could be read of store_info (device, token, backend_url)
-
-
-def rescue(path: Path, probe_after: int = 1000) -> Rescue:
-    """Read every event that can still be read from the outbox of a damaged cache at `path`,
-    one by one (a damaged page loses its own events only), and write them beside it as JSON
-    lines (`<file>.rescued.jsonl`, the same form they are sent in). The cache is only read."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    events: list[Event] = []
-    unsent: list[Event] = []
-    unreadable = 0
-    info: dict[str, str] = {}
-    try:
-        with contextlib.suppress(sqlite3.DatabaseError):
-            info = {r[0]: r[1] for r in conn.execute("SELECT key, value FROM store_info")}
-        try:
-            last = int(conn.execute("SELECT MAX(seq) FROM outbox").fetchone()[0] or 0)
-        except sqlite3.DatabaseError:
-            last = None  # the way to the last event is damaged: probe until none come
-        seq, misses, failures = 0, 0, 0
-        while seq < last if last is not None else misses + failures < probe_after:
-            seq += 1
-            try:
-                row = conn.execute("SELECT * FROM outbox WHERE seq = ?", (seq,)).fetchone()
-                event = _event(dict(row)) if row is not None else None
-            except (sqlite3.DatabaseError, ValueError, TypeError):
-                failures += 1  # with no known end, as many failures as misses end the probe
-                continue
-            if event is None:
-                misses += 1
-                continue
-            unreadable += failures
-            misses = failures = 0
-            events.append(event)
-            if row["state"] != "sent":
-                unsent.append(event)
-        if last is not None:
-            unreadable += failures  # the last ones (with no known end, those are the probe's)
-    finally:
-        conn.close()
-    out = path.with_name(path.name + ".rescued.jsonl")
-    partial = out.with_name(out.name + ".part")
-    with open(partial, "w", encoding="utf-8") as f:
-        for e in events:
-            f.write(json.dumps(dataclasses.asdict(e), sort_keys=True) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(partial, out)
-    return Rescue(out, events, unsent, unreadable, info)
-
-
-def _event(r: dict[str, Any]) -> Event:
-    return Event(
-        seq=r["seq"],
-        event_id=r["event_id"],
-        device=r["device"],
-        type=r["type"],
-        user=r["user"],
-        created_at=r["created_at"],
-        payload=json.loads(r["payload"]),
-    )
 
 
 def _create(path: Path) -> None:
@@ -658,28 +368,3 @@ def _check_is_ours(path: Path) -> None:
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     migrate(conn, path, MIGRATIONS, StoreError)
-
-
-def store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
-    """A SQLite error on the cache at `path`, as one sentence for the person."""
-    text = str(err)
-    if "full" in text:
-        return StoreError(
-            "this device is out of storage: free some space or tell your store lead "
-            f"(everything saved before is kept; {path} cannot grow)",
-            "full",
-        )
-    if "locked" in text or "busy" in text:
-        return StoreError(
-            f"{path}: the local database is locked by another program (is another picker-app "
-            "running on this device?); close it and try again.",
-            "locked",
-        )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StoreError(
-            f"{path}: the local database is damaged or not a picker_app database; it was left "
-            "untouched (unsynced scans may be in it): move it aside and start again, and tell "
-            "your store lead.",
-            "damaged",
-        )
-    return StoreError(f"{path}: local database error: {text}")

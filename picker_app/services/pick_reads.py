@@ -1,0 +1,254 @@
+"""What the picker reads from the cache: the queue, whether an order or a tote can be taken,
+a task's lines in route order, and products with their substitutes (no writes here: those are
+`PickService`'s, in services/picking.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from picker_app.domain.layout import Cell, Layout
+from picker_app.domain.picking import (
+    DEFAULT_WEIGHT_TOLERANCE,
+    PickLine,
+    PickSession,
+    WeightTolerance,
+)
+from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders
+from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, lookup_gtins
+from picker_app.errors import UserError
+from picker_app.store import catalog, replica
+from picker_app.store import orders as order_rows
+from picker_app.store import tasks as task_rows
+from picker_app.store import totes as tote_rows
+
+if TYPE_CHECKING:
+    from picker_app.domain.routing import RoutePlanner
+    from picker_app.store.db import LocalStore
+
+DEFAULT_CONGESTION = 0.5  # busy aisles cost up to 1.5x to walk through: a mild detour
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """An order waiting to be picked, as the queue screen lists it."""
+
+    order: QueuedOrder
+    lines: int
+    units: float
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """A saved ISO time (UTC when it names no zone), or None."""
+    if not text:
+        return None
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+class PickReads:
+    """The picker's view of the local cache."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        layout: Layout,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        require_bin_scan: bool = True,
+        congestion: float = DEFAULT_CONGESTION,
+        budget: timedelta = PICK_PACK_BUDGET,
+        scan_config: ScanConfig = DEFAULT_SCAN_CONFIG,
+        weight_tolerance: WeightTolerance = DEFAULT_WEIGHT_TOLERANCE,
+    ) -> None:
+        self.store = store
+        self.weight_tolerance = weight_tolerance
+        self.scan_config = scan_config
+        self.layout = layout
+        self.clock = clock
+        self.require_bin_scan = require_bin_scan
+        self.congestion = congestion
+        self.budget = budget
+        self._planner: RoutePlanner | None = None
+
+    @property
+    def planner(self) -> RoutePlanner:
+        """The heat-aware planner: busy aisles (by recent picks) cost more to walk through."""
+        if self._planner is None:
+            # Imported here: numpy and scipy are not needed before the first route (start-up).
+            from picker_app.domain.routing import RoutePlanner
+
+            heat: dict[str, float] = {}
+            for code, picks in task_rows.picks_by_bin(self.store):
+                try:
+                    bay = self.layout.bin(code).bay.code
+                except UserError:
+                    continue  # a bin no longer in the layout
+                heat[bay] = heat.get(bay, 0.0) + float(picks or 0)
+            self._planner = RoutePlanner(self.layout, heat, self.congestion if heat else None)
+        return self._planner
+
+    def queue(self, limit: int = 20) -> list[QueueEntry]:
+        """Orders waiting to be picked, in the order they should be taken."""
+        rows = order_rows.waiting_rows(self.store)
+        by_id = {r[0]: r for r in rows}
+        queued = [QueuedOrder(r[0], r[1], parse_time(r[2]), int(r[3] or 0)) for r in rows]
+        return [
+            QueueEntry(o, by_id[o.id][4], float(by_id[o.id][5]))
+            for o in next_orders(queued, batch=limit)
+        ]
+
+    def backend_now(self) -> datetime:
+        """The backend's time: this device's clock and the offset measured at the last sync
+        (promise times are the backend's)."""
+        return self.clock() + timedelta(seconds=replica.clock_offset(self.store))
+
+    def waiting(self) -> int:
+        """How many orders wait to be picked."""
+        return order_rows.waiting_count(self.store)
+
+    def order_state(self, order_id: str) -> str | None:
+        return order_rows.state(self.store, order_id)
+
+    def order_problem(self, order_id: str) -> str | None:
+        """Why `order_id` cannot be taken for picking now, or None when it can."""
+        state = self.order_state(order_id)
+        why = {
+            None: "is not on this device yet (new? it comes with the next sync)",
+            "picking": "is already being picked",
+            "picked": "is already picked: it is waiting for packing",
+            "packed": "is already packed",
+            "dispatched": "has left the store",
+            "delivered": "has been delivered",
+            "cancelled": "was cancelled by the customer",
+        }
+        if state in ("placed", "confirmed"):
+            return None
+        return f"Order {order_id} {why.get(state, f'is {state}')}: take another."
+
+    def tote_problem(self, code: str, taken: Sequence[str] = ()) -> str | None:
+        """Why a tote label cannot take a new order, or None when it can."""
+        if code in taken:
+            return f"Tote {code} is already used for another order of this batch: scan another."
+        row = tote_rows.status(self.store, code)
+        if row is None:
+            return None
+        order_id, tote_state, order_state = row
+        if tote_state == "picking":
+            return f"Tote {code} is in use for order {order_id}: take an empty tote."
+        # A closed tote is busy until packing releases it: until the backend says its order
+        # is packed (or cancelled, or gone from the open orders).
+        if tote_state == "closed" and order_state in ("picking", "picked"):
+            return f"Tote {code} is with order {order_id} at packing: take an empty tote."
+        return None
+
+    def _session(
+        self,
+        orders: Sequence[str],
+        totes: dict[str, str],
+        saved: dict[str, Cell] | None = None,
+    ) -> tuple[PickSession, dict[str, Cell]]:
+        """The lines of `orders` in route order, and where each stop is picked from: planned
+        now, or as `saved` when the task was planned before (a restart keeps its route, even
+        if the heat has changed since)."""
+        rows = order_rows.pick_lines(self.store, orders)
+        lines: list[PickLine] = []
+        for order_id, line_no, sku, qty, name, unit, bin_, category in rows:
+            if not bin_:
+                continue  # nowhere to pick it from: the backend will short it
+            lines.append(
+                PickLine(
+                    order_id,
+                    line_no,
+                    sku,
+                    name,
+                    bin_,
+                    float(qty),
+                    unit,
+                    self._gtins(sku),
+                    self._zone(bin_),
+                    totes.get(order_id),
+                    category,
+                )  # fmt: skip
+            )
+        if not lines:
+            return self._new_session([]), {}
+        if saved is not None and all(ln.bin in saved for ln in lines):
+            cells = dict(saved)  # in the saved route order
+        else:
+            route = self.planner.plan(ln.bin for ln in lines)
+            cells = {stop.bin: stop.cell for stop in route.stops}
+        rank = {b: i for i, b in enumerate(cells)}
+        position = {order_id: i for i, order_id in enumerate(orders)}
+        lines.sort(key=lambda ln: (rank[ln.bin], position[ln.order_id], ln.line_no))
+        return self._new_session(lines), cells
+
+    def _new_session(self, lines: list[PickLine]) -> PickSession:
+        return PickSession(
+            lines, self.require_bin_scan, self.clock().date(),
+            weight_tolerance=self.weight_tolerance,
+        )  # fmt: skip
+
+    def _gtins(self, sku: str) -> frozenset[str]:
+        """A product's barcodes as 14-digit GTINs, with the look-up GTINs the store's own weight
+        labels read as for an item sold by weight."""
+        gtins = {g.zfill(14) for g in catalog.barcodes(self.store, sku)}
+        code = catalog.weight_code(self.store, sku)
+        if code:
+            gtins |= lookup_gtins(code, self.scan_config.variable_measure)
+        return frozenset(gtins)
+
+    def _zone(self, bin_code: str) -> str:
+        try:
+            return self.layout.bin(bin_code).bay.zone
+        except UserError:
+            return "?"
+
+    def line_for(self, sku: str) -> PickLine | None:
+        """A product as a pick line (for substitutes): its name, bin, unit and barcodes."""
+        row = catalog.product(self.store, sku)
+        if row is None or not row[2]:
+            return None
+        name, unit, bin_, category = row
+        return PickLine("", 0, sku, name, bin_, 0.0, unit, self._gtins(sku), self._zone(bin_),
+                        None, category)  # fmt: skip
+
+    def suggested(self, line: PickLine) -> list[str]:
+        """The backend's substitutes for `line` (best first), as it sent them with the order."""
+        text = order_rows.suggestions(self.store, line.order_id, line.line_no)
+        try:
+            found = json.loads(text) if text else []
+        except ValueError:
+            return []
+        return [str(sku) for sku in found if sku != line.sku] if isinstance(found, list) else []
+
+    def substitutes(self, line: PickLine, limit: int = 5) -> list[tuple[PickLine, float]]:
+        """Products to offer instead of `line`, with the stock on hand: first the backend's
+        suggestions, then more of the same category and unit, the closest in price first;
+        each in stock here (enough for the line)."""
+        offered: list[tuple[PickLine, float]] = []
+        for sku in self.suggested(line):
+            on_hand = catalog.on_hand(self.store, sku)
+            sub = self.line_for(sku)
+            if sub is not None and on_hand >= line.qty and len(offered) < limit:
+                offered.append((sub, float(on_hand)))
+        return offered + [
+            (sub, on_hand)
+            for sub, on_hand in self._same_category(line, limit + len(offered))
+            if sub.sku not in {o.sku for o, _ in offered}
+        ][: limit - len(offered)]
+
+    def _same_category(self, line: PickLine, limit: int) -> list[tuple[PickLine, float]]:
+        """Same category and unit, in stock (enough for the line), the closest in price first."""
+        price = catalog.price(self.store, line.sku)
+        rows = catalog.alike_in_stock(
+            self.store, line.category, line.unit, line.sku, line.qty, price, limit
+        )
+        out = []
+        for sku, on_hand in rows:
+            sub = self.line_for(sku)
+            if sub is not None:
+                out.append((sub, float(on_hand)))
+        return out

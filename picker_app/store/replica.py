@@ -1,0 +1,147 @@
+"""The replica: what the device knows of its store, from the backend's snapshot and changes,
+and the sync state (cursor, clock offset, last success and error) that goes with it."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from picker_app.wire import ChangesPage, Snapshot
+
+if TYPE_CHECKING:
+    from picker_app.store.db import LocalStore
+
+
+def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
+    """Replace what the device knows of its store with a snapshot, and save its cursor,
+    in one transaction (the outbox and rejected events are kept)."""
+    with store.write() as conn:
+        for table in (
+            "order_line", "orders", "sku_barcode", "stock", "users", "sku", "count_task",
+            "pick_history",
+        ):  # fmt: skip
+            conn.execute(f"DELETE FROM {table}")
+        conn.executemany(
+            "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
+            [
+                ("store", snap.store),
+                ("layout", snap.layout or ""),
+                ("layout_hash", snap.layout_hash or ""),
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO count_task (id, bins, reason, state, recount_of) VALUES (?, ?, ?, ?, ?)",
+            [(t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of) for t in snap.count_tasks],
+        )
+        conn.executemany(
+            "INSERT INTO pick_history (at, bin, qty) VALUES ('history', ?, ?)",
+            [(p.bin, p.picks) for p in snap.bin_picks],
+        )
+        conn.executemany(
+            "INSERT INTO sku (sku, name, unit, weight_g, bin, category, price, store_code)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (k.sku, k.name, k.unit, k.weight_g, k.bin, k.category, k.price, k.store_code)
+                for k in snap.skus
+            ],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO sku_barcode (gtin, sku) VALUES (?, ?)",
+            [(g, k.sku) for k in snap.skus for g in k.gtins],
+        )
+        conn.executemany(
+            "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)",
+            [(r.bin, r.sku, r.on_hand, str(snap.cursor)) for r in snap.stock],
+        )
+        conn.executemany(
+            "INSERT INTO users (id, name, role, badge, pin_hash) VALUES (?, ?, ?, ?, ?)",
+            [(u.id, u.name, u.role, u.badge, u.pin_hash) for u in snap.users],
+        )
+        conn.executemany(
+            "INSERT INTO orders (id, promised_at, state, priority, area) VALUES (?, ?, ?, ?, ?)",
+            [(o.id, o.promised_at, o.state, o.priority, o.area) for o in snap.orders],
+        )
+        conn.executemany(
+            "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state, suggestions)"
+            " VALUES (?, ?, ?, ?, 'open', ?)",
+            [
+                (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions))
+                for o in snap.orders
+                for ln in o.lines
+            ],
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
+            (str(snap.cursor),),
+        )
+
+
+def apply_changes(store: LocalStore, page: ChangesPage) -> None:
+    """Apply a page of changes and move the cursor past it, in one transaction."""
+    with store.write() as conn:
+        for change in page.changes:
+            if change.order is not None:
+                o = change.order
+                conn.execute(
+                    "INSERT INTO orders (id, promised_at, state, priority, area)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    " promised_at = excluded.promised_at, state = excluded.state,"
+                    " priority = excluded.priority, area = excluded.area",
+                    (o.id, o.promised_at, o.state, o.priority, o.area),
+                )
+                for ln in o.lines:
+                    conn.execute(
+                        "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state,"
+                        " suggestions) VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT"
+                        " (order_id, line_no) DO UPDATE SET suggestions = excluded.suggestions",
+                        (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions)),
+                    )
+            if change.count_task is not None:
+                t = change.count_task
+                conn.execute(
+                    "INSERT INTO count_task (id, bins, reason, state, recount_of)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    " state = excluded.state",
+                    (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of),
+                )
+            if change.stock is not None:
+                st = change.stock
+                conn.execute(
+                    "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (bin, sku) DO UPDATE SET on_hand = excluded.on_hand,"
+                    " as_of = excluded.as_of",
+                    (st.bin, st.sku, st.on_hand, str(change.seq)),
+                )
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
+            (str(page.next_cursor),),
+        )
+
+
+def set_sync_state(store: LocalStore, **values: str) -> None:
+    """Save sync state values (key = value), in one transaction."""
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)", values.items()
+        )
+
+
+def sync_state(store: LocalStore) -> dict[str, str]:
+    """Every sync state value, by key."""
+    return {r["key"]: r["value"] for r in store.rows("SELECT key, value FROM sync_state")}
+
+
+def cursor(store: LocalStore) -> int | None:
+    """The backend cursor the cache is up to date with (None before the first snapshot)."""
+    rows = store.rows("SELECT value FROM sync_state WHERE key = 'cursor'")
+    return int(rows[0]["value"]) if rows else None
+
+
+def clock_offset(store: LocalStore) -> float:
+    """The offset in seconds between the backend's clock and this device's, measured at the
+    last sync (0 before one, or when what was saved is not a number)."""
+    row = store.conn.execute("SELECT value FROM sync_state WHERE key = 'clock_offset_s'").fetchone()
+    try:
+        return float(row[0]) if row else 0.0
+    except ValueError:
+        return 0.0
