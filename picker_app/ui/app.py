@@ -7,7 +7,6 @@ what they saw to the app with `call_from_thread`; every screen change happens on
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 from collections.abc import Callable
@@ -30,15 +29,18 @@ from picker_app.scanner.serial_reader import (
     SerialSettings,
 )
 from picker_app.services.picking import PickService, PickTask
+from picker_app.store import people
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient
 from picker_app.sync.worker import SyncStatus, SyncWorker
 from picker_app.ui.guard import Guarded, sentence
+from picker_app.ui.messages import ScanMisread, ScannerChanged, ScanReceived, SyncStatusChanged
+from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import NoticeDialog
 from picker_app.ui.screens.finish import FinishScreen
 from picker_app.ui.screens.login import LoginScreen
 from picker_app.ui.screens.pick import PickScreen
-from picker_app.ui.screens.queue import QueueScreen, ToteScreen
+from picker_app.ui.screens.queue import QueueScreen
 from picker_app.ui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
@@ -108,14 +110,11 @@ class PickerApp(Guarded, App):
         self.refresh_waiting()
         if self.sync_client is not None:
             self.worker = SyncWorker(
-                self.sync_client, self._from_thread(self.on_sync_status),
-                self.options.sync_interval_s,
+                self.sync_client, self._post_sync_status, self.options.sync_interval_s,
             )  # fmt: skip
             self.worker.start()
         if self.scanner_settings is not None:
-            self.scanner = SerialScanner(
-                self.scanner_settings, self._from_thread(self.on_scanner_event)
-            )
+            self.scanner = SerialScanner(self.scanner_settings, self._post_scanner_event)
             self.scanner.start()
 
     def on_unmount(self) -> None:
@@ -129,15 +128,18 @@ class PickerApp(Guarded, App):
         if self.worker is not None:
             self.worker.poke()
 
-    def _from_thread(self, handler: Callable[[object], None]) -> Callable[[object], None]:
-        """A callback for a thread: runs `handler` on the app's loop (dropped once it ends)."""
+    def _post_sync_status(self, status: SyncStatus) -> None:
+        """From the sync worker's thread: its outcome, as a message to the app."""
+        self.post_message(SyncStatusChanged(status))
 
-        def call(value: object) -> None:
-            # Once the app has stopped (or is stopping) there is nothing left to show.
-            with contextlib.suppress(RuntimeError):
-                self.call_from_thread(handler, value)
-
-        return call
+    def _post_scanner_event(self, event: object) -> None:
+        """From the scanner's thread: what it saw, as a message to the app."""
+        if isinstance(event, ScannerStatus):
+            self.post_message(ScannerChanged(event.connected))
+        elif isinstance(event, Misread):
+            self.post_message(ScanMisread(event.reason))
+        elif isinstance(event, ScanRead):
+            self.post_message(ScanReceived(event.text, event.t))
 
     # --- the header ---------------------------------------------------------------------------
 
@@ -151,8 +153,8 @@ class PickerApp(Guarded, App):
         if self.service is not None:
             self.set_status(waiting=self.service.store.counts()["pending"])
 
-    def on_sync_status(self, status: object) -> None:
-        assert isinstance(status, SyncStatus)
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        status = message.status
         if not self.screen_stack:  # stopping
             return
         self.set_status(
@@ -163,25 +165,20 @@ class PickerApp(Guarded, App):
         if isinstance(self.screen, QueueScreen):
             self.screen.refresh_queue()
 
-    def on_scanner_event(self, event: object) -> None:
-        if not self.screen_stack:  # stopping
-            return
-        if isinstance(event, ScannerStatus):
-            self.set_status(scanner="connected" if event.connected else "DISCONNECTED")
-            return
-        screen = self.screen
-        if isinstance(event, Misread):
-            say = getattr(screen, "say", None)
-            if callable(say):
-                say(f"Misread ({event.reason}): scan again.", True)
-            return
-        if isinstance(event, ScanRead):
-            if isinstance(screen, PickScreen):
-                screen.handle_scan(event.text, event.t)
-            elif isinstance(screen, ToteScreen | LoginScreen | QueueScreen):
-                screen.handle_scan(event.text)
-            else:
-                self.bad_read()  # a question is open: answer it first
+    def on_scanner_changed(self, message: ScannerChanged) -> None:
+        self.set_status(scanner="connected" if message.connected else "DISCONNECTED")
+
+    def on_scan_misread(self, message: ScanMisread) -> None:
+        if isinstance(self.screen, WorkScreen):
+            self.screen.say(f"Misread ({message.reason}): scan again.", True)
+
+    def on_scan_received(self, message: ScanReceived) -> None:
+        """A serial scan goes to the screen in front; a question open over it (a dialog) takes
+        no scans: it is answered first."""
+        if isinstance(self.screen, WorkScreen):
+            self.screen.post_message(ScanReceived(message.text, message.t))
+        else:
+            self.bad_read()
 
     def report_error(self, error: Exception) -> None:
         """The one error handler (ui/guard.py): one sentence on the screen, and the app goes
@@ -348,9 +345,7 @@ class PickerApp(Guarded, App):
 
 def load_users(store: LocalStore) -> list[dict[str, str]]:
     """The store's people, from the local cache (so login works offline)."""
-    rows = store.conn.execute("SELECT id, name, role, badge, pin_hash FROM users ORDER BY id")
-    keys = ("id", "name", "role", "badge", "pin_hash")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return people.users(store)
 
 
 def make_app(

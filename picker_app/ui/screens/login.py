@@ -10,11 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from picker_app.domain.auth import ROLE_MAY, PinGuard
-from picker_app.ui.guard import Guarded
+from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
@@ -46,7 +45,7 @@ def demo_text(users: list[dict[str, str]], pins: dict[str, str], width: int) -> 
     return text
 
 
-class LoginScreen(Guarded, Screen):
+class LoginScreen(WorkScreen):
     """Who is working: badge, then PIN."""
 
     DEFAULT_CSS = """
@@ -122,10 +121,8 @@ class LoginScreen(Guarded, Screen):
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         self.handle_scan(event.text)
 
-    def say(self, text: str, error: bool = False) -> None:
-        self._say(text, error)
-        if error:
-            self.app.bell()
+    def take_scan(self, text: str, t: float) -> None:
+        self.handle_scan(text)
 
     def refuse(self, why: str) -> None:
         """Logged in, but this person cannot work here: say why and start over."""

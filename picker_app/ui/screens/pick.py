@@ -17,7 +17,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
 from picker_app.domain.layout import Cell, Layout
@@ -26,7 +25,7 @@ from picker_app.domain.picking import Decision, PickLine, PickSession
 from picker_app.domain.queue import PICK_PACK_BUDGET, countdown
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, DoubleScanGuard, ScanConfig, interpret
 from picker_app.errors import PickerError
-from picker_app.ui.guard import Guarded
+from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import ChoiceDialog, QuantityDialog
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
@@ -79,7 +78,7 @@ def map_text(view: MapView, here: Cell, target: Cell | None, width: int) -> Text
     return text
 
 
-class PickScreen(Guarded, Screen):
+class PickScreen(WorkScreen):
     """Picking one order (or a batch) along its route."""
 
     DEFAULT_CSS = """
@@ -239,18 +238,6 @@ class PickScreen(Guarded, Screen):
     def show(self, decision: Decision) -> None:
         self.say(decision.message, error=not decision.accepted)
 
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.update(text)
-        message.set_class(error, "error")
-        message.set_class(not error, "ok")
-        if error:
-            feedback = getattr(self.app, "bad_read", None)
-            if callable(feedback):
-                feedback()
-            else:
-                self.app.bell()
-
     # --- deciding -----------------------------------------------------------------------------
 
     def decide(self, decision: Decision, before: PickSession | None = None) -> None:
@@ -284,6 +271,9 @@ class PickScreen(Guarded, Screen):
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         self.handle_scan(event.text, time.monotonic())
+
+    def take_scan(self, text: str, t: float) -> None:
+        self.handle_scan(text, t)
 
     def handle_scan(self, text: str, t: float) -> None:
         """A scan from the keyboard wedge or a serial scanner."""

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Static
 
 from picker_app.domain.queue import clock_text
@@ -14,7 +13,7 @@ from picker_app.domain.scan import interpret
 from picker_app.domain.words import a
 from picker_app.errors import PickerError
 from picker_app.services.picking import PickService, QueueEntry
-from picker_app.ui.guard import Guarded
+from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
@@ -40,7 +39,7 @@ def sync_notice(online: bool, paused: bool, message: str) -> str:
     return f"{'Sync paused: ' if paused else ''}{reason[:1].upper()}{reason[1:]}{kept}."
 
 
-class QueueScreen(Guarded, Screen):
+class QueueScreen(WorkScreen):
     """What to pick next."""
 
     DEFAULT_CSS = """
@@ -129,16 +128,11 @@ class QueueScreen(Guarded, Screen):
             return
         self.app.push_screen(ToteScreen(self.service, self.user, orders))
 
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.update(text)
-        message.set_class(error, "error")
-        if error:
-            feedback = getattr(self.app, "bad_read", None)
-            feedback() if callable(feedback) else self.app.bell()
-
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         self.handle_scan(event.text)
+
+    def take_scan(self, text: str, t: float) -> None:
+        self.handle_scan(text)
 
     def handle_scan(self, text: str) -> None:
         """A line from the wedge input or a serial scanner: Enter, a batch size, a tote label
@@ -175,7 +169,7 @@ class QueueScreen(Guarded, Screen):
         )
 
 
-class ToteScreen(Guarded, Screen):
+class ToteScreen(WorkScreen):
     """Bind each order of the task to an empty tote by scanning the tote's label."""
 
     DEFAULT_CSS = """
@@ -221,15 +215,11 @@ class ToteScreen(Guarded, Screen):
             "\n".join(f"{o} -> {self.totes.get(o, '...')}" for o in self.orders)
         )
 
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.update(text)
-        message.set_class(error, "error")
-        if error:
-            self.app.bell()
-
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         self.handle_scan(event.text)
+
+    def take_scan(self, text: str, t: float) -> None:
+        self.handle_scan(text)
 
     def handle_scan(self, text: str) -> None:
         order = self.waiting
