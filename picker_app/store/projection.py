@@ -3,6 +3,7 @@ when the event arrives), so the device shows its own work before the backend has
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -10,42 +11,77 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
 
+Clock = Callable[[], datetime]
+Handler = Callable[[sqlite3.Connection, dict[str, object], float, Clock], None]
 
-def apply(store: LocalStore, type_: str, p: dict[str, object], now: Callable[[], datetime]) -> None:
-    """Apply event `type_` with payload `p` (inside `write()`); `now` dates a pick."""
-    conn = store.conn
-    qty = float(p.get("qty", 0) or 0)  # type: ignore[arg-type]
-    if type_ == "stock_picked":
-        conn.execute(
-            "UPDATE order_line SET qty_picked = qty_picked + ? WHERE order_id = ? AND line_no = ?",
-            (qty, p["order"], p["line"]),
-        )
-        conn.execute(
-            "INSERT INTO pick_history (at, bin, sku, qty) VALUES (?, ?, ?, ?)",
-            (now().isoformat(), p["bin"], p["sku"], qty),
-        )
-    elif type_ == "stock_returned" and "order" in p:
+
+def _move_stock(conn: sqlite3.Connection, p: dict[str, object], delta: float) -> None:
+    conn.execute(
+        "UPDATE stock SET on_hand = MAX(0, on_hand + ?) WHERE bin = ? AND sku = ?",
+        (delta, p["bin"], p["sku"]),
+    )
+
+
+def _picked(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+    conn.execute(
+        "UPDATE order_line SET qty_picked = qty_picked + ? WHERE order_id = ? AND line_no = ?",
+        (qty, p["order"], p["line"]),
+    )
+    conn.execute(
+        "INSERT INTO pick_history (at, bin, sku, qty) VALUES (?, ?, ?, ?)",
+        (now().isoformat(), p["bin"], p["sku"], qty),
+    )
+    _move_stock(conn, p, -qty)
+
+
+def _returned(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+    if "order" in p:
         conn.execute(
             "UPDATE order_line SET qty_picked = MAX(0, qty_picked - ?) WHERE order_id = ?"
             " AND line_no = ?",
             (qty, p["order"], p["line"]),
         )
-    elif type_ == "pick_shorted":
-        conn.execute(
-            "UPDATE order_line SET qty_short = qty_short + ?, state = 'short'"
-            " WHERE order_id = ? AND line_no = ?",
-            (qty, p["order"], p["line"]),
-        )
-    elif type_ == "substitution_made":
-        conn.execute(
-            "UPDATE order_line SET substitute_sku = ? WHERE order_id = ? AND line_no = ?",
-            (p["to_sku"], p["order"], p["line"]),
-        )
-    if type_ in ("stock_picked", "stock_damaged", "stock_expired", "stock_returned"):
-        sign = 1 if type_ == "stock_returned" else -1
-        conn.execute(
-            "UPDATE stock SET on_hand = MAX(0, on_hand + ?) WHERE bin = ? AND sku = ?",
-            (sign * qty, p["bin"], p["sku"]),
-        )
-    elif type_ == "out_of_stock_flagged":
-        conn.execute("UPDATE stock SET on_hand = 0 WHERE bin = ? AND sku = ?", (p["bin"], p["sku"]))
+    _move_stock(conn, p, qty)
+
+
+def _written_off(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+    _move_stock(conn, p, -qty)
+
+
+def _shorted(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+    conn.execute(
+        "UPDATE order_line SET qty_short = qty_short + ?, state = 'short'"
+        " WHERE order_id = ? AND line_no = ?",
+        (qty, p["order"], p["line"]),
+    )
+
+
+def _substituted(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+    conn.execute(
+        "UPDATE order_line SET substitute_sku = ? WHERE order_id = ? AND line_no = ?",
+        (p["to_sku"], p["order"], p["line"]),
+    )
+
+
+def _flagged(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+    conn.execute("UPDATE stock SET on_hand = 0 WHERE bin = ? AND sku = ?", (p["bin"], p["sku"]))
+
+
+# One handler per event type with a local effect (the backend's table is backend/effects.py);
+# the other types change nothing on the device until the backend says so.
+HANDLERS: dict[str, Handler] = {
+    "stock_picked": _picked,
+    "stock_returned": _returned,
+    "stock_damaged": _written_off,
+    "stock_expired": _written_off,
+    "pick_shorted": _shorted,
+    "substitution_made": _substituted,
+    "out_of_stock_flagged": _flagged,
+}
+
+
+def apply(store: LocalStore, type_: str, p: dict[str, object], now: Clock) -> None:
+    """Apply event `type_` with payload `p` (inside `write()`); `now` dates a pick."""
+    handler = HANDLERS.get(type_)
+    if handler is not None:
+        handler(store.conn, p, float(p.get("qty", 0) or 0), now)  # type: ignore[arg-type]
