@@ -93,11 +93,10 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
     from picker_app.domain.picking import WeightTolerance
     from picker_app.scanner.framing import FramingConfig
     from picker_app.scanner.serial_reader import SerialSettings
-    from picker_app.services.picking import PickService
     from picker_app.store.db import LocalStore, health
     from picker_app.store.info import store_info
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
-    from picker_app.ui.app import AppOptions, PickerApp, load_users
+    from picker_app.ui.app import AppOptions, PickerApp, load_users, make_app
 
     folder = settings.db.parent if settings.db else data_dir()
     cache = settings.db or folder / "picker.db"
@@ -159,15 +158,15 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda text: None) 
             framing=FramingConfig(terminator=settings.scanner_terminator),
             feedback=settings.scanner_feedback,
         )  # fmt: skip
-    options = AppOptions(batch_max=settings.batch_max)
-    service = PickService(
-        store, layout, require_bin_scan=settings.bin_scan == "required",
-        budget=timedelta(seconds=settings.budget_s), scan_config=options.scan_config,
+    app = make_app(
+        store, pins, layout, sync_client=client, scanner=scanner,
+        options=AppOptions(batch_max=settings.batch_max),
+        require_bin_scan=settings.bin_scan == "required",
+        budget=timedelta(seconds=settings.budget_s),
         weight_tolerance=WeightTolerance(
             settings.weight_tolerance, settings.weight_tolerance_g / 1000
         ),
     )  # fmt: skip
-    app = PickerApp(users, pins, service, client, scanner, options)
     holder.append(app)
     return Prepared(app, stop, mode)
 

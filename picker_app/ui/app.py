@@ -11,7 +11,7 @@ import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from textual.app import App
 from textual.binding import Binding
@@ -19,6 +19,8 @@ from textual.screen import Screen
 
 from picker_app.domain.auth import may
 from picker_app.domain.layout import Layout
+from picker_app.domain.picking import DEFAULT_WEIGHT_TOLERANCE, WeightTolerance
+from picker_app.domain.queue import PICK_PACK_BUDGET
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
 from picker_app.errors import PickerError
 from picker_app.scanner.framing import Misread
@@ -358,11 +360,15 @@ def make_app(
     options: AppOptions | None = None,
     clock: Callable[[], datetime] | None = None,
     require_bin_scan: bool = True,
+    budget: timedelta = PICK_PACK_BUDGET,
+    weight_tolerance: WeightTolerance = DEFAULT_WEIGHT_TOLERANCE,
 ) -> PickerApp:
-    """The one factory of the app, for the CLI and the tests."""
+    """The one factory of the app, for the CLI (launch.prepare) and the tests alike."""
+    options = options or AppOptions()
     service = None
     if layout is not None:
         service = PickService(
-            store, layout, clock or (lambda: datetime.now(UTC)), require_bin_scan=require_bin_scan
-        )
+            store, layout, clock or (lambda: datetime.now(UTC)), require_bin_scan=require_bin_scan,
+            budget=budget, scan_config=options.scan_config, weight_tolerance=weight_tolerance,
+        )  # fmt: skip
     return PickerApp(load_users(store), demo_pins, service, sync_client, scanner, options, clock)
