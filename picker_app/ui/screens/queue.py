@@ -51,8 +51,9 @@ class QueueScreen(WorkScreen):
     """
 
     # The scan input has the keys (a wedge scanner types there): Enter on an empty line takes
-    # the next order, 2-4 and Enter a batch, a tote or an order label takes an order. These
-    # bindings name those keys in the key bar (and work when the input is not focused).
+    # the next order, 2-4 and Enter a batch, a tote or an order label takes an order; the
+    # message line (HINT) says so. The focused input consumes those keys, so the key bar does
+    # not list them; these bindings serve when the input is not focused.
     BINDINGS = [
         Binding("enter", "take(1)", "Take next"),
         Binding("2", "take(2)", "Batch", key_display="2-4 Enter"),
