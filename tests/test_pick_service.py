@@ -784,3 +784,21 @@ def test_a_pick_beyond_what_the_line_needs_is_refused_and_saves_nothing(service,
     assert outbox(store) == before
     assert one(store, "SELECT qty_picked FROM order_line WHERE order_id = ? AND line_no = ?",
                order, line.line_no) == needed  # fmt: skip
+
+
+def test_an_event_the_backend_would_refuse_is_not_recorded(service, store):
+    """The device checks what it records against the backend's typed models: a payload that
+    does not fit (here a quantity that is not a number) is this app's defect, refused before
+    anything is saved."""
+    from picker_app.errors import PickerError
+
+    (order,) = plain_orders(store, 1)
+    task = service.start(PICKER, {order: "TT000004"})
+    line = task.session.current
+    before = outbox(store)
+    bad = {"order": order, "line": line.line_no, "sku": line.sku, "bin": line.bin,
+           "qty": float("nan")}  # fmt: skip
+    with pytest.raises(PickerError, match="backend would refuse .payload|qty"):
+        service.save(task, [("stock_picked", bad)])
+    assert outbox(store) == before
+    assert service.open_task(PICKER).session.picked == {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 INT64_MAX = 2**63 - 1  # SQLite's INTEGER
 MAX_QTY = 1_000_000.0  # units or kg in one event: far above any shelf, far below overflow
@@ -188,3 +188,18 @@ PAYLOADS: dict[str, type[EventPayload]] = {
 """Each event type's payload model."""
 
 EVENT_TYPES = frozenset(PAYLOADS)
+
+
+def payload_problem(type_: str, payload: dict[str, object]) -> str | None:
+    """Why `payload` is not a valid `type_` event (the first field that fails), or None: the
+    device checks what it records against the same models the backend applies."""
+    model = PAYLOADS.get(type_)
+    if model is None:
+        return f"unknown event type {type_!r}"
+    try:
+        model.model_validate(payload)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "payload"
+        return f"{where}: {first['msg']}"
+    return None

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from picker_app.domain.events import EVENT_TYPES, payload_problem
 from picker_app.domain.layout import Cell
 from picker_app.domain.picking import PickSession, pick_allowance
 from picker_app.domain.queue import task_budget
-from picker_app.errors import UserError
+from picker_app.errors import PickerError, UserError
 from picker_app.services.pick_reads import DEFAULT_CONGESTION, PickReads, QueueEntry, parse_time
 from picker_app.store import orders as order_rows
 from picker_app.store import outbox, projection
@@ -107,7 +108,7 @@ class PickService(PickReads):
             )  # fmt: skip
             tote_rows.take(self.store, totes)
             order_rows.set_state(self.store, orders, "picking")
-            self.store.record(
+            self._record(
                 "pick_started",
                 {"task": task.id, "orders": orders, "totes": [totes[o] for o in orders]},
                 picker,
@@ -145,8 +146,19 @@ class PickService(PickReads):
                 if type_ == "stock_picked":
                     self._refuse_over_pick(payload)
                 projection.apply(self.store, type_, payload, self.clock)
-                self.store.record(type_, dict(payload), task.picker)
+                self._record(type_, dict(payload), task.picker)
             task_rows.save_progress(self.store, task.id, self._progress(task))
+
+    def _record(self, type_: str, payload: dict[str, object], user: str) -> None:
+        """Record an event (inside the write) that fits its typed model, as the backend will
+        check it: one that does not is this app's defect, refused before anything is saved."""
+        problem = payload_problem(type_, payload) if type_ in EVENT_TYPES else None
+        if problem is not None:  # (an unknown type is refused by the store itself)
+            raise PickerError(
+                f"this app made a {type_} event the backend would refuse ({problem}); nothing "
+                "was saved: tell your store lead"
+            )
+        self.store.record(type_, payload, user)
 
     def _refuse_over_pick(self, p: dict[str, object]) -> None:
         row = order_rows.need(self.store, p.get("order"), p.get("line"))
@@ -201,7 +213,7 @@ class PickService(PickReads):
                 tote = task.totes.get(order_id)
                 order_rows.set_state(self.store, [order_id], "picked")
                 tote_rows.close(self.store, tote)
-                self.store.record("tote_closed", {"order": order_id, "tote": tote}, task.picker)
+                self._record("tote_closed", {"order": order_id, "tote": tote}, task.picker)
             task_rows.finish(self.store, task.id, now.isoformat())
         self.store.release(task.id)
         session = task.session
