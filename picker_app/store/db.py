@@ -35,6 +35,7 @@ from picker_app.store import info, outbox, replica
 from picker_app.store.errors import Busy, StoreError, store_error
 from picker_app.store.migrations import MIGRATIONS
 from picker_app.store.outbox import Event
+from picker_app.store.readonly import read_only
 from picker_app.store.rescue import Rescue, health, rescue
 
 if TYPE_CHECKING:
@@ -353,7 +354,7 @@ def _check_is_ours(path: Path) -> None:
             "untouched: if this device had unsynced scans, tell your store lead, then move the "
             "file aside and start again."
         )
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = read_only(path)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     finally:

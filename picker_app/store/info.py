@@ -8,6 +8,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from picker_app.store.readonly import read_only
+
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
 
@@ -40,7 +42,7 @@ def recorded_backend_url(path: Path) -> str | None:
     """The backend URL recorded in the cache file at `path` ("" when none is), read without
     opening it as a store; None when the file cannot be read (not a cache of ours, damaged)."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        conn = read_only(path, timeout=1)
         try:
             row = conn.execute("SELECT value FROM store_info WHERE key = 'backend_url'").fetchone()
         finally:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from picker_app.store.outbox import Event, event_from_row
+from picker_app.store.readonly import read_only
 
 
 def health(path: Path) -> str | None:
     """None if the cache at `path` reads whole (SQLite's quick_check), else what is wrong."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = read_only(path)
         try:
             found = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
         finally:
@@ -41,7 +42,7 @@ def rescue(path: Path, probe_after: int = 1000) -> Rescue:
     """Read every event that can still be read from the outbox of a damaged cache at `path`,
     one by one (a damaged page loses its own events only), and write them beside it as JSON
     lines (`<file>.rescued.jsonl`, the same form they are sent in). The cache is only read."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = read_only(path)
     conn.row_factory = sqlite3.Row
     events: list[Event] = []
     unsent: list[Event] = []

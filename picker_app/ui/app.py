@@ -1,8 +1,8 @@
 """The Textual app: it moves between screens and wires the threads in; the screens show, the
 domain decides, the services save.
 
-Threads (DESIGN.md): the serial scanner and the sync worker run in their own threads and only hand
-what they saw to the app with `call_from_thread`; every screen change happens on the app's loop.
+Threads (DESIGN.md): the serial scanner and the sync worker run in their own threads and only post
+messages (ui/messages.py) to the app; every screen change happens on the app's loop.
 """
 
 from __future__ import annotations
