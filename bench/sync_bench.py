@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
+from picker_app.domain.events import StockPicked
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.wire import EventBatch, WireEvent
@@ -36,11 +37,11 @@ def measure(path: Path, events: int, synchronous: str) -> list[float]:
     with store.write() as conn:
         conn.execute("INSERT INTO stock (bin, sku, on_hand) VALUES ('A07-2', 'SKU-1', 1e9)")
     times = []
-    for i in range(events):
+    for _ in range(events):
         t0 = time.perf_counter()
         with store.write() as conn:
             conn.execute("UPDATE stock SET on_hand = on_hand - 1 WHERE bin = 'A07-2'")
-            store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1, "n": i})
+            store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1))
         times.append((time.perf_counter() - t0) * 1000)
     store.close()
     return times
@@ -49,8 +50,8 @@ def measure(path: Path, events: int, synchronous: str) -> list[float]:
 def fill(path: Path, n: int) -> LocalStore:
     store = LocalStore.open(path, device="bench")
     with store.write():
-        for i in range(n):
-            store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1, "n": i})
+        for _ in range(n):
+            store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1))
     return store
 
 

@@ -16,11 +16,21 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from picker_app.errors import UserError
+from picker_app.shipped import shipped
 
-DEFAULT_BACKEND = "http://127.0.0.1:8765"
+# Every default of the app, written once: the CLI, the start-up and the stores read them here.
+DEFAULT_PORT = 8765  # the embedded (demo) backend's loopback port
+DEMO_STORE = "BLR-KOR-01"  # the demo store's id, seeded from the fixtures
+DEFAULT_BACKEND = f"http://127.0.0.1:{DEFAULT_PORT}"
+FIXTURES = shipped("fixtures")  # the demo store's catalog, people and orders
+LAYOUTS = shipped("layouts")
+CONFIG_FILE = "config.toml"  # the settings file, in the data directory
+CACHE_FILE = "picker.db"  # the device's cache, in the data directory
+BACKEND_FILE = "backend.db"  # the embedded backend's database, beside it
 
 
 def data_dir() -> Path:
+    """Where this user's cache, logs and the demo backend's database live."""
     return Path(platformdirs.user_data_dir("picker_app", appauthor=False))
 
 
@@ -28,7 +38,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     backend_url: str = DEFAULT_BACKEND
-    store: str = "BLR-KOR-01"
+    store: str = DEMO_STORE
     token: str | None = None
     db: Path | None = None
     # The app (issue 5): the store layout, the serial scanner, and how picking works here.
@@ -43,7 +53,22 @@ class Settings(BaseModel):
     # A weighed line takes its ordered weight within the larger of these, either way.
     weight_tolerance: float = Field(default=0.10, ge=0, le=0.5)  # share of the ordered weight
     weight_tolerance_g: float = Field(default=50, ge=0, le=1000)
-    port: int = Field(default=8765, ge=1, le=65535)  # the embedded backend's loopback port
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)  # the embedded backend's loopback port
+
+    @property
+    def cache(self) -> Path:
+        """The device's cache file: `db`, or picker.db in the data directory."""
+        return self.db or data_dir() / CACHE_FILE
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the cache, where the demo backend's database and the logs go too."""
+        return self.cache.parent
+
+
+def is_embedded(settings: Settings) -> bool:
+    """Nothing configured: the demo store on this machine."""
+    return settings.token is None and settings.backend_url == DEFAULT_BACKEND
 
 
 def load_settings(
@@ -51,7 +76,7 @@ def load_settings(
 ) -> Settings:
     """The settings in force: file first, then environment variables."""
     env = dict(os.environ if env is None else env)
-    path = Path(env.get("PICKER_APP_CONFIG") or data_dir() / "config.toml")
+    path = Path(env.get("PICKER_APP_CONFIG") or data_dir() / CONFIG_FILE)
     values: dict[str, object] = {}
     if path.exists():
         try:

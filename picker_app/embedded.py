@@ -21,19 +21,15 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from picker_app.config import BACKEND_FILE, CACHE_FILE, DEFAULT_PORT, DEMO_STORE, FIXTURES
 from picker_app.domain.demand import DEMO_DAY, arrivals
 from picker_app.errors import PickerError
-from picker_app.shipped import shipped
 from picker_app.store.db import LocalStore
 from picker_app.store.info import recorded_backend_url, set_store_info, store_info
 from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
 if TYPE_CHECKING:
     from picker_app.backend.server import ServerThread
-
-FIXTURES = shipped("fixtures")
-DEFAULT_PORT = 8765
-DEMO_STORE = "BLR-KOR-01"
 
 
 @dataclass
@@ -136,14 +132,14 @@ def start_embedded(
     (default: picker.db in `data_dir`, beside the backend's database)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
-    backend_db = data_dir / "backend.db"
+    backend_db = data_dir / BACKEND_FILE
     found = _is_our_backend(url)
     if found is False:
         raise PickerError(
             f"port {port} is used by another program: stop it, serve the demo on a free port "
             "with --port N, or connect to a backend with --backend URL --token=T"
         )
-    store = LocalStore.open(cache or data_dir / "picker.db")
+    store = LocalStore.open(cache or data_dir / CACHE_FILE)
     kept = _kept_token(store, url)
     later = (
         found is None and on_ready is not None and kept is not None

@@ -86,3 +86,21 @@ def item_code(line: PickLine, weight_kg: float | None = None) -> str:
     grams = round((weight_kg if weight_kg is not None else line.qty) * 10**layout.decimals)
     body = (code[:fixed] + str(grams).zfill(layout.value_digits)).ljust(12, "0")[:12]
     return body + str(gs1_standard_check_digit(body))
+
+
+def picker_home(app):  # type: ignore[no-untyped-def]
+    """The picker's mode's first screen (the queue, which owns the pick flow), or None when no
+    one is logged in as a picker."""
+    from picker_app.ui.screens.picker.queue import QueueScreen
+
+    if app.current_mode != "picker":
+        return None
+    home = app.screen_stack[0]
+    assert isinstance(home, QueueScreen)
+    return home
+
+
+def pick_task(app):  # type: ignore[no-untyped-def]
+    """The task being picked in `app`, or None."""
+    home = picker_home(app)
+    return home.pick_task if home is not None else None

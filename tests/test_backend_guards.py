@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from picker_app.backend.server import BackendDB, ServerThread
+from picker_app.domain.events import StockPicked, StockReturned
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.wire import EventBatch, Snapshot, WireEvent
@@ -147,10 +148,9 @@ def test_one_bad_event_on_the_device_does_not_stop_its_queue(db, server, tmp_pat
     token = db.add_device(STORE, "dev-a")
     bin_, sku, _ = stock_row(db)
     with device.write():
-        device.record("stock_returned", {"bin": bin_, "sku": sku, "qty": 1})
-        device.record("stock_picked", {"order": "OR52000001", "line": [1], "bin": bin_,
-                                       "sku": sku, "qty": 1})  # fmt: skip
-        device.record("stock_returned", {"bin": bin_, "sku": sku, "qty": 1})
+        device.record(StockReturned(bin=bin_, sku=sku, qty=1))
+        device.record(StockPicked(order="OR52000001", line=99, bin=bin_, sku=sku, qty=1))
+        device.record(StockReturned(bin=bin_, sku=sku, qty=1))
     report = SyncClient(device, SyncSettings(server.url, STORE, token)).upload_all()
     assert (report.applied, report.rejected) == (2, 1)
     assert device.counts() == {"pending": 0, "sent": 2, "rejected": 1}

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from picker_app.backend.server import BackendDB
+from picker_app.domain.events import StockDamaged
 from picker_app.store.db import LocalStore, StoreError
 from picker_app.sync.client import SyncClient, SyncSettings
 from tests.test_sync_upload import STORE, Backend
@@ -115,8 +116,7 @@ def test_a_damaged_outbox_page_loses_only_its_own_events(tmp_path):
             if i == 500:  # the first 500 reached the backend; the rest wait
                 SyncClient(store, SyncSettings(backend.url, STORE, token)).upload_all()
             with store.write():
-                store.record("stock_damaged", {"bin": "A07-2", "sku": "SKU-1", "qty": 1,
-                                               "batch": f"B{i:06d}"})  # fmt: skip
+                store.record(StockDamaged(bin="A07-2", sku="SKU-1", qty=1, batch=f"B{i:06d}"))
         store.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()
         damage_one_outbox_page(path)
@@ -159,7 +159,7 @@ def test_the_app_does_not_start_on_a_damaged_cache_and_says_what_to_do(tmp_path)
     store = LocalStore.open(path)
     for _ in range(300):
         with store.write():
-            store.record("stock_damaged", {"bin": "A07-2", "sku": "SKU-1", "qty": 1})
+            store.record(StockDamaged(bin="A07-2", sku="SKU-1", qty=1))
     store.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     damage_one_outbox_page(path)

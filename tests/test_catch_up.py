@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.domain.events import StockReturned
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.wire import EventBatch, WireEvent
@@ -178,7 +179,7 @@ def test_an_upload_goes_through_while_a_large_download_is_being_read(server, tmp
     assert reading.wait(10)
     bin_, sku = db.conn.execute("SELECT bin, sku FROM stock WHERE on_hand > 5 LIMIT 1").fetchone()
     with other.write():
-        other.record("stock_returned", {"bin": bin_, "sku": sku, "qty": 1.0})
+        other.record(StockReturned(bin=bin_, sku=sku, qty=1.0))
     report = uploader.upload_all(max_attempts=1)
     uploaded.set()
     download.join(30)

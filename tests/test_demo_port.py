@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from picker_app.backend.server import BackendDB
+from picker_app.domain.events import StockPicked
 from picker_app.embedded import start_embedded
 from tests.test_sync_upload import Backend
 
@@ -42,7 +43,7 @@ def test_sync_takes_port_and_then_finds_the_apps_backend_by_itself(tmp_path):
     try:
         assert app.server is not None  # this "app" serves the backend
         with app.store.write():
-            app.store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-000001", "qty": 1})
+            app.store.record(StockPicked(bin="A07-2", sku="SKU-000001", qty=1))
         # ... and `picker-app sync`, given no port, syncs with the app's backend.
         status = picker_app(tmp_path, "sync", "--status")
         assert status.returncode == 0, status.stderr

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from picker_app.backend.server import BackendDB, ServerThread
+from picker_app.domain.events import StockDamaged
 from picker_app.store.db import LocalStore, StoreError
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.worker import SyncStatus, SyncWorker
@@ -22,9 +23,7 @@ STORE = "BLR-KOR-01"
 
 def record(store: LocalStore, i: int) -> str:
     with store.write():
-        event = store.record(
-            "stock_damaged", {"bin": "A07-2", "sku": "SKU-1", "qty": 1, "batch": f"B{i:05d}" * 8}
-        )
+        event = store.record(StockDamaged(bin="A07-2", sku="SKU-1", qty=1, batch=f"B{i:05d}" * 8))
     return event.event_id
 
 

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from picker_app.config import load_settings
+from picker_app.config import is_embedded, load_settings
 from picker_app.errors import UserError
-from picker_app.launch import is_embedded, prepare
+from picker_app.launch import prepare
 from picker_app.ui.screens.login import LoginScreen
 from tests.test_embedded import free_port
 
@@ -34,7 +34,7 @@ async def test_nothing_configured_starts_the_demo_store_to_the_login_screen(tmp_
             assert isinstance(app.screen, LoginScreen)  # type: ignore[attr-defined]
             table = app.screen.query_one("#demo")  # type: ignore[attr-defined]
             shown = str(table.render())  # every demo badge and PIN, shown in demo mode
-            assert sum(u["badge"] in shown for u in app.users) == 18  # type: ignore[attr-defined]
+            assert sum(u["badge"] in shown for u in app.parts.users) == 18  # type: ignore[attr-defined]
             await pilot.press(*"BD4101", "enter", *"7051", "enter")
             await pilot.pause()
             assert type(app.screen).__name__ == "QueueScreen"  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.domain.events import OutOfStockFlagged, PickStarted, StockPicked
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from tests.conftest import ROOT
@@ -40,14 +41,14 @@ def test_customer_cancels_mid_pick(seeded, tmp_path):
         "SELECT sku, qty_ordered FROM order_line WHERE order_id = ? AND line_no = 1", (order,)
     ).fetchone()
     with store.write():
-        store.record("pick_started", {"task": "T1", "orders": [order]})
+        store.record(PickStarted(task="T1", orders=(order,)))
     assert client.upload_all().applied == 1
     assert client.download_changes() == 1 and local_state(store, order) == "picking"
 
     assert seeded.db.cancel_order(STORE, order)  # the customer cancels
 
     with store.write():
-        store.record("stock_picked", {"order": order, "bin": "A07-2", "sku": sku, "qty": qty})
+        store.record(StockPicked(order=order, bin="A07-2", sku=sku, qty=qty))
     report = client.upload_all()
     assert report.rejected == 1
     reason = store.conn.execute("SELECT reason FROM rejected").fetchone()[0]
@@ -61,7 +62,7 @@ def test_an_order_claimed_by_another_device_is_refused(seeded, tmp_path):
     b_store, b = device_on(seeded, tmp_path, "dev-b")
     for store in (a_store, b_store):
         with store.write():
-            store.record("pick_started", {"task": "T", "orders": ["OR52000002"]})
+            store.record(PickStarted(task="T", orders=("OR52000002",)))
     assert a.upload_all().applied == 1
     assert b.upload_all().rejected == 1
     reason = b_store.conn.execute("SELECT reason FROM rejected").fetchone()[0]
@@ -106,7 +107,7 @@ def test_device_knows_its_layout_version_history_and_count_tasks(seeded, tmp_pat
     assert len(picks) > 1000 and sum(picks.values()) == 97327  # 30 days, for the heat map
     bin_, sku = store.conn.execute("SELECT bin, sku FROM stock LIMIT 1").fetchone()
     with store.write():
-        store.record("out_of_stock_flagged", {"bin": bin_, "sku": sku, "qty_found": 0})
+        store.record(OutOfStockFlagged(bin=bin_, sku=sku, qty_found=0))
     client.upload_all()
     client.download_changes()
     task = store.conn.execute("SELECT bins, reason, state FROM count_task").fetchone()

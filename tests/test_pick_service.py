@@ -12,10 +12,11 @@ import pytest
 from biip.checksums import gs1_standard_check_digit
 
 from picker_app.backend.server import DEFAULT_OPEN_ORDERS, BackendDB, snapshot
+from picker_app.domain.events import StockPicked, ToteClosed, dump_payload
 from picker_app.domain.picking import PickLine
 from picker_app.domain.queue import PICK_PACK_BUDGET, task_budget
 from picker_app.domain.scan import interpret
-from picker_app.errors import UserError
+from picker_app.errors import PickerError, UserError
 from picker_app.services.picking import PickService, PickTask
 from picker_app.store.db import LocalStore
 from picker_app.wire import Snapshot
@@ -337,7 +338,7 @@ def test_save_applies_a_pick_and_records_it(service, store, clock):
     ]
     (_, (kind, payload, user)) = outbox(store)
     assert kind == "stock_picked" and user == PICKER
-    assert payload == decision.events[0][1] and payload["gtin"] in line.gtins
+    assert payload == dump_payload(decision.events[0]) and payload["gtin"] in line.gtins
     route = json.loads(one(store, "SELECT route FROM pick_task"))
     assert route["bin_confirmed"] is task.session.bin_confirmed
 
@@ -348,12 +349,10 @@ def test_a_save_that_fails_half_way_keeps_nothing(service, store):
     line = task.session.current
     before = state(store)
     task.session.skip()  # a change of place that would be saved with the events
-    good = (
-        "stock_picked",
-        {"order": order, "line": line.line_no, "sku": line.sku, "bin": line.bin, "qty": 1.0},
-    )
-    with pytest.raises(ValueError, match="unknown event type"):
-        service.save(task, [good, ("stock_teleported", {"sku": line.sku})])
+    good = StockPicked(order=order, line=line.line_no, sku=line.sku, bin=line.bin, qty=1.0)
+    teleported = ToteClosed.model_construct(type="stock_teleported", order=order)
+    with pytest.raises(PickerError, match="unknown event type"):
+        service.save(task, [good, teleported])
     assert state(store) == before
     assert not store.conn.in_transaction
     service.save(task, [good])  # the store is still usable
@@ -760,8 +759,8 @@ def test_a_second_app_on_the_same_cache_cannot_take_over_an_open_task(service, s
             second.open_task(PICKER)
         line = task.session.current
         with pytest.raises(Busy):  # its copy of the task cannot save over the first
-            second.save(task, [("stock_picked", {"order": order, "line": line.line_no,
-                                                 "sku": line.sku, "bin": line.bin, "qty": 1})])
+            second.save(task, [StockPicked(order=order, line=line.line_no, sku=line.sku,
+                                           bin=line.bin, qty=1)])  # fmt: skip
         before = len(outbox(store))
         store.close()  # the first app ends (as a crash would): the task is free again
         resumed = second.open_task(PICKER)
@@ -777,10 +776,10 @@ def test_a_pick_beyond_what_the_line_needs_is_refused_and_saves_nothing(service,
     line = task.session.current
     pick = {"order": order, "line": line.line_no, "sku": line.sku, "bin": line.bin}
     needed = line.qty
-    service.save(task, [("stock_picked", {**pick, "qty": needed})])
+    service.save(task, [StockPicked(**pick, qty=needed)])
     before = outbox(store)
     with pytest.raises(UserError, match=f"needs only 0 more .{needed:g} of {needed:g}"):
-        service.save(task, [("stock_picked", {**pick, "qty": 1})])  # e.g. a stale session's
+        service.save(task, [StockPicked(**pick, qty=1)])  # e.g. a stale session's
     assert outbox(store) == before
     assert one(store, "SELECT qty_picked FROM order_line WHERE order_id = ? AND line_no = ?",
                order, line.line_no) == needed  # fmt: skip
@@ -788,17 +787,27 @@ def test_a_pick_beyond_what_the_line_needs_is_refused_and_saves_nothing(service,
 
 def test_an_event_the_backend_would_refuse_is_not_recorded(service, store):
     """The device checks what it records against the backend's typed models: a payload that
-    does not fit (here a quantity that is not a number) is this app's defect, refused before
-    anything is saved."""
-    from picker_app.errors import PickerError
-
+    does not fit (here a model made without its checks, with a quantity that is not a number)
+    is this app's defect, refused before anything is saved."""
     (order,) = plain_orders(store, 1)
     task = service.start(PICKER, {order: "TT000004"})
     line = task.session.current
     before = outbox(store)
-    bad = {"order": order, "line": line.line_no, "sku": line.sku, "bin": line.bin,
-           "qty": float("nan")}  # fmt: skip
+    bad = StockPicked.model_construct(order=order, line=line.line_no, sku=line.sku,
+                                      bin=line.bin, qty=float("nan"))  # fmt: skip
     with pytest.raises(PickerError, match="backend would refuse .payload|qty"):
-        service.save(task, [("stock_picked", bad)])
+        service.save(task, [bad])
     assert outbox(store) == before
     assert service.open_task(PICKER).session.picked == {}
+
+
+def test_an_event_the_service_makes_that_does_not_fit_is_one_sentence_and_saves_nothing(
+    service, store
+):
+    """The service's own events (here a task's start with an empty tote label) are checked
+    when made, before the write: the same sentence, nothing saved."""
+    (order,) = plain_orders(store, 1)
+    with pytest.raises(PickerError, match=r"pick_started event the backend would refuse \(totes"):
+        service.start(PICKER, {order: ""})
+    assert outbox(store) == [] and service.open_task(PICKER) is None
+    assert one(store, "SELECT state FROM orders WHERE id = ?", order) == "confirmed"

@@ -6,6 +6,7 @@ import pytest
 
 from picker_app.backend.server import BackendDB, seed_from_fixtures
 from picker_app.domain.auth import hash_pin, verify_pin
+from picker_app.domain.events import StockPicked
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncPaused, SyncSettings
 from tests.conftest import ROOT
@@ -57,7 +58,7 @@ def test_snapshot_keeps_the_outbox(seeded, tmp_path):
     token = server.db.add_device(STORE)
     device = LocalStore.open(tmp_path / "d.db")
     with device.write():
-        device.record("stock_picked", {"bin": "A07-2", "sku": "SKU-000001", "qty": 1})
+        device.record(StockPicked(bin="A07-2", sku="SKU-000001", qty=1))
     SyncClient(device, SyncSettings(server.url, STORE, token)).download_snapshot()
     assert device.counts()["pending"] == 1
     device.close()

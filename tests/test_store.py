@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from picker_app.domain.events import StockPicked, ToteClosed
 from picker_app.store.db import LocalStore, StoreError
 from picker_app.store.migrations import MIGRATIONS
 
@@ -101,11 +102,11 @@ def test_event_and_state_change_commit_together_or_not_at_all(tmp_path):
     store = LocalStore.open(tmp_path / "p.db", device="dev-1")
     with store.write() as conn:
         conn.execute("INSERT INTO stock (bin, sku, on_hand) VALUES ('A07-2', 'SKU-1', 5)")
-        store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1}, user="U1")
+        store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1), user="U1")
         conn.execute("UPDATE stock SET on_hand = on_hand - 1 WHERE bin = 'A07-2'")
     with pytest.raises(ZeroDivisionError), store.write() as conn:
         conn.execute("UPDATE stock SET on_hand = on_hand - 1 WHERE bin = 'A07-2'")
-        store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1})
+        store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1))
         _ = 1 / 0  # the app fails before the commit: nothing of it is kept
     on_hand = store.conn.execute("SELECT on_hand FROM stock").fetchone()[0]
     assert on_hand == 4
@@ -114,16 +115,18 @@ def test_event_and_state_change_commit_together_or_not_at_all(tmp_path):
         (1, "stock_picked", "U1", "dev-1")
     ]
     with store.write():
-        assert store.record("tote_closed", {"tote": "TT000042"}).seq == 2  # gapless
+        assert store.record(ToteClosed(order="OR1", tote="TT000042")).seq == 2  # gapless
     store.close()
 
 
 def test_record_outside_a_transaction_or_of_unknown_type_is_refused(tmp_path):
     store = LocalStore.open(tmp_path / "p.db")
     with pytest.raises(RuntimeError):
-        store.record("stock_picked", {})
+        store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1))
     with pytest.raises(ValueError, match="unknown event type"), store.write():
-        store.record("stock_teleported", {})
+        store.record(StockPicked.model_construct(type="stock_teleported"))
+    with pytest.raises(ValueError, match="qty"), store.write():  # made without its checks
+        store.record(StockPicked.model_construct(bin="A07-2", sku="SKU-1", qty=float("nan")))
     assert store.pending() == []
     store.close()
 
@@ -132,17 +135,18 @@ def test_a_committed_event_survives_the_process_being_killed(tmp_path):
     path = tmp_path / "p.db"
     code = (
         "import os, sys\n"
+        "from picker_app.domain.events import StockPicked\n"
         "from picker_app.store.db import LocalStore\n"
         f"s = LocalStore.open({str(path)!r}, device='dev-k')\n"
         "with s.write():\n"
-        "    s.record('stock_picked', {'sku': 'SKU-9', 'qty': 1})\n"
+        "    s.record(StockPicked(bin='A07-2', sku='SKU-9', qty=1))\n"
         "print('saved', flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.strip() == "saved" and proc.returncode == -9
     store = LocalStore.open(path)
-    assert [e.payload for e in store.pending()] == [{"qty": 1, "sku": "SKU-9"}]
+    assert [e.payload for e in store.pending()] == [{"bin": "A07-2", "qty": 1, "sku": "SKU-9"}]
     store.close()
 
 
@@ -158,13 +162,13 @@ def test_a_nested_write_that_fails_undoes_only_its_own_part(tmp_path):
     store = LocalStore.open(tmp_path / "p.db", device="dev-1")
     with store.write() as conn:
         conn.execute("INSERT INTO stock (bin, sku, on_hand) VALUES ('A07-2', 'SKU-1', 5)")
-        store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1})
+        store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1))
         with pytest.raises(ZeroDivisionError), store.write() as inner:
             inner.execute("INSERT INTO stock (bin, sku, on_hand) VALUES ('B01-1', 'SKU-2', 3)")
-            store.record("stock_picked", {"bin": "B01-1", "sku": "SKU-2", "qty": 1})
+            store.record(StockPicked(bin="B01-1", sku="SKU-2", qty=1))
             _ = 1 / 0
         with store.write():  # a nested write that succeeds is kept with its parent
-            store.record("tote_closed", {"order": "OR1", "tote": "TT000001"})
+            store.record(ToteClosed(order="OR1", tote="TT000001"))
     assert [r[0] for r in store.conn.execute("SELECT bin FROM stock")] == ["A07-2"]
     assert [(e.seq, e.type) for e in store.pending()] == [(1, "stock_picked"), (2, "tote_closed")]
     store.close()

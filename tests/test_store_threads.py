@@ -7,6 +7,7 @@ import threading
 import time
 
 from picker_app.backend.server import BackendDB, ServerThread
+from picker_app.domain.events import StockDamaged
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.worker import SyncStatus, SyncWorker
@@ -20,7 +21,7 @@ def damaged(store: LocalStore, i: int) -> None:
         conn.execute(
             "INSERT INTO pick_history (at, bin, sku, qty) VALUES ('now', 'A07-2', 'SKU-1', 1)"
         )
-        store.record("stock_damaged", {"bin": "A07-2", "sku": "SKU-1", "qty": 1, "batch": f"B{i}"})
+        store.record(StockDamaged(bin="A07-2", sku="SKU-1", qty=1, batch=f"B{i}"))
 
 
 def test_saves_are_never_refused_while_readers_and_the_sync_worker_run(tmp_path):

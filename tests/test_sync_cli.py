@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.domain.events import StockPicked
 from picker_app.store.db import LocalStore
 from tests.conftest import ROOT
 from tests.test_sync_upload import STORE, Backend
@@ -31,7 +32,7 @@ def test_sync_then_status(tmp_path):
         device_db = tmp_path / "device.db"
         store = LocalStore.open(device_db)
         with store.write():
-            store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-000001", "qty": 1})
+            store.record(StockPicked(bin="A07-2", sku="SKU-000001", qty=1))
         name = store.device
         store.close()
         env = {

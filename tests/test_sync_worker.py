@@ -9,6 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from picker_app.backend.server import BackendDB
+from picker_app.domain.events import StockDamaged, StockPicked
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.worker import SyncStatus, SyncWorker
@@ -39,13 +40,13 @@ def test_worker_syncs_on_poke_and_reports_offline_without_raising(tmp_path):
     try:
         assert wait_for(statuses, lambda s: s.online).pending == 0
         with store.write():
-            store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1})
+            store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1))
         worker.poke()  # not waiting a minute for the schedule
         wait_for(statuses, lambda s: s.online and "sent 1" in s.message)
         assert store.counts()["sent"] == 1
         server.stop()
         with store.write():
-            store.record("stock_picked", {"bin": "A07-2", "sku": "SKU-1", "qty": 1})
+            store.record(StockPicked(bin="A07-2", sku="SKU-1", qty=1))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             client.settings = SyncSettings(f"http://127.0.0.1:{s.getsockname()[1]}", STORE, token)
@@ -96,7 +97,7 @@ def test_worker_survives_a_failing_status_callback_and_errors_that_are_not_sync_
     client = SyncClient(store, SyncSettings(broken_url, STORE, token), sleep=lambda s: None)
     worker = SyncWorker(client, on_status, interval_s=0.05)
     with store.write():
-        store.record("stock_damaged", {"bin": "A07-2", "sku": "SKU-1", "qty": 1})
+        store.record(StockDamaged(bin="A07-2", sku="SKU-1", qty=1))
     worker.start()
     try:
         gzip = wait_for(statuses, lambda s: "cannot be decoded" in s.message)

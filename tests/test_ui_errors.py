@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from picker_app.errors import PickerError
 from picker_app.ui.guard import Guarded, sentence
-from picker_app.ui.screens.queue import QueueScreen
+from picker_app.ui.screens.picker.queue import QueueScreen
 from tests.test_ui_flow import app_for, message
 
 

@@ -9,14 +9,15 @@ import re
 import pytest
 from textual.app import App
 
+from picker_app.bootstrap import AppOptions, make_app
 from picker_app.domain.auth import hash_pin
 from picker_app.domain.picking import PickLine, PickSession
 from picker_app.domain.routing import RoutePlanner
 from picker_app.scanner.serial_reader import SerialSettings
 from picker_app.store.db import LocalStore
-from picker_app.ui.app import AppOptions, PickerApp, make_app
-from picker_app.ui.screens.pick import PickScreen
-from tests.appkit import ROOT
+from picker_app.ui.app import PickerApp
+from picker_app.ui.screens.picker.pick import PickScreen
+from tests.appkit import ROOT, pick_task
 from tests.test_ui_flow import login_and_take, wait_for
 
 
@@ -53,7 +54,7 @@ async def test_the_countdown_and_a_lost_scanner_stay_in_the_header_at_40_columns
             assert top.rstrip().endswith("DISCONNECTED"), top
             assert "PAUSED" in top if values.get("paused") else "PAUSED" not in top
             assert head.rstrip().endswith((" left", " over")), head
-            assert str(len(app.pick_task.orders)) in head or "TT00000" in head
+            assert str(len(pick_task(app).orders)) in head or "TT00000" in head
 
 
 LINES = [

@@ -19,15 +19,17 @@ from pathlib import Path
 
 import pytest
 
+from picker_app.bootstrap import AppOptions, make_app
 from picker_app.domain.queue import clock_text, task_budget
 from picker_app.scanner.serial_reader import SerialSettings
 from picker_app.services.picking import FinishStats
-from picker_app.ui.app import AppOptions, PickerApp, make_app
+from picker_app.ui.app import PickerApp
 from picker_app.ui.screens.dialogs import NoticeDialog
-from picker_app.ui.screens.finish import FinishScreen, finish_text
-from picker_app.ui.screens.pick import PickScreen
-from picker_app.ui.screens.queue import QueueScreen, ToteScreen
-from tests.appkit import STORE, Rig, item_code
+from picker_app.ui.screens.picker.finish import FinishScreen, finish_text
+from picker_app.ui.screens.picker.pick import PickScreen
+from picker_app.ui.screens.picker.queue import QueueScreen
+from picker_app.ui.screens.picker.tote import ToteScreen
+from tests.appkit import STORE, Rig, item_code, pick_task, picker_home
 from tests.conftest import fill
 
 
@@ -67,7 +69,7 @@ async def login_and_take(pilot, app: PickerApp, totes=("TT000001",)) -> None:
 
 async def pick_current_line(pilot, app: PickerApp) -> None:
     """Scan the current line's bin, then each unit (or its weight label)."""
-    session = app.pick_task.session
+    session = pick_task(app).session
     line = session.current
     await pilot.press(*line.bin, "enter")
     units = 1 if line.unit == "kg" else int(line.qty)
@@ -91,7 +93,7 @@ async def test_whole_flow_through_the_keyboard_then_the_backend_has_it(rig):
     app = app_for(rig)
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app)
-        task = app.pick_task
+        task = pick_task(app)
         order = task.orders[0]
         lines = list(task.session.lines)
         before = {(ln.bin, ln.sku): stock(rig, ln.bin, ln.sku) for ln in lines}
@@ -100,7 +102,7 @@ async def test_whole_flow_through_the_keyboard_then_the_backend_has_it(rig):
         await pilot.pause()
         await pilot.press("enter")  # none found
         await pilot.pause()
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
         summary = str(app.screen.query_one("#summary").render())
@@ -149,7 +151,7 @@ async def test_whole_flow_through_a_serial_scanner_on_a_pty(rig):
             await pilot.pause()
             scan("TT000042")
             await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
-            task = app.pick_task
+            task = pick_task(app)
             order = task.orders[0]
             os.write(master, b"\x00\xff\xfe\r")  # line noise: a misread, nothing changes
             await wait_for(pilot, lambda: "Misread" in message(app))
@@ -184,7 +186,7 @@ async def test_wrong_item_wrong_bin_unknown_code_and_double_scan_change_nothing(
     app = app_for(rig, sync=False)
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app)
-        session = app.pick_task.session
+        session = pick_task(app).session
         line = session.current
         other = next(ln for ln in session.lines if ln.sku != line.sku)
         pending = rig.store.counts()["pending"]
@@ -219,7 +221,7 @@ async def test_cancelled_mid_pick_says_so_at_once_and_lists_what_to_put_back(rig
     app = app_for(rig)
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app)
-        task = app.pick_task
+        task = pick_task(app)
         order = task.orders[0]
         first = task.session.current
         await pick_current_line(pilot, app)
@@ -244,11 +246,11 @@ async def test_enter_on_the_finish_screen_takes_the_next_order(rig):
     app = app_for(rig, sync=False)
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app)
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
         assert "Next order" in str(app.screen.query_one("KeyBar").render())
-        following = app.service.queue(limit=1)[0].order.id
+        following = app.parts.picking.queue(limit=1)[0].order.id
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ToteScreen) and app.screen.orders == [following]
@@ -280,14 +282,14 @@ async def test_network_lost_mid_order_work_goes_on_and_syncs_when_back(rig):
     app = app_for(rig)
     async with app.run_test(size=(100, 30)) as pilot:
         await login_and_take(pilot, app)
-        order = app.pick_task.orders[0]
+        order = pick_task(app).orders[0]
         await wait_for(pilot, lambda: app.status_values["online"] is True)
         port = int(rig.server.url.rsplit(":", 1)[1])
         rig.server.stop()  # the network is gone
         await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: app.status_values["online"] is False)
         assert "OFFLINE" in str(app.screen.query_one("StatusBar").render())
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
         assert rig.store.counts()["pending"] > 0  # kept, waiting
@@ -301,14 +303,14 @@ async def test_a_batch_of_two_orders_one_route_each_stop_names_its_tote(rig):
     app = app_for(rig)
     async with app.run_test(size=(100, 30)) as pilot:
         await login_and_take(pilot, app, totes=("TT000001", "TT000002"))
-        task = app.pick_task
+        task = pick_task(app)
         assert len(task.orders) == 2 and set(task.totes.values()) == {"TT000001", "TT000002"}
         assert {ln.order_id for ln in task.session.lines} == set(task.orders)
         assert "-> TT00000" in str(app.screen.query_one("#stop").render())
         # The route's countdown is the batch's budget: its two orders and their lines.
         budget = clock_text(task_budget(2, len(task.session.lines)).total_seconds())
         assert f"{budget} left" in str(app.screen.query_one("#head").render())
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             rig.clock.advance(10)
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
@@ -342,7 +344,7 @@ async def test_after_a_crash_the_picker_lands_on_the_same_order_and_line(rig, tm
     app = app_for(rig, sync=False)
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app)
-        task = app.pick_task
+        task = pick_task(app)
         await pick_current_line(pilot, app)
         second = task.session.current
         await pilot.press(*second.bin, "enter")  # at the second stop, bin scanned
@@ -355,7 +357,7 @@ async def test_after_a_crash_the_picker_lands_on_the_same_order_and_line(rig, tm
         await pilot.press(*"BD4101", "enter", *"7051", "enter")
         await pilot.pause()
         assert isinstance(again.screen, PickScreen)
-        resumed = again.pick_task
+        resumed = pick_task(again)
         assert resumed.id == task.id and resumed.orders == task.orders
         assert resumed.session.current == second and resumed.session.bin_confirmed
         assert "Welcome back" in message(again)
@@ -366,11 +368,11 @@ async def test_exceptions_each_one_key_away_reach_the_backend(rig):
     app = app_for(rig)
     async with app.run_test(size=(100, 30)) as pilot:
         await login_and_take(pilot, app)
-        task = app.pick_task
+        task = pick_task(app)
         session = task.session
         order = task.orders[0]
         first = session.current
-        assert app.service.substitutes(first), "the seeded first line has substitutes in stock"
+        assert app.parts.picking.substitutes(first), "the seeded first line has substitutes"
         await pilot.press("f4", "1")  # damaged ...
         await pilot.pause()
         await pilot.press("enter")  # ... 1 of them
@@ -393,7 +395,7 @@ async def test_exceptions_each_one_key_away_reach_the_backend(rig):
         await pilot.press("f3")
         await pilot.pause()
         assert session.current != skipped and "Skipped" in message(app)
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
@@ -431,7 +433,7 @@ async def test_an_order_another_device_took_first_is_given_up_with_its_put_back(
             )
         await pilot.press("enter", *"TT000003", "enter")
         await pilot.pause()
-        assert app.pick_task.orders == [order]
+        assert pick_task(app).orders == [order]
         await wait_for(pilot, lambda: isinstance(app.screen, NoticeDialog))
         assert "another device" in str(app.screen.query_one("#title").render())
         await pilot.press("enter")
@@ -462,12 +464,12 @@ async def test_a_serial_scanner_with_host_feedback_beeps_good_and_bad_reads(rig)
         async with app.run_test(size=(40, 20)) as pilot:
             await wait_for(pilot, lambda: app.status_values["scanner"] == "connected")
             await login_and_take(pilot, app)
-            line = app.pick_task.session.current
+            line = pick_task(app).session.current
             os.write(master, b"B01-1\r")  # the wrong bin
             await wait_for(pilot, lambda: "Wrong bin" in message(app))
             assert b"\x1b8," in replies(b"\x1b8,")  # ESC 8 , : the scanner's bad-read beep
             os.write(master, line.bin.encode() + b"\r")
-            await wait_for(pilot, lambda: app.pick_task.session.bin_confirmed)
+            await wait_for(pilot, lambda: pick_task(app).session.bin_confirmed)
             assert b"\x1b7," in replies(b"\x1b7,")  # ESC 7 , : good read
     finally:
         os.close(master)
@@ -498,7 +500,7 @@ async def test_out_of_storage_mid_order_is_said_saves_nothing_and_goes_on_when_s
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app)
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
-        session = app.pick_task.session
+        session = pick_task(app).session
         line = session.current
         await pilot.press(*line.bin, "enter")
         await pilot.pause()
@@ -517,7 +519,7 @@ async def test_out_of_storage_mid_order_is_said_saves_nothing_and_goes_on_when_s
         await pilot.press(*item_code(line), "enter")
         await pilot.pause()
         assert session.picked
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
@@ -529,7 +531,7 @@ async def test_out_of_storage_at_tote_close_tries_again_until_it_is_saved(rig_on
     app = app_for(rig)
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app)
-        real_finish = app.service.finish
+        real_finish = app.parts.picking.finish
         full = {"on": True}
 
         def finish(task):  # the disk fills up just as the totes are closed, once
@@ -542,8 +544,8 @@ async def test_out_of_storage_at_tote_close_tries_again_until_it_is_saved(rig_on
             finally:
                 filler.unlink()
 
-        app.service.finish = finish
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        app.parts.picking.finish = finish
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: "Totes not closed yet" in message(app))
         assert "out of storage" in message(app) and not full["on"]
@@ -569,14 +571,14 @@ async def test_the_same_badge_in_a_second_app_is_warned_and_cannot_take_the_open
             await pilot.pause()
             said = message(app)
             assert f"order {order} is open in another picker-app on this device" in said
-            assert app.pick_task is None and not isinstance(app.screen, PickScreen)
+            assert pick_task(app) is None and not isinstance(app.screen, PickScreen)
         assert rig.store.counts()["pending"] <= events  # nothing saved over it
     finally:
         first.store.close()
 
 
 async def test_the_queue_answers_every_scan_and_a_tote_or_order_label_takes_an_order(rig):
-    from picker_app.ui.screens.queue import ToteScreen
+    from picker_app.ui.screens.picker.tote import ToteScreen
 
     app = app_for(rig)
     async with app.run_test(size=(40, 20)) as pilot:
@@ -597,21 +599,21 @@ async def test_the_queue_answers_every_scan_and_a_tote_or_order_label_takes_an_o
         await pilot.pause()
         await pilot.press(*"TT000042", "enter")  # a tote label: the next order goes into it
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
-        assert app.pick_task.orders == [first] and app.pick_task.totes == {first: "TT000042"}
+        assert pick_task(app).orders == [first] and pick_task(app).totes == {first: "TT000042"}
 
 
 async def test_a_tote_that_went_to_packing_is_not_taken_as_empty(rig):
     app = app_for(rig, sync=False)
     async with app.run_test(size=(40, 20)) as pilot:
         await login_and_take(pilot, app, totes=("TT000007",))
-        while app.pick_task is not None and app.pick_task.session.current is not None:
+        while pick_task(app) is not None and pick_task(app).session.current is not None:
             await pick_current_line(pilot, app)
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))
-        app.show_queue()
+        picker_home(app).show_queue()
         await pilot.pause()
         await pilot.press("enter")  # the next order
         await pilot.pause()
         await pilot.press(*"TT000007", "enter")  # the tote just handed to packing
         await pilot.pause()
         assert "is with order" in message(app) and "at packing" in message(app)
-        assert app.pick_task is None
+        assert pick_task(app) is None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from picker_app.bootstrap import make_app
 from picker_app.domain.auth import hash_pin
 from picker_app.store.db import LocalStore
-from picker_app.ui.app import PickerApp, make_app
+from picker_app.ui.app import PickerApp
 
 USERS = [
     ("U101", "Ravi Kumar", "picker", "BD4101", "7051"),

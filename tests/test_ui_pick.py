@@ -8,7 +8,7 @@ from textual.app import App
 from picker_app.domain.picking import PickLine, PickSession
 from picker_app.domain.routing import RoutePlanner
 from picker_app.ui.screens.dialogs import QuantityDialog
-from picker_app.ui.screens.pick import PickScreen
+from picker_app.ui.screens.picker.pick import PickScreen
 from tests.test_picking import ATTA, MILK
 
 
@@ -45,14 +45,14 @@ async def test_scan_bin_then_items_saves_each_pick_and_refuses_wrong_ones(demo):
         for _ in range(int(first.qty)):
             await pilot.press(*(MILK if first.sku == "SKU-1" else ATTA), "enter")
         await pilot.pause()
-        assert [e[0] for e in saved] == ["stock_picked"] * int(first.qty)
+        assert [e.type for e in saved] == ["stock_picked"] * int(first.qty)
         assert screen.session.current is not first
         await pilot.press("f2")  # the other item is out of stock: asked how many are there
         await pilot.pause()
         assert "How many are in the bin" in str(app.screen.query_one("#question").render())
         await pilot.press("enter")  # 0, the default
         await pilot.pause()
-        assert [e[0] for e in saved][-2:] == ["out_of_stock_flagged", "pick_shorted"]
+        assert [e.type for e in saved][-2:] == ["out_of_stock_flagged", "pick_shorted"]
         assert screen.session.finished
         assert "close the tote" in str(screen.query_one("#stop").render())
 
@@ -88,14 +88,14 @@ async def test_scan_once_and_key_the_quantity(demo):
         await pilot.press("ctrl+u", "1", ".", "5", "enter")  # pieces are whole
         await pilot.pause()
         assert "whole number" in str(dialog.query_one("#problem").render())
-        assert not [e for e in saved if e[0] == "stock_picked"]
+        assert not [e for e in saved if e.type == "stock_picked"]
         await pilot.press("ctrl+u", "2", "enter")  # the 2 still to pick
         await pilot.pause()
         assert app.screen is screen
         await pilot.press(*MILK, "enter")
         await pilot.pause()
-        picks = [e for e in saved if e[0] == "stock_picked"]
-        assert len(picks) == 1 and picks[0][1]["qty"] == 2.0
+        picks = [e for e in saved if e.type == "stock_picked"]
+        assert len(picks) == 1 and picks[0].qty == 2.0
         assert session.is_done(milk)
 
 
@@ -138,5 +138,5 @@ async def test_a_bin_and_an_item_in_one_burst_both_count_and_a_double_read_count
         code = MILK if line.sku == "SKU-1" else ATTA
         await terminal_burst(app, f"{line.bin}\r{code}\r{code}\r")  # the item read twice
         await pilot.pause(0.3)
-        assert [e[0] for e in saved] == ["stock_picked"]
+        assert [e.type for e in saved] == ["stock_picked"]
         assert session.picked[session.key(line)] == 1

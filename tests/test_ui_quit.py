@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from picker_app.ui.app import AppOptions, make_app
+from picker_app.bootstrap import AppOptions, make_app
 from tests.test_embedded import free_port
 from tests.test_ui_flow import login_and_take
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from picker_app.ui.app import AppOptions, make_app
-from tests.appkit import item_code
+from picker_app.bootstrap import AppOptions, make_app
+from tests.appkit import item_code, pick_task
 
 SIZES = [(40, 20), (100, 30)]
 
@@ -40,7 +40,7 @@ def test_route_snapshot_after_the_first_bin(snap_compare, rig, size):
     async def run_before(pilot) -> None:
         await to_route(pilot)
         rig.clock.advance(40)
-        await pilot.press(*app.pick_task.session.current.bin, "enter")
+        await pilot.press(*pick_task(app).session.current.bin, "enter")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -65,7 +65,7 @@ def test_finish_snapshot(snap_compare, rig, size):
 
     async def run_before(pilot) -> None:
         await to_route(pilot)
-        session = app.pick_task.session
+        session = pick_task(app).session
         while session.current is not None:
             line = session.current
             rig.clock.advance(25)

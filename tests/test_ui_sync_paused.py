@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
+from picker_app.bootstrap import AppOptions, make_app
 from picker_app.sync.client import SyncClient, SyncSettings
-from picker_app.ui.app import AppOptions, make_app
-from picker_app.ui.screens.queue import QueueScreen
+from picker_app.ui.screens.picker.queue import QueueScreen
 from tests.appkit import STORE
 from tests.test_ui_fit import screen_text
 from tests.test_ui_flow import wait_for

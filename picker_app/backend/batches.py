@@ -1,18 +1,17 @@
 """A batch of events applied with exactly-once semantics (every event_id is kept forever, per
-store and device, so a resend is never applied twice): read each event as its type says, then
-its effect (backend/effects.py), all in one transaction of the repository."""
+store and device, so a resend is never applied twice): read each event once as its typed model
+(domain.events.parse_event, as the device reads what it records), then its effect
+(backend/effects.py), all in one transaction of the repository."""
 
 from __future__ import annotations
 
 import json
 
-from pydantic import ValidationError
-
 from picker_app.backend import effects
 from picker_app.backend.clock import now
-from picker_app.backend.intake import IncomingBatch, clip, explain_error, non_finite
+from picker_app.backend.intake import IncomingBatch, clip, explain, non_finite
 from picker_app.backend.repository import EventWrites, Repository
-from picker_app.domain.events import MAX_PAYLOAD_BYTES, PAYLOADS
+from picker_app.domain.events import MAX_PAYLOAD_BYTES, BadEvent, parse_event
 from picker_app.wire import BatchResult, EventBatch, EventResult, WireEvent
 
 
@@ -57,13 +56,12 @@ def _apply(
         if status == "rejected":
             return refused(reason or "")
         return EventResult(event_id=event.event_id, status="duplicate")
-    model = PAYLOADS.get(event.type)
-    if model is None:
-        return refused(f"type: unknown event type {clip(event.type)!r}")
     try:
-        payload = model.model_validate(event.payload)
-    except ValidationError as err:
-        return refused(f"{event.type} refused: {explain_error(err, 'payload')}")
+        typed = parse_event(event.type, event.payload)
+    except BadEvent as err:
+        if not err.errors:
+            return refused(f"type: unknown event type {clip(event.type)!r}")
+        return refused(f"{event.type} refused: {explain(err.errors, 'payload')}")
     try:  # the keys the model ignores are stored too
         stored = json.dumps(event.payload, sort_keys=True, allow_nan=False)
     except (ValueError, RecursionError):
@@ -71,7 +69,7 @@ def _apply(
     if len(stored) > MAX_PAYLOAD_BYTES:
         return refused(f"payload: over {MAX_PAYLOAD_BYTES} bytes as JSON")
     fx = effects.Effect(writes, store, device, event.event_id, received_at)
-    reason = writes.attempt(lambda: effects.apply(fx, event.type, payload))
+    reason = writes.attempt(lambda: effects.apply(fx, typed))
     writes.record_event(device, event, stored, received_at, reason)
     if reason:
         return refused(reason)

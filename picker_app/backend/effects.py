@@ -1,5 +1,5 @@
 """What each event does in the backend (DESIGN.md, events device -> backend): one handler per
-event type, in one table (HANDLERS). A handler gets the event's validated payload and returns why
+event type, in one table (HANDLERS). A handler gets the event as its typed model and returns why
 the event is refused (a sentence the device can show), or None once its effect is applied, inside
 the batch's transaction. Handlers hold the rules; the storage is behind EventWrites
 (backend/repository/), so they hold no SQL.
@@ -15,8 +15,9 @@ from picker_app.backend.intake import clip
 from picker_app.backend.repository import EventWrites
 from picker_app.domain.events import (
     EVENT_TYPES,
+    AnyEvent,
     CountSubmitted,
-    EventPayload,
+    LabelPrinted,
     OrderDispatched,
     OutOfStockFlagged,
     PickShorted,
@@ -168,7 +169,7 @@ def qc_completed(fx: Effect, p: QcCompleted) -> str | None:
     return None
 
 
-def label_printed(fx: Effect, p: EventPayload) -> str | None:
+def label_printed(fx: Effect, p: LabelPrinted) -> str | None:
     return None
 
 
@@ -238,14 +239,14 @@ if set(HANDLERS) != EVENT_TYPES:  # a new event type needs its effect (and a mod
     raise RuntimeError(f"event types without a handler: {sorted(EVENT_TYPES ^ set(HANDLERS))}")
 
 
-def apply(fx: Effect, event_type: str, payload: EventPayload) -> str | None:
+def apply(fx: Effect, event: AnyEvent) -> str | None:
     """Apply one valid event: refused if an order it names is cancelled or held by another
     device, else its handler's effect (or refusal)."""
-    for order_id in payload.order_ids():
-        why = _order_refusal(fx, order_id, event_type)
+    for order_id in event.order_ids():
+        why = _order_refusal(fx, order_id, event.type)
         if why:
             return why
-    return HANDLERS[event_type](fx, payload)
+    return HANDLERS[event.type](fx, event)
 
 
 def _order_refusal(fx: Effect, order_id: str, event_type: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from picker_app.errors import UserError
@@ -18,13 +17,10 @@ from picker_app.cli.common import (
 
 def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app backend serve|add-device`: the reference order backend."""
-    import platformdirs
-
     from picker_app.backend.server import BackendDB
+    from picker_app.config import BACKEND_FILE, data_dir
 
-    db_path = args.db or (
-        Path(platformdirs.user_data_dir("picker_app", appauthor=False)) / "backend.db"
-    )
+    db_path = args.db or data_dir() / BACKEND_FILE
     try:
         db = BackendDB(db_path)
     except Exception as e:  # sqlite3 or OS errors: name the file, no traceback

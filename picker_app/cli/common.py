@@ -7,20 +7,20 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from picker_app.config import FIXTURES, LAYOUTS
 from picker_app.domain.layout import Layout, parse_layout
 from picker_app.errors import UserError
-from picker_app.shipped import shipped
 
 if TYPE_CHECKING:
     pass
 
 
 
-LAYOUTS_DIR = shipped("layouts")
+LAYOUTS_DIR = LAYOUTS
 
 DEMO_LAYOUT = LAYOUTS_DIR / "demo-store.toml"
 
-FIXTURES_DIR = shipped("fixtures")
+FIXTURES_DIR = FIXTURES
 
 def read_text(path: str | Path, what: str) -> str:
     """A text file's contents, or a UserError naming the file and what is wrong."""

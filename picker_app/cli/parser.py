@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from picker_app.cli.backend import cmd_backend
 from picker_app.cli.common import (
@@ -19,6 +15,7 @@ from picker_app.cli.common import (
 from picker_app.cli.route import cmd_demo, cmd_route
 from picker_app.cli.scanner import cmd_scanner, cmd_scanner_sim
 from picker_app.cli.sync import cmd_sync
+from picker_app.config import DEFAULT_PORT, DEMO_STORE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,12 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     app = parser.add_argument_group("the app (no command)")
     app.add_argument("--backend", metavar="URL", help="the order backend (default: the demo)")
     app.add_argument("--token", help="this device's token, from `backend add-device`")
-    app.add_argument("--store", help="store id, e.g. BLR-KOR-01")
+    app.add_argument("--store", help=f"store id, e.g. {DEMO_STORE}")
     app.add_argument("--scanner", metavar="PORT", help="serial scanner port or pyserial URL")
     app.add_argument("--baud", type=baud_type, help="serial scanner baud rate (default 9600)")
     app.add_argument("--layout", metavar="FILE", help="store layout file (default: the backend's)")
     app.add_argument("--db", metavar="FILE", help="local cache (default: in the user data dir)")
-    app.add_argument("--port", type=int, help="the demo backend's loopback port (default 8765)")
+    app.add_argument(
+        "--port", type=int, help=f"the demo backend's loopback port (default {DEFAULT_PORT})"
+    )
     sub = parser.add_subparsers(dest="command")
     route = sub.add_parser(
         "route",
@@ -117,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     backend_sub = backend.add_subparsers(dest="backend_command", required=True)
     serve = backend_sub.add_parser("serve", help="serve the backend over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--store", default="BLR-KOR-01", help="store to seed on first run")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--store", default=DEMO_STORE, help="store to seed on first run")
     serve.add_argument(
         "--open-orders",
         type=int,
@@ -137,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed", type=int, default=1, help="seed of the new orders")
     add = backend_sub.add_parser("add-device", help="issue a device token for one store")
-    add.add_argument("--store", required=True, help="store id, e.g. BLR-KOR-01")
+    add.add_argument("--store", required=True, help=f"store id, e.g. {DEMO_STORE}")
     add.add_argument(
         "--device", help="the device's name, as it names itself in its uploads (default: a new one)"
     )

@@ -15,14 +15,13 @@ if TYPE_CHECKING:
 
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app sync [--status]`: one sync now, or the state of sync."""
-    from picker_app.config import data_dir, load_settings
+    from picker_app.config import CONFIG_FILE, data_dir, is_embedded, load_settings
     from picker_app.embedded import recorded_port
-    from picker_app.launch import is_embedded
     from picker_app.store.db import LocalStore, StoreError, health
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
     settings = load_settings(overrides={"port": args.port})
-    cache = settings.db or data_dir() / "picker.db"
+    cache = settings.cache
     if "port" not in settings.model_fields_set:  # follow the app: the port its device is on
         port = recorded_port(cache)
         settings = settings.model_copy(update={"port": port or settings.port})
@@ -35,7 +34,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # and this device's token, kept in the cache since the app's first run.
         from picker_app.embedded import start_embedded
 
-        folder = settings.db.parent if settings.db else data_dir()
+        folder = settings.folder
         embedded = start_embedded(folder, port=settings.port, store_id=settings.store,
                                   customers=False, cache=settings.db)  # fmt: skip
         settings = settings.model_copy(
@@ -49,7 +48,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UserError(
                 "this device has no backend token: run `picker-app backend add-device --store "
                 f"{settings.store}` on the backend and set PICKER_APP_TOKEN (or `token` in "
-                f"{data_dir() / 'config.toml'})"
+                f"{data_dir() / CONFIG_FILE})"
             )
         client = SyncClient(
             store, SyncSettings(settings.backend_url, settings.store, settings.token)
@@ -95,7 +94,7 @@ def damaged_cache(
     """A damaged cache, only read: with --status, said so; else its readable events saved
     beside it and, where the backend answers, sent (each is applied once, however often this
     runs). The file is left as it is, for the store lead."""
-    from picker_app.launch import is_embedded
+    from picker_app.config import is_embedded
     from picker_app.store.db import rescue
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 

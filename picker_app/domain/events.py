@@ -1,8 +1,15 @@
 """The facts a device reports to the backend (DESIGN.md, events device -> backend): one frozen
-pydantic model per event type for its payload, and `EVENT_TYPES` derived from them.
+pydantic model per event type, `AnyEvent` their union told apart by `type`, and `EVENT_TYPES`.
 
-The backend validates every payload it receives against its model (numbers finite and within
-SQLite's 64-bit integers, strings bounded) and refuses, naming the field, what does not fit.
+The device makes its events as these models (one that does not fit is this app's defect, refused
+before anything is saved) and stores their payloads; the backend reads every event it receives
+with the same `parse_event` (numbers finite and within SQLite's 64-bit integers, strings
+bounded) and refuses, naming the field, what does not fit. Each side applies a model from one
+handler table (store/projection.py, backend/effects.py).
+
+`type` is a field of each model (the union's tag) but never part of a payload (`exclude=True`):
+on the wire and in the outbox it is the payload's sibling, and a payload's JSON is the other
+fields the event was made with, as the device has always written it.
 
 `extra="ignore"`: a key a model does not name is left out of the model (the payload is kept as
 sent). Facts happened on the floor: refusing a pick because a newer (or older) app version adds a
@@ -14,9 +21,11 @@ backend, so ignored keys cannot be used to store megabytes.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 INT64_MAX = 2**63 - 1  # SQLite's INTEGER
 MAX_QTY = 1_000_000.0  # units or kg in one event: far above any shelf, far below overflow
@@ -49,6 +58,7 @@ class EventPayload(BaseModel):
 
 
 class PickStarted(EventPayload):
+    type: Literal["pick_started"] = Field(default="pick_started", exclude=True)
     task: Code
     orders: tuple[Code, ...] = Field(min_length=1, max_length=MAX_LIST)
     totes: tuple[Code, ...] = Field(default=(), max_length=MAX_LIST)
@@ -58,6 +68,7 @@ class PickStarted(EventPayload):
 
 
 class StockPicked(EventPayload):
+    type: Literal["stock_picked"] = Field(default="stock_picked", exclude=True)
     order: Code | None = None
     line: LineNo | None = None
     sku: Code
@@ -70,6 +81,7 @@ class StockPicked(EventPayload):
 
 
 class PickShorted(EventPayload):
+    type: Literal["pick_shorted"] = Field(default="pick_shorted", exclude=True)
     order: Code
     line: LineNo
     sku: Code | None = None
@@ -77,6 +89,7 @@ class PickShorted(EventPayload):
 
 
 class OutOfStockFlagged(EventPayload):
+    type: Literal["out_of_stock_flagged"] = Field(default="out_of_stock_flagged", exclude=True)
     order: Code | None = None
     line: LineNo | None = None
     sku: Code
@@ -93,14 +106,15 @@ class _WriteOff(EventPayload):
 
 
 class StockExpired(_WriteOff):
-    pass
+    type: Literal["stock_expired"] = Field(default="stock_expired", exclude=True)
 
 
 class StockDamaged(_WriteOff):
-    pass
+    type: Literal["stock_damaged"] = Field(default="stock_damaged", exclude=True)
 
 
 class StockReturned(EventPayload):
+    type: Literal["stock_returned"] = Field(default="stock_returned", exclude=True)
     order: Code | None = None
     line: LineNo | None = None
     sku: Code
@@ -110,6 +124,7 @@ class StockReturned(EventPayload):
 
 
 class SubstitutionMade(EventPayload):
+    type: Literal["substitution_made"] = Field(default="substitution_made", exclude=True)
     order: Code
     line: LineNo
     from_sku: Code
@@ -118,6 +133,7 @@ class SubstitutionMade(EventPayload):
 
 
 class ToteClosed(EventPayload):
+    type: Literal["tote_closed"] = Field(default="tote_closed", exclude=True)
     order: Code
     tote: Code | None = None
 
@@ -130,24 +146,28 @@ class Discrepancy(EventPayload):
 
 
 class QcCompleted(EventPayload):
+    type: Literal["qc_completed"] = Field(default="qc_completed", exclude=True)
     order: Code
     result: Literal["pass", "fail"]
     discrepancies: tuple[Discrepancy, ...] = Field(default=(), max_length=MAX_LIST)
 
 
 class LabelPrinted(EventPayload):
+    type: Literal["label_printed"] = Field(default="label_printed", exclude=True)
     order: Code
     bag: Count | None = None
     bags: Count | None = None
 
 
 class OrderDispatched(EventPayload):
+    type: Literal["order_dispatched"] = Field(default="order_dispatched", exclude=True)
     order: Code
     rider: Text | None = None
     bags: Count | None = None
 
 
 class CountSubmitted(EventPayload):
+    type: Literal["count_submitted"] = Field(default="count_submitted", exclude=True)
     task: Code
     bin: Code | None = None
     sku: Code | None = None
@@ -161,45 +181,105 @@ class _CountDecision(EventPayload):
 
 
 class CountApproved(_CountDecision):
-    pass
+    type: Literal["count_approved"] = Field(default="count_approved", exclude=True)
 
 
 class CountRejected(_CountDecision):
-    pass
+    type: Literal["count_rejected"] = Field(default="count_rejected", exclude=True)
 
+
+AnyEvent = Annotated[
+    PickStarted
+    | StockPicked
+    | PickShorted
+    | OutOfStockFlagged
+    | StockExpired
+    | StockDamaged
+    | StockReturned
+    | SubstitutionMade
+    | ToteClosed
+    | QcCompleted
+    | LabelPrinted
+    | OrderDispatched
+    | CountSubmitted
+    | CountApproved
+    | CountRejected,
+    Field(discriminator="type"),
+]
+"""Any event, told apart by its `type` (on the wire a sibling of its payload)."""
+
+EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+"""Reads `{"type": ..., **payload}` as that type's model."""
 
 PAYLOADS: dict[str, type[EventPayload]] = {
-    "pick_started": PickStarted,
-    "stock_picked": StockPicked,
-    "pick_shorted": PickShorted,
-    "out_of_stock_flagged": OutOfStockFlagged,
-    "stock_expired": StockExpired,
-    "stock_damaged": StockDamaged,
-    "stock_returned": StockReturned,
-    "substitution_made": SubstitutionMade,
-    "tote_closed": ToteClosed,
-    "qc_completed": QcCompleted,
-    "label_printed": LabelPrinted,
-    "order_dispatched": OrderDispatched,
-    "count_submitted": CountSubmitted,
-    "count_approved": CountApproved,
-    "count_rejected": CountRejected,
+    model.model_fields["type"].default: model for model in get_args(get_args(AnyEvent)[0])
 }
 """Each event type's payload model."""
 
 EVENT_TYPES = frozenset(PAYLOADS)
+_TYPE_OF = {model.__name__: type_ for type_, model in PAYLOADS.items()}
 
 
-def payload_problem(type_: str, payload: dict[str, object]) -> str | None:
-    """Why `payload` is not a valid `type_` event (the first field that fails), or None: the
-    device checks what it records against the same models the backend applies."""
-    model = PAYLOADS.get(type_)
-    if model is None:
-        return f"unknown event type {type_!r}"
-    try:
-        model.model_validate(payload)
-    except ValidationError as err:
-        first = err.errors()[0]
+class BadEvent(ValueError):
+    """An event that cannot be read as its type says: `errors` (pydantic's, each `loc` inside
+    the payload) say why, none if the type is unknown; `problem` is the first of them."""
+
+    def __init__(self, type_: str, errors: Sequence[ErrorDetails] = ()) -> None:
+        self.type = type_
+        self.errors = list(errors)
+        super().__init__(self.problem)
+
+    @classmethod
+    def built(cls, err: ValidationError) -> BadEvent:
+        """The event this app was building when `err` was raised (by its model)."""
+        return cls(_TYPE_OF.get(err.title, err.title), _details(err))
+
+    @property
+    def problem(self) -> str:
+        if not self.errors:
+            return f"unknown event type {self.type!r}"
+        first = self.errors[0]
         where = ".".join(str(part) for part in first["loc"]) or "payload"
         return f"{where}: {first['msg']}"
+
+    @property
+    def refusal(self) -> str:
+        """The sentence when this app made the event (its defect): nothing is saved."""
+        return (
+            f"this app made a {self.type} event the backend would refuse ({self.problem}); "
+            "nothing was saved: tell your store lead"
+        )
+
+
+def parse_event(type_: str, payload: Mapping[str, Any]) -> AnyEvent:
+    """The payload of event `type_` (as sent or stored: without the type) as its model; the
+    device and the backend read events alike. BadEvent if it does not fit."""
+    if type_ not in PAYLOADS:
+        raise BadEvent(type_)
+    try:
+        return EVENTS.validate_python({**payload, "type": type_})
+    except ValidationError as err:
+        errors = _details(err)
+        for error in errors:  # the union names the tag first: the fields are the payload's
+            if error["loc"][:1] == (type_,):
+                error["loc"] = error["loc"][1:]
+        raise BadEvent(type_, errors) from None
+
+
+def dump_payload(event: EventPayload) -> dict[str, Any]:
+    """The event's payload as JSON values, as the device stores and sends it: the keys it was
+    made with (None included), never its type (a sibling on the wire)."""
+    return event.model_dump(mode="json", exclude_unset=True)
+
+
+def payload_problem(type_: str, payload: Mapping[str, Any]) -> str | None:
+    """Why `payload` is not a valid `type_` event (the first field that fails), or None."""
+    try:
+        parse_event(type_, payload)
+    except BadEvent as err:
+        return err.problem
     return None
+
+
+def _details(err: ValidationError) -> list[ErrorDetails]:
+    return err.errors(include_url=False, include_input=False)

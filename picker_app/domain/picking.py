@@ -3,15 +3,33 @@
 Plain logic (DESIGN.md: "the workflow never does IO"): `PickSession` holds an order's lines in
 route order and where the picker is; each input returns a `Decision`: accepted or refused, one
 sentence for the picker, and the events to record. The caller saves those events (with the state
-change) and only then shows the decision as accepted.
+change) and only then shows the decision as accepted. The events are typed models
+(domain/events.py), made before the session changes: one that does not fit its model is this
+app's defect, and the input is refused with that sentence, the session left as it was.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Concatenate, ParamSpec
 
+from pydantic import ValidationError
+
+from picker_app.domain.events import (
+    AnyEvent,
+    BadEvent,
+    OutOfStockFlagged,
+    PickShorted,
+    StockDamaged,
+    StockExpired,
+    StockPicked,
+    StockReturned,
+    SubstitutionMade,
+)
 from picker_app.domain.scan import Scan
 from picker_app.domain.words import a
 
@@ -64,9 +82,28 @@ class Decision:
 
     accepted: bool
     message: str
-    events: tuple[tuple[str, dict[str, object]], ...] = ()
+    events: tuple[AnyEvent, ...] = ()
     line_done: bool = False
     order_done: bool = False
+
+
+_P = ParamSpec("_P")
+
+
+def _fitting(
+    decide: Callable[Concatenate[PickSession, _P], Decision],
+) -> Callable[Concatenate[PickSession, _P], Decision]:
+    """`decide`, refusing the input if an event it makes does not fit its model (this app's
+    defect: the backend would refuse it). It makes its events before changing the session."""
+
+    @functools.wraps(decide)
+    def checked(session: PickSession, *args: _P.args, **kwargs: _P.kwargs) -> Decision:
+        try:
+            return decide(session, *args, **kwargs)
+        except ValidationError as err:
+            return Decision(False, BadEvent.built(err).refusal)
+
+    return checked
 
 
 @dataclass
@@ -119,6 +156,7 @@ class PickSession:
     def remaining(self, line: PickLine) -> float:
         return max(0.0, line.qty - self.picked.get(self.key(line), 0.0))
 
+    @_fitting
     def scan(self, scan: Scan, units: int = 1) -> Decision:
         """A scan at the current stop; `units` keyed by the picker count for one scan."""
         line = self.current
@@ -174,17 +212,14 @@ class PickSession:
                     f"{f' ({got:g} kg picked)' if got else ''}; take out {out} g and weigh "
                     "it again.",
                 )
+        event = StockPicked(
+            order=line.order_id, line=line.line_no, sku=line.sku, bin=line.bin, qty=qty,
+            gtin=scan.gtin, batch=scan.batch,
+            expiry=scan.expiry.isoformat() if scan.expiry else None,
+            weight_kg=scan.net_weight_kg,
+        )  # fmt: skip
         k = self.key(line)
         self.picked[k] = self.picked.get(k, 0.0) + qty
-        event = (
-            "stock_picked",
-            {
-                "order": line.order_id, "line": line.line_no, "sku": line.sku, "bin": line.bin,
-                "qty": qty, "gtin": scan.gtin, "batch": scan.batch,
-                "expiry": scan.expiry.isoformat() if scan.expiry else None,
-                "weight_kg": scan.net_weight_kg,
-            },
-        )  # fmt: skip
         done = self.is_done(line)
         if done:
             self.bin_confirmed = False
@@ -200,6 +235,7 @@ class PickSession:
         )
         return Decision(True, message, (event,), line_done=done, order_done=self.finished)
 
+    @_fitting
     def flag_short(self, qty_found: float) -> Decision:
         """Out of stock, or fewer than ordered: record what was found and move on."""
         line = self.current
@@ -208,19 +244,17 @@ class PickSession:
         if qty_found < 0:
             return Decision(False, "The quantity found cannot be negative.")
         k = self.key(line)
-        self.short[k] = max(0.0, line.qty - self.picked.get(k, 0.0))
-        self.bin_confirmed = False
-        events: tuple[tuple[str, dict[str, object]], ...] = (
-            ("out_of_stock_flagged",
-             {"order": line.order_id, "line": line.line_no, "sku": line.sku, "bin": line.bin,
-              "qty_found": qty_found}),
-            ("pick_shorted",
-             {"order": line.order_id, "line": line.line_no, "sku": line.sku,
-              "qty": self.short[k]}),
+        short = max(0.0, line.qty - self.picked.get(k, 0.0))
+        events: tuple[AnyEvent, ...] = (
+            OutOfStockFlagged(order=line.order_id, line=line.line_no, sku=line.sku,
+                              bin=line.bin, qty_found=qty_found),
+            PickShorted(order=line.order_id, line=line.line_no, sku=line.sku, qty=short),
         )  # fmt: skip
+        self.short[k] = short
+        self.bin_confirmed = False
         return Decision(
             True,
-            f"{line.name}: flagged short by {self.short[k]:g}; the bin will be counted.",
+            f"{line.name}: flagged short by {short:g}; the bin will be counted.",
             events,
             line_done=True,
             order_done=self.finished,
@@ -240,22 +274,22 @@ class PickSession:
         where = f"next: {nxt.bin}" if nxt is not None and nxt is not line else "it is the last"
         return Decision(True, f"Skipped {line.bin} for now; {where}.")
 
+    @_fitting
     def put_back(self, scan: Scan) -> Decision:
         """An item scanned by mistake goes back to its bin."""
         for line in self.lines:
             k = self.key(line)
             if scan.gtin in line.gtins and self.picked.get(k, 0.0) > 0:
                 qty = scan.net_weight_kg if line.unit == "kg" and scan.net_weight_kg else 1.0
-                self.picked[k] = max(0.0, self.picked[k] - qty)
-                event = (
-                    "stock_returned",
-                    {"order": line.order_id, "line": line.line_no, "sku": line.sku,
-                     "bin": line.bin, "qty": qty, "why": "scanned by mistake"},
+                event = StockReturned(
+                    order=line.order_id, line=line.line_no, sku=line.sku, bin=line.bin,
+                    qty=qty, why="scanned by mistake",
                 )  # fmt: skip
+                self.picked[k] = max(0.0, self.picked[k] - qty)
                 return Decision(True, f"Put {line.name} back in {line.bin}.", (event,))
         return Decision(False, "That item was not picked for this order; nothing to put back.")
 
-
+    @_fitting
     def write_off(self, kind: str, qty: float, scan: Scan | None = None) -> Decision:
         """Damaged or expired stock found at the current stop: recorded as a loss; the line
         stays open and the picker takes another."""
@@ -266,15 +300,16 @@ class PickSession:
             raise ValueError(f"unknown write-off {kind!r}")
         if not qty > 0:
             return Decision(False, "Key how many are damaged or expired (1 or more).")
-        event = (
-            f"stock_{kind}",
-            {"sku": line.sku, "bin": line.bin, "qty": qty,
-             "batch": scan.batch if scan is not None else None, "for_order": line.order_id},
+        model = StockDamaged if kind == "damaged" else StockExpired
+        event = model(
+            sku=line.sku, bin=line.bin, qty=qty,
+            batch=scan.batch if scan is not None else None, for_order=line.order_id,
         )  # fmt: skip
         return Decision(
             True, f"{qty:g} {line.name} recorded as {kind}: set aside, take another.", (event,)
         )
 
+    @_fitting
     def substitute(self, replacement: PickLine) -> Decision:
         """Pick `replacement` (another SKU, same order line) instead of the current line."""
         line = self.current
@@ -287,6 +322,10 @@ class PickSession:
             )
         if replacement.sku == line.sku:
             return Decision(False, "That is the same product: choose another one.")
+        event = SubstitutionMade(
+            order=line.order_id, line=line.line_no, from_sku=line.sku, to_sku=replacement.sku,
+            qty=line.qty,
+        )  # fmt: skip
         new = PickLine(
             line.order_id, line.line_no, replacement.sku, replacement.name, replacement.bin,
             line.qty, replacement.unit, replacement.gtins, replacement.zone, line.tote,
@@ -297,14 +336,7 @@ class PickSession:
         if k in self.skipped:
             self.skipped.remove(k)
         self.bin_confirmed = False
-        event = (
-            "substitution_made",
-            {"order": line.order_id, "line": line.line_no, "from_sku": line.sku,
-             "to_sku": new.sku, "qty": line.qty},
-        )  # fmt: skip
-        return Decision(
-            True, f"Substitute {new.name} for {line.name}: go to {new.bin}.", (event,)
-        )
+        return Decision(True, f"Substitute {new.name} for {line.name}: go to {new.bin}.", (event,))
 
     def to_put_back(self, order_id: str) -> list[tuple[PickLine, float]]:
         """What has been picked for `order_id`: each line and its quantity."""
@@ -314,14 +346,14 @@ class PickSession:
             if ln.order_id == order_id and self.picked.get(self.key(ln), 0.0) > 0
         ]
 
+    @_fitting
     def cancel(self, order_id: str, why: str = "was cancelled") -> Decision:
         """The customer cancelled `order_id`: everything picked for it goes back, and its lines
         leave the session."""
         back = self.to_put_back(order_id)
         events = tuple(
-            ("stock_returned",
-             {"order": ln.order_id, "line": ln.line_no, "sku": ln.sku, "bin": ln.bin,
-              "qty": qty, "why": "order cancelled"})
+            StockReturned(order=ln.order_id, line=ln.line_no, sku=ln.sku, bin=ln.bin, qty=qty,
+                          why="order cancelled")
             for ln, qty in back
         )  # fmt: skip
         self.picked = {k: v for k, v in self.picked.items() if k[0] != order_id}

@@ -14,8 +14,18 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from picker_app.domain.events import EVENT_TYPES, payload_problem
+from pydantic import ValidationError
+
+from picker_app.domain.events import (
+    AnyEvent,
+    BadEvent,
+    EventPayload,
+    PickStarted,
+    StockPicked,
+    ToteClosed,
+)
 from picker_app.domain.layout import Cell
 from picker_app.domain.picking import PickSession, pick_allowance
 from picker_app.domain.queue import task_budget
@@ -29,7 +39,8 @@ from picker_app.store.db import Busy
 
 __all__ = ["DEFAULT_CONGESTION", "FinishStats", "PickService", "PickTask", "QueueEntry"]
 
-Events = Sequence[tuple[str, dict[str, object]]]
+Events = Sequence[AnyEvent]
+_E = TypeVar("_E", bound=EventPayload)
 
 
 @dataclass
@@ -101,6 +112,9 @@ class PickService(PickReads):
             f"PT-{uuid.uuid4().hex[:10]}", picker, orders, dict(totes), self.clock(), session,
             cells,
         )  # fmt: skip
+        started = _made(
+            PickStarted, task=task.id, orders=tuple(orders), totes=tuple(totes[o] for o in orders)
+        )
         with self.store.write():
             task_rows.add(
                 self.store, task.id, picker, orders, totes, self._progress(task),
@@ -108,11 +122,7 @@ class PickService(PickReads):
             )  # fmt: skip
             tote_rows.take(self.store, totes)
             order_rows.set_state(self.store, orders, "picking")
-            self._record(
-                "pick_started",
-                {"task": task.id, "orders": orders, "totes": [totes[o] for o in orders]},
-                picker,
-            )
+            self._record(started, picker)
         self.store.hold(task.id, _what(orders))
         return task
 
@@ -142,34 +152,32 @@ class PickService(PickReads):
         with self.store.write():
             if also is not None:
                 also()
-            for type_, payload in events:
-                if type_ == "stock_picked":
-                    self._refuse_over_pick(payload)
-                projection.apply(self.store, type_, payload, self.clock)
-                self._record(type_, dict(payload), task.picker)
+            for event in events:
+                if isinstance(event, StockPicked):
+                    self._refuse_over_pick(event)
+                projection.apply(self.store, event, self.clock)
+                self._record(event, task.picker)
             task_rows.save_progress(self.store, task.id, self._progress(task))
 
-    def _record(self, type_: str, payload: dict[str, object], user: str) -> None:
-        """Record an event (inside the write) that fits its typed model, as the backend will
-        check it: one that does not is this app's defect, refused before anything is saved."""
-        problem = payload_problem(type_, payload) if type_ in EVENT_TYPES else None
-        if problem is not None:  # (an unknown type is refused by the store itself)
-            raise PickerError(
-                f"this app made a {type_} event the backend would refuse ({problem}); nothing "
-                "was saved: tell your store lead"
-            )
-        self.store.record(type_, payload, user)
+    def _record(self, event: AnyEvent, user: str) -> None:
+        """Record an event (inside the write). The store takes only what the backend's reader
+        takes (domain.events.parse_event): one it refuses is this app's defect (e.g. a model
+        made without its checks), refused before anything is saved."""
+        try:
+            self.store.record(event, user)
+        except BadEvent as err:
+            raise PickerError(err.refusal) from None
 
-    def _refuse_over_pick(self, p: dict[str, object]) -> None:
-        row = order_rows.need(self.store, p.get("order"), p.get("line"))
+    def _refuse_over_pick(self, p: StockPicked) -> None:
+        row = order_rows.need(self.store, p.order, p.line)
         if row is None:
             return
         ordered, picked, unit = row
-        qty = float(p.get("qty", 0) or 0)  # type: ignore[arg-type]
+        qty = p.qty
         if picked + qty > ordered + pick_allowance(ordered, unit, self.weight_tolerance) + 1e-9:
             left = max(0.0, ordered - picked)
             raise UserError(
-                f"line {p.get('line')} of {p.get('order')} needs only {left:g} more "
+                f"line {p.line} of {p.order} needs only {left:g} more "
                 f"({picked:g} of {ordered:g} {'kg ' if unit == 'kg' else ''}already picked)"
             )
 
@@ -208,12 +216,12 @@ class PickService(PickReads):
         """Close every tote of the task (its order is then waiting for packing) and end it."""
         now = self.clock()
         live = self.live_orders(task)
+        closed = [_made(ToteClosed, order=o, tote=task.totes.get(o)) for o in live]
         with self.store.write():
-            for order_id in live:
-                tote = task.totes.get(order_id)
-                order_rows.set_state(self.store, [order_id], "picked")
-                tote_rows.close(self.store, tote)
-                self._record("tote_closed", {"order": order_id, "tote": tote}, task.picker)
+            for event in closed:
+                order_rows.set_state(self.store, [event.order], "picked")
+                tote_rows.close(self.store, event.tote)
+                self._record(event, task.picker)
             task_rows.finish(self.store, task.id, now.isoformat())
         self.store.release(task.id)
         session = task.session
@@ -253,6 +261,15 @@ class PickService(PickReads):
             seconds += max(0.0, (end - begin).total_seconds())
             lines += order_rows.picked_lines(self.store, orders)
         return lines * 3600 / seconds if seconds > 0 else 0.0
+
+
+def _made(model: type[_E], **fields: Any) -> _E:
+    """An event this service makes; one that does not fit its model is this app's defect,
+    refused (PickerError) before anything is saved."""
+    try:
+        return model(**fields)
+    except ValidationError as err:
+        raise PickerError(BadEvent.built(err).refusal) from None
 
 
 def _what(orders: Sequence[str]) -> str:

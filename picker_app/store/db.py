@@ -28,10 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import platformdirs
-
+from picker_app.config import CACHE_FILE, data_dir
 from picker_app.schema import migrate
 from picker_app.store import info, outbox, replica
+from picker_app.store.commits import Commits
 from picker_app.store.errors import Busy, StoreError, store_error
 from picker_app.store.migrations import MIGRATIONS
 from picker_app.store.outbox import Event
@@ -41,6 +41,7 @@ from picker_app.store.rescue import Rescue, health, rescue
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from picker_app.domain.events import AnyEvent
     from picker_app.wire import ChangesPage, Snapshot
 
 __all__ = [
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 
 def default_path() -> Path:
     """Where the cache lives unless told otherwise: the user data directory."""
-    return Path(platformdirs.user_data_dir("picker_app", appauthor=False)) / "picker.db"
+    return data_dir() / CACHE_FILE
 
 
 def _utc_now() -> str:
@@ -87,6 +88,8 @@ class LocalStore:
         self._readers_lock = threading.Lock()
         self._held: dict[str, IO[str]] = {}
         self._closed = False
+        self.commits = Commits(writer, path)
+        self.watch, self.unwatch = self.commits.watch, self.commits.unwatch
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -152,7 +155,11 @@ class LocalStore:
             if not path.exists():
                 _create(path)
             _check_is_ours(path)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # No statement cache on the writer: the authorizer that names the tables a commit
+            # changed (`watch`) is asked when a statement is prepared, so each one must be.
+            conn = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, cached_statements=0
+            )
         except OSError as err:
             raise StoreError(f"{path}: cannot open the local database: {err}") from None
         except sqlite3.DatabaseError as err:
@@ -244,6 +251,7 @@ class LocalStore:
                 finally:
                     self._local.writing -= 1
                 return
+            self.commits.begin()
             try:
                 self.writer.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as err:
@@ -265,6 +273,7 @@ class LocalStore:
                     raise store_error(self.path, err) from None
             finally:
                 self._local.writing = 0
+            self.commits.committed()
 
     def _rollback(self) -> None:
         """Undo the open transaction, if SQLite has not already (it rolls back by itself on
@@ -277,9 +286,9 @@ class LocalStore:
 
     # --- the outbox (store/outbox.py) and the replica (store/replica.py) ------------------
 
-    def record(self, type: str, payload: dict[str, Any], user: str | None = None) -> Event:
+    def record(self, event: AnyEvent, user: str | None = None) -> Event:
         """Append an event to the outbox; call inside `write()` with the state change it reports."""
-        return outbox.record(self, type, payload, user)
+        return outbox.record(self, event, user)
 
     def pending(self, limit: int = 1000) -> list[Event]:
         """Events not yet acknowledged by the backend, oldest first."""

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from picker_app.domain.events import EVENT_TYPES
+from picker_app.domain.events import AnyEvent, dump_payload, parse_event
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
@@ -30,18 +30,20 @@ class Event:
     payload: dict[str, Any]
 
 
-def record(store: LocalStore, type: str, payload: dict[str, Any], user: str | None = None) -> Event:
-    """Append an event to the outbox; call inside `write()` with the state change it reports."""
-    if type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {type!r}")
+def record(store: LocalStore, event: AnyEvent, user: str | None = None) -> Event:
+    """Append an event to the outbox; call inside `write()` with the state change it reports.
+    Its payload (the model's fields it was made with) is stored only if the backend's reader
+    takes it (domain.events.parse_event): else BadEvent, e.g. for a model made unchecked."""
     if not store.conn.in_transaction:
         raise RuntimeError("record() must run inside LocalStore.write()")
+    payload = dump_payload(event)
+    parse_event(event.type, payload)
     seq = store.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0]
-    event = Event(
+    recorded = Event(
         seq=seq,
         event_id=str(uuid.uuid4()),
         device=store.device,
-        type=type,
+        type=event.type,
         user=user,
         created_at=store.clock(),
         payload=payload,
@@ -50,16 +52,16 @@ def record(store: LocalStore, type: str, payload: dict[str, Any], user: str | No
         "INSERT INTO outbox (seq, event_id, device, type, user, created_at, payload)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            event.seq,
-            event.event_id,
-            event.device,
-            event.type,
-            event.user,
-            event.created_at,
+            recorded.seq,
+            recorded.event_id,
+            recorded.device,
+            recorded.type,
+            recorded.user,
+            recorded.created_at,
             json.dumps(payload, sort_keys=True, separators=(",", ":")),
         ),
     )
-    return event
+    return recorded
 
 
 def pending(store: LocalStore, limit: int = 1000) -> list[Event]:

@@ -6,65 +6,77 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from picker_app.domain.events import (
+    AnyEvent,
+    OutOfStockFlagged,
+    PickShorted,
+    StockPicked,
+    StockReturned,
+    SubstitutionMade,
+    _WriteOff,
+)
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
 
 Clock = Callable[[], datetime]
-Handler = Callable[[sqlite3.Connection, dict[str, object], float, Clock], None]
+Handler = Callable[[sqlite3.Connection, Any, Clock], None]
 
 
-def _move_stock(conn: sqlite3.Connection, p: dict[str, object], delta: float) -> None:
+def _move_stock(
+    conn: sqlite3.Connection, p: StockPicked | StockReturned | _WriteOff, delta: float
+) -> None:
     conn.execute(
         "UPDATE stock SET on_hand = MAX(0, on_hand + ?) WHERE bin = ? AND sku = ?",
-        (delta, p["bin"], p["sku"]),
+        (delta, p.bin, p.sku),
     )
 
 
-def _picked(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+def _picked(conn: sqlite3.Connection, p: StockPicked, now: Clock) -> None:
     conn.execute(
         "UPDATE order_line SET qty_picked = qty_picked + ? WHERE order_id = ? AND line_no = ?",
-        (qty, p["order"], p["line"]),
+        (p.qty, p.order, p.line),
     )
     conn.execute(
         "INSERT INTO pick_history (at, bin, sku, qty) VALUES (?, ?, ?, ?)",
-        (now().isoformat(), p["bin"], p["sku"], qty),
+        (now().isoformat(), p.bin, p.sku, p.qty),
     )
-    _move_stock(conn, p, -qty)
+    _move_stock(conn, p, -p.qty)
 
 
-def _returned(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
-    if "order" in p:
+def _returned(conn: sqlite3.Connection, p: StockReturned, now: Clock) -> None:
+    if p.order is not None:
         conn.execute(
             "UPDATE order_line SET qty_picked = MAX(0, qty_picked - ?) WHERE order_id = ?"
             " AND line_no = ?",
-            (qty, p["order"], p["line"]),
+            (p.qty, p.order, p.line),
         )
-    _move_stock(conn, p, qty)
+    _move_stock(conn, p, p.qty)
 
 
-def _written_off(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
-    _move_stock(conn, p, -qty)
+def _written_off(conn: sqlite3.Connection, p: _WriteOff, now: Clock) -> None:
+    _move_stock(conn, p, -p.qty)
 
 
-def _shorted(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+def _shorted(conn: sqlite3.Connection, p: PickShorted, now: Clock) -> None:
     conn.execute(
         "UPDATE order_line SET qty_short = qty_short + ?, state = 'short'"
         " WHERE order_id = ? AND line_no = ?",
-        (qty, p["order"], p["line"]),
+        (p.qty, p.order, p.line),
     )
 
 
-def _substituted(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
+def _substituted(conn: sqlite3.Connection, p: SubstitutionMade, now: Clock) -> None:
     conn.execute(
         "UPDATE order_line SET substitute_sku = ? WHERE order_id = ? AND line_no = ?",
-        (p["to_sku"], p["order"], p["line"]),
+        (p.to_sku, p.order, p.line),
     )
 
 
-def _flagged(conn: sqlite3.Connection, p: dict[str, object], qty: float, now: Clock) -> None:
-    conn.execute("UPDATE stock SET on_hand = 0 WHERE bin = ? AND sku = ?", (p["bin"], p["sku"]))
+def _flagged(conn: sqlite3.Connection, p: OutOfStockFlagged, now: Clock) -> None:
+    conn.execute("UPDATE stock SET on_hand = 0 WHERE bin = ? AND sku = ?", (p.bin, p.sku))
 
 
 # One handler per event type with a local effect (the backend's table is backend/effects.py);
@@ -80,8 +92,8 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def apply(store: LocalStore, type_: str, p: dict[str, object], now: Clock) -> None:
-    """Apply event `type_` with payload `p` (inside `write()`); `now` dates a pick."""
-    handler = HANDLERS.get(type_)
+def apply(store: LocalStore, event: AnyEvent, now: Clock) -> None:
+    """Apply `event` (inside `write()`); `now` dates a pick."""
+    handler = HANDLERS.get(event.type)
     if handler is not None:
-        handler(store.conn, p, float(p.get("qty", 0) or 0), now)  # type: ignore[arg-type]
+        handler(store.conn, event, now)

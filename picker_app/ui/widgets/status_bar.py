@@ -22,8 +22,8 @@ def status_text(online: bool, paused: bool, waiting: int, scanner: str, width: i
 
 
 class StatusBar(Static):
-    """Attributes down: the app sets `online`, `paused`, `waiting` and `scanner`; it redraws
-    itself."""
+    """Attributes down: `online`, `paused`, `waiting` and `scanner`, from the app's status; it
+    redraws itself."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -35,9 +35,9 @@ class StatusBar(Static):
     scanner: reactive[str] = reactive("keyboard")
 
     def on_mount(self) -> None:
-        values = getattr(self.app, "status_values", None)
-        if isinstance(values, dict):
-            self.set_values(values)
+        """Follow the app's `status_values` (a reactive: every bar of every mode follows it)."""
+        if isinstance(getattr(self.app, "status_values", None), dict):
+            self.watch(self.app, "status_values", self.set_values)
 
     def set_values(self, values: dict[str, object]) -> None:
         self.online = bool(values.get("online", self.online))

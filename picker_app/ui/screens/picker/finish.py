@@ -10,7 +10,6 @@ from textual.widgets import Static
 from picker_app.domain.queue import clock_text
 from picker_app.services.picking import FinishStats
 from picker_app.ui.guard import Guarded
-from picker_app.ui.screens.queue import QueueScreen
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.status_bar import StatusBar
 
@@ -39,8 +38,8 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-class FinishScreen(Guarded, Screen):
-    """The task is done."""
+class FinishScreen(Guarded, Screen[str]):
+    """The task is done: dismissed with "next" (Enter) or "queue" (Escape)."""
 
     DEFAULT_CSS = """
     FinishScreen #title { padding: 0 1; text-style: bold; color: $success; height: auto; }
@@ -71,10 +70,7 @@ class FinishScreen(Guarded, Screen):
     def action_next(self) -> None:
         """The queue, and on it Enter: the next order's tote is asked for (Escape there goes
         back to the queue); when no order waits, the queue says so."""
-        self.app.show_queue()  # type: ignore[attr-defined]
-        queue = self.app.screen
-        if isinstance(queue, QueueScreen):  # taken once it is mounted, as its own Enter takes
-            queue.call_later(queue.action_take, 1)
+        self.dismiss("next")
 
     def action_queue(self) -> None:
-        self.app.show_queue()  # type: ignore[attr-defined]
+        self.dismiss("queue")

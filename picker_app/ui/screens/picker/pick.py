@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from picker_app.domain.events import AnyEvent
 from picker_app.domain.layout import Cell, Layout
 from picker_app.domain.map_view import LEGEND, SHORT_LEGEND, MapView, map_view
 from picker_app.domain.picking import Decision, PickLine, PickSession
@@ -31,7 +32,7 @@ from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
 
-SaveEvents = Callable[[Sequence[tuple[str, dict[str, object]]]], None]
+SaveEvents = Callable[[Sequence[AnyEvent]], None]
 Path = Callable[[Cell, Cell], Sequence[Cell]]
 Substitutes = Callable[[PickLine], list[tuple[PickLine, float]]]
 WIDE = 80  # from this width on, the remaining stops are listed beside the map

@@ -1,0 +1,49 @@
+"""What the app runs on (`Parts`), made by `bootstrap` from the settings: a module of its own
+so that the UI can name the parts without importing what builds them (the embedded backend)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
+
+if TYPE_CHECKING:
+    from picker_app.domain.layout import Layout
+    from picker_app.scanner.serial_reader import SerialSettings
+    from picker_app.services.picking import PickService
+    from picker_app.store.db import LocalStore
+    from picker_app.sync.client import SyncClient
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppOptions:
+    """How this device works (from the settings file and the command line)."""
+
+    batch_max: int = 4
+    sync_interval_s: float = 5.0
+    scan_config: ScanConfig = DEFAULT_SCAN_CONFIG
+
+
+@dataclass
+class Parts:
+    """What the app runs on: made once at start-up, handed to the app and each role's mode."""
+
+    store: LocalStore
+    users: list[dict[str, str]]
+    layout: Layout | None = None
+    demo_pins: dict[str, str] | None = None
+    sync_client: SyncClient | None = None
+    scanner: SerialSettings | None = None
+    options: AppOptions = field(default_factory=AppOptions)
+    clock: Callable[[], datetime] = now
+    picking: PickService | None = None  # the picker's service (None without a layout)
+    stop: Callable[[], None] = lambda: None  # stops what was started for these parts
+    mode: str = "local"  # "demo", the backend's URL, or "local" (given parts, as in tests)
+    wake: list[Callable[[], None]] = field(default_factory=list)  # called when the backend is up
