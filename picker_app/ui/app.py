@@ -33,6 +33,7 @@ class PickerApp(Guarded, App):
         # Ctrl+C quits as Ctrl+Q does (a priority binding: before a scan input's copy).
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+    DEFAULT_MODE = "login"  # the app starts in it; a role's mode is added at login
     status_values: var[dict[str, object]] = var(dict)  # what the status bars show
 
     def __init__(self, parts: Parts) -> None:
@@ -46,12 +47,11 @@ class PickerApp(Guarded, App):
         self.worker: SyncWorker | None = None
         self.scanner: SerialScanner | None = None
         self.login = LoginScreen(parts.users, parts.demo_pins, clock=parts.clock)
+        self.add_mode("login", lambda: self.login)
         self._on_commit = msg.poster(self.post_message, msg.StoreChanged)  # the store's thread
 
     def on_mount(self) -> None:
         parts = self.parts
-        self.add_mode("login", lambda: self.login)
-        self.switch_mode("login")
         parts.store.watch(self._on_commit)
         parts.wake.append(self.poke_sync)
         if parts.sync_client is not None:
