@@ -11,6 +11,7 @@ from picker_app.domain.distances import distance_table
 from picker_app.domain.heat import cell_heat
 from picker_app.domain.layout import parse_layout
 from picker_app.domain.routing import (
+    EXACT_MAX_BAYS,
     EmptyOrderError,
     RoutePlanner,
     listed_order_nearest_side,
@@ -113,6 +114,9 @@ def test_exact_up_to_fifteen_bays(demo, seed):
 @pytest.mark.parametrize("layout_name", ["demo-store", "irregular-store", "kiosk-store"])
 @pytest.mark.parametrize("size", [16, 40, 100])
 def test_batches_are_valid_and_never_worse_than_s_shape(layout_name, size):
+    """Batches: a valid route, never worse than S-shape or the listed order; claimed optimal
+    only within the exact range (16 bays is in it since issue 12: proven by the bounded
+    search, and then never worse than either policy all the more)."""
     from tests.conftest import LAYOUTS
 
     path = LAYOUTS / f"{layout_name}.toml"
@@ -121,7 +125,8 @@ def test_batches_are_valid_and_never_worse_than_s_shape(layout_name, size):
     planner = RoutePlanner(layout)
     route = planner.plan(bins)
     check_route(layout, route, bins)
-    assert not route.optimal
+    if size > EXACT_MAX_BAYS:
+        assert not route.optimal
     problem = make_problem(planner.table, [layout.bin(b).bay for b in bins])
     _, sshape_steps = problem.best_cells(sshape_order(problem))
     listed, cells = listed_order_nearest_side(problem, [layout.bin(b).bay for b in bins])

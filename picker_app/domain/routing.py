@@ -1,13 +1,16 @@
 """Pick-route planning: the shortest closed walk from `@` through an access cell of every bay.
 
-- Up to `EXACT_MAX_BAYS` distinct bays: an exact Held-Karp dynamic programme over (set of bays,
-  access cell), layered by pick rank and with dominated access cells dropped; `optimal` is true.
-- More bays (batches): iterated local search (2-opt and Or-opt moves evaluated for the whole tour
-  at once with numpy, double-bridge kicks inside a pick-rank segment, access cells re-chosen by a
-  layered shortest path), started from the better of a nearest-neighbour and an S-shape tour.
+- Up to `EXACT_MAX_BAYS` distinct bays: the exact dynamic programme over (set of bays, access
+  cell), layered by pick rank and with dominated access cells dropped: dense Held-Karp for small
+  orders, above that a search that keeps only the states that could beat a quick local-search
+  tour, within a fixed work budget (`EXACT_BUDGET`). A route it proves is `optimal`.
+- More bays (batches), or an order whose proof would overrun the budget: iterated local search
+  (2-opt and Or-opt moves evaluated for the whole tour at once with numpy, double-bridge kicks
+  inside a pick-rank segment, access cells re-chosen by a layered shortest path), started from
+  the better of a nearest-neighbour and an S-shape tour; `optimal` is false.
 
 The parts live in modules of their own, re-exported here (import them from here):
-`route_problem` (`Problem`, access-cell choice), `route_exact` (Held-Karp), `route_tours`
+`route_problem` (`Problem`, access-cell choice), `route_exact` (the exact searches), `route_tours`
 (nearest-neighbour, S-shape and listed-order tours) and `route_search` (the local search).
 This module holds the planner and the `Route` it returns.
 
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from picker_app.domain.distances import distance_table
 from picker_app.domain.heat import congestion_weights
 from picker_app.domain.layout import Bay, Bin, Cell, Layout
-from picker_app.domain.route_exact import solve_exact
+from picker_app.domain.route_exact import Solution, solve_exact
 from picker_app.domain.route_problem import Problem, make_problem
 from picker_app.domain.route_search import (
     ILS_BASE_ITERATIONS,
@@ -39,6 +42,7 @@ from picker_app.domain.route_tours import (
 from picker_app.errors import UserError
 
 __all__ = [
+    "EXACT_BUDGET",
     "EXACT_MAX_BAYS",
     "ILS_BASE_ITERATIONS",
     "ILS_ITERATIONS_PER_BAY",
@@ -55,7 +59,15 @@ __all__ = [
     "sshape_order",
 ]
 
-EXACT_MAX_BAYS = 15
+# Orders of up to this many distinct bays are planned exactly when the proof fits in
+# EXACT_BUDGET (bigger ones go straight to the local search): the largest size at which p95 of
+# `plan` stayed under 100 ms on the shipped layouts in bench/exact_bench.py (issue 12; at 30 an
+# order in 20 overran the first try and waited for the local search).
+EXACT_MAX_BAYS = 28
+# The exact search's limit, in state expansions, for each of its (at most two) tries: about 55 ms
+# of search on the bench machine. A count, not a time, so the same order always gets the same
+# route. Orders of up to 15 bays are always proven (route_exact.ALWAYS_EXACT_BAYS).
+EXACT_BUDGET = 200_000
 
 
 class EmptyOrderError(UserError):
@@ -128,25 +140,28 @@ class RoutePlanner:
             raise EmptyOrderError("empty order: give at least one bin code (e.g. A07-2)")
         return list(seen.values())
 
-    def plan(self, codes: Iterable[str], exact_max: int = EXACT_MAX_BAYS) -> Route:
-        """The shortest (or, with congestion, cheapest) route through every bin of an order."""
+    def plan(
+        self,
+        codes: Iterable[str],
+        exact_max: int = EXACT_MAX_BAYS,
+        exact_budget: int | None = EXACT_BUDGET,
+    ) -> Route:
+        """The shortest (or, with congestion, cheapest) route through every bin of an order:
+        proven (`optimal`) for up to `exact_max` bays when the proof takes at most `exact_budget`
+        state expansions (None: no limit), else the local search's."""
         t0 = time.perf_counter()
         bins = self.resolve(codes)
         by_bay: dict[Bay, list[Bin]] = {}
         for b in bins:
             by_bay.setdefault(b.bay, []).append(b)
         problem = make_problem(self.table, list(by_bay))
-        exact = len(problem.bays) <= exact_max
-        if exact:
-            order, cells, _ = solve_exact(problem)
-        else:
-            seed = int.from_bytes(
-                hashlib.blake2b(
-                    ",".join(sorted(b.code for b in bins)).encode(), digest_size=4
-                ).digest(),
-                "big",
-            )
-            order, cells, _ = solve_heuristic(problem, seed)
+        seed = int.from_bytes(
+            hashlib.blake2b(
+                ",".join(sorted(b.code for b in bins)).encode(), digest_size=4
+            ).digest(),
+            "big",
+        )
+        (order, cells, _), exact = _solve(problem, seed, exact_max, exact_budget)
         if len(problem.groups) == 1:
             # A tour and its reverse cost the same: print the one starting with the lower bay.
             codes = [problem.bays[b].code for b in order]
@@ -183,3 +198,29 @@ class RoutePlanner:
             optimal=optimal,
             cost=round(self.table.cost_of(path), 3) if self.report_cost else None,
         )
+
+
+def _solve(
+    problem: Problem, seed: int, exact_max: int, budget: int | None
+) -> tuple[Solution, bool]:
+    """The route (bay order, stations, cost) of `problem` and whether it is proven optimal."""
+    if len(problem.bays) > exact_max:
+        return solve_heuristic(problem, seed), False
+    quick: list[Solution] = []
+
+    def known() -> Solution:
+        # The local search without its kicks: a good tour, quickly, to prune against.
+        quick.append(solve_heuristic(problem, seed, iterations=0))
+        return quick[0]
+
+    found = solve_exact(problem, known, budget)
+    if found is not None:
+        return found, True
+    # Out of budget, mostly because the quick tour was not optimal: the local search proper
+    # (needed now anyway), and one more try against its tour when that is better.
+    best = solve_heuristic(problem, seed)
+    if best[2] < quick[0][2]:
+        found = solve_exact(problem, lambda: best, budget)
+        if found is not None:
+            return found, True
+    return best, False
