@@ -17,6 +17,15 @@ LINE_ALLOWANCE = timedelta(seconds=12)
 ORDER_ALLOWANCE = timedelta(seconds=45)
 TAKEABLE = ("placed", "confirmed")
 
+# How long a task takes, for choosing batches (domain.batching): its walk at WALK_SPEED_M_S
+# (a picker with a trolley, as the route command prints), LINE_HANDLING at each line's bin (scan
+# the bin label, take the items, scan them), TOTE_HANDLING an order (bind an empty tote, close
+# it); then PACK_ALLOWANCE from the tote at packing to the bag ready for the rider.
+WALK_SPEED_M_S = 1.2
+LINE_HANDLING = timedelta(seconds=10)
+TOTE_HANDLING = timedelta(seconds=10)
+PACK_ALLOWANCE = timedelta(seconds=60)
+
 
 @dataclass(frozen=True)
 class QueuedOrder:
@@ -66,6 +75,13 @@ def task_budget(orders: int, lines: int, base: timedelta = PICK_PACK_BUDGET) -> 
         + ORDER_ALLOWANCE * max(0, orders - 1)
         + LINE_ALLOWANCE * max(0, lines - BASE_LINES)
     )
+
+
+def pick_time(walk_m: float, lines: int, orders: int) -> timedelta:
+    """How long a picker takes over a task of `orders` orders and `lines` lines whose route is
+    `walk_m` metres long (packing not included: PACK_ALLOWANCE follows it)."""
+    walk = timedelta(seconds=walk_m / WALK_SPEED_M_S)
+    return walk + LINE_HANDLING * lines + TOTE_HANDLING * orders
 
 
 def countdown(started: datetime, now: datetime, budget: timedelta = PICK_PACK_BUDGET) -> Countdown:

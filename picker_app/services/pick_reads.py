@@ -10,6 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from picker_app.domain.batching import (
+    BATCH_CANDIDATES,
+    BUDGET_MS,
+    MAX_PLANS,
+    BatchChoice,
+    Candidate,
+    choose_batches,
+)
 from picker_app.domain.layout import Cell, Layout
 from picker_app.domain.picking import (
     DEFAULT_WEIGHT_TOLERANCE,
@@ -30,6 +38,7 @@ if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
 
 DEFAULT_CONGESTION = 0.5  # busy aisles cost up to 1.5x to walk through: a mild detour
+ROUTES_KEPT = 4096  # route lengths remembered for choosing batches (by set of bins)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class PickReads:
         self.congestion = congestion
         self.budget = budget
         self._planner: RoutePlanner | None = None
+        self._route_m: dict[frozenset[str], float] = {}
 
     @property
     def planner(self) -> RoutePlanner:
@@ -99,6 +109,58 @@ class PickReads:
             QueueEntry(o, by_id[o.id][4], float(by_id[o.id][5]))
             for o in next_orders(queued, batch=limit)
         ]
+
+    def batch_candidates(self, entries: Sequence[QueueEntry]) -> list[Candidate]:
+        """The queue's orders as batch candidates: the bins of their lines (those this layout
+        has: the others are shorted at the bin) and their promises."""
+        ids = [e.order.id for e in entries]
+        bins: dict[str, list[str]] = {o: [] for o in ids}
+        for order_id, *_, bin_, _category in order_rows.pick_lines(self.store, ids):
+            if bin_ and self._known(bin_):
+                bins[order_id].append(bin_)
+        return [
+            Candidate(e.order.id, tuple(bins[e.order.id]), len(bins[e.order.id]),
+                      e.order.promised_at)
+            for e in entries
+        ]  # fmt: skip
+
+    def _known(self, bin_code: str) -> bool:
+        try:
+            self.layout.bin(bin_code)
+        except UserError:
+            return False
+        return True
+
+    def suggest_batches(
+        self,
+        sizes: Sequence[int],
+        entries: Sequence[QueueEntry] | None = None,
+        max_plans: int = MAX_PLANS,
+        budget_ms: float | None = BUDGET_MS,
+    ) -> dict[int, BatchChoice]:
+        """The batch to offer of each size in `sizes` (domain.batching), among the first
+        BATCH_CANDIDATES (or the largest size) of `entries` (default: the queue now), at the
+        backend's time. Route lengths are remembered by their bins, so asking again about
+        the same queue plans nothing."""
+        k = max(BATCH_CANDIDATES, *sizes, 1)
+        shown = list(entries)[:k] if entries is not None else self.queue(limit=k)
+        candidates = self.batch_candidates(shown)
+        now = self.backend_now()
+        return choose_batches(candidates, sizes, self.route_m, now, max_plans, budget_ms)
+
+    def suggest_batch(self, n: int) -> BatchChoice:
+        """The batch of `n` orders to offer now (suggest_batches)."""
+        return self.suggest_batches([n])[n]
+
+    def route_m(self, bins: Sequence[str]) -> float:
+        """Metres of the planner's route through `bins`, remembered."""
+        key = frozenset(bins)
+        found = self._route_m.get(key)
+        if found is None:
+            if len(self._route_m) >= ROUTES_KEPT:
+                self._route_m.clear()
+            found = self._route_m[key] = self.planner.plan(sorted(key)).length_m
+        return found
 
     def backend_now(self) -> datetime:
         """The backend's time: this device's clock and the offset measured at the last sync

@@ -1,5 +1,9 @@
 """The order queue: the next orders by delivery promise; take one, or a batch with a tote each.
 
+A batch ("2-4 Enter") is the one chosen to save walking (domain.batching); the queue marks the
+orders of the one that saves the most with `*` and says what it saves, worked out when the queue
+is read (not on the timer that moves the due times).
+
 The queue is the picker's mode's first screen and owns its flow (Textual modes, DESIGN.md): a
 task taken here opens the pick screen over it, its end the finish screen, and a cancelled order
 of the open task a put-back dialog; each comes back here.
@@ -17,6 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from picker_app.domain.batching import BATCH_MARK, BatchChoice, best_offer, offer_line
 from picker_app.domain.queue import clock_text
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
 from picker_app.domain.words import a
@@ -61,6 +66,7 @@ class QueueScreen(WorkScreen):
     DEFAULT_CSS = """
     QueueScreen #who { padding: 0 1; text-style: bold; height: 1; }
     QueueScreen #orders { padding: 0 1; height: 1fr; }
+    QueueScreen #batch { padding: 0 1; height: auto; text-style: bold; }
     QueueScreen #sync { padding: 0 1; height: auto; color: $warning; text-style: bold; }
     QueueScreen #message { padding: 0 1; height: auto; }
     QueueScreen #message.error { color: $error; text-style: bold; }
@@ -89,6 +95,7 @@ class QueueScreen(WorkScreen):
         self.batch_max = batch_max
         self.scan_config = scan_config
         self.entries: list[QueueEntry] = []
+        self.batches: dict[int, BatchChoice] = {}  # by size: the batch "n Enter" takes
         self.pick_task: PickTask | None = None  # the task being picked, over this screen
         self._asked: set[str] = set()  # orders of the task whose drop was put to the picker
         self._resume: PickTask | None = None  # the task left open, picked up when shown
@@ -110,6 +117,7 @@ class QueueScreen(WorkScreen):
         yield Static(id="who")
         yield Static(id="sync")
         yield Static(id="orders")
+        yield Static(id="batch")
         yield Static(id="message")
         yield ScanInput(placeholder="Enter, or scan a tote / order", empty_lines=True, id="scan")
         yield KeyBar()
@@ -132,8 +140,16 @@ class QueueScreen(WorkScreen):
         if tables & DROPS:
             self.check_dropped()
 
+    def on_resize(self) -> None:
+        self._show_queue()
+
     def refresh_queue(self) -> None:
         self.entries = self.service.queue(limit=12)
+        # The batches plan routes: not while the pick screen covers the queue (each scan saved
+        # changes what it lists), but when it is shown again (on_screen_resume).
+        sizes = range(2, min(self.batch_max, len(self.entries)) + 1)
+        shown = self.is_current and len(sizes) > 0
+        self.batches = self.service.suggest_batches(sizes, self.entries) if shown else {}
         self._show_queue()
 
     def _show_queue(self) -> None:
@@ -143,13 +159,24 @@ class QueueScreen(WorkScreen):
             if self.entries
             else f"{self.user['name']}: no orders waiting"
         )
+        best = best_offer(self.batches.values())
+        marked = set(best.orders) if best is not None else set()
+
+        def mark(order_id: str) -> str:
+            return (f"{BATCH_MARK} " if order_id in marked else "  ") if marked else ""
+
         rows = [
-            f"{e.order.id}  {e.lines} line{'s' if e.lines != 1 else ''}  {due_text(e, now)}"
+            f"{mark(e.order.id)}{e.order.id}  {e.lines} line{'s' if e.lines != 1 else ''}"
+            f"  {due_text(e, now)}"
             for e in self.entries
         ]
         self.query_one("#orders", Static).update(
             "\n".join(rows) or "Nothing to pick: new orders show here as they arrive."
         )
+        batch = self.query_one("#batch", Static)
+        text = offer_line(self.batches, max(10, self.size.width - 2))
+        batch.update(text)
+        batch.display = bool(text)
         if not self.query_one("#message", Static).has_class("error"):
             self.query_one("#message", Static).update(self.HINT)
         self._show_sync()
@@ -169,12 +196,21 @@ class QueueScreen(WorkScreen):
         self.refresh_queue()
 
     def action_take(self, n: int) -> None:
+        """Take the next order (n = 1), or the batch of n the queue offers (of all there are,
+        when fewer wait); a batch that would make an order late is refused, saying so."""
         n = max(1, min(n, self.batch_max))
         self.refresh_queue()
-        orders = [e.order.id for e in self.entries[:n]]
-        if not orders:
+        if not self.entries:
             self.say("Nothing to pick yet: new orders show here as they arrive.", True)
             return
+        n = min(n, len(self.entries))
+        orders = [self.entries[0].order.id]
+        if n > 1:
+            choice = self.batches.get(n) or self.service.suggest_batch(n)
+            if choice.refusal is not None:
+                self.say(choice.refusal, True)
+                return
+            orders = list(choice.orders)
         self.app.push_screen(ToteScreen(self.service, self.user, orders), self._bound)
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
