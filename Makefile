@@ -19,8 +19,8 @@ test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
-# The route bench's reference solvers (elkai, OR-Tools) live in their own venv: OR-Tools pulls in
-# pandas, which sqlite-utils then imports, and the app's start-up must be timed as users install it.
+# The route bench's reference solver (elkai = LKH) lives in its own venv, so that the app's own
+# venv holds what users install (its start-up is timed as they run it).
 BENCH_VENV ?= .venv-bench
 
 $(BENCH_VENV)/.installed: pyproject.toml

@@ -1,39 +1,38 @@
-"""Route planner benchmark: speed of `RoutePlanner.plan` and length of its routes against other
-ways to walk the same order.
+"""Route planner benchmark: the length of `RoutePlanner.plan`'s routes against LKH on the whole
+problem, and the time it takes, on random stores of five kinds and on the shipped ones.
 
-For each layout (default: the demo store and the irregular one) it draws random orders (fixed
-seed) of 5, 10, 12 and 15 bays and batches of 40, 100 and 150 bays (distinct bays, a random level
-each, the lines listed in random order) and prints, per size:
+The reference (bench/route_reference.py) is LKH (elkai) on the *generalized* problem: the route
+through one access cell of every bay, each cell chosen freely among all of the bay's cells, pick
+ranks in order, turned into an asymmetric TSP by the exact Noon-Bean transformation. Before the
+batches, it is checked against the exact optimum (Held-Karp, `solve_exact`) on small orders:
+the two must agree on every order, and the dominance pruning of `make_problem` must not change
+the optimum.
 
-- median, p95 and max `solve_ms` of `planner.plan(bins)` (after one warm-up plan, so the
-  per-layout distance table is cached and not counted, as in the route command);
-- our route length against (a) the S-shape policy: the S-shape visit order joined by shortest
-  walks with the best access cells (never longer than a classic S-shape traversal, so the
-  comparison favours S-shape), (b) the lines visited in the order listed, nearest side first
-  (what a picker does unaided), (c) the exact optimum: up to 15 bays our route *is* the exact
-  optimum, so the heuristic (`exact_max=0`) is run on the same orders and its gap to the optimum
-  is reported; for batches "n/a";
-- (d) on separate instances drawn only from bays of pick rank 1 (no pick-rank constraints), our
-  route against LKH (elkai, 10 runs) and, unless disabled, OR-Tools' routing solver (guided local
-  search, 1 s), both given the walking-distance matrix of the access cells our route chose (plus
-  the pack station). Gap = our length / their length - 1. Our own length is recomputed from the
-  same matrix and checked against `route.length_m`;
-- the walking time of a 10-line order at 1.2 m/s with each policy and the seconds saved per
-  1,000 orders;
-- the per-layout distance precompute (`DistanceTable(layout)`, median of 5).
+Stores: `bench/layoutgen.py` makes them (kinds parallel, two_block, l_shape, islands,
+horizontal: single-sided wall rows, back-to-back gondolas and open rows pickable from both
+sides, end bays, cells of 0.5-1 m, some with chilled and frozen zones); the shipped demo and
+irregular stores run too. Orders are distinct random bays, a random level each. Per kind and
+order size (40, 80, 100, 120, 150 bays; 10, 15, 20 for speed) it prints the mean and max gap
+(ours / LKH - 1, both recomputed in steps from the same distance matrix), how many orders ours
+is shorter / equal / longer, median and p95 `solve_ms` of `plan` (after one warm-up plan per
+store, so the distance table is not counted), and the seeds of the worst order; on the
+parallel-aisle stores also the orders where ours is longer than the S-shape route (the S-shape
+visit order with the best access cells). Then the issue's targets with PASS/FAIL, and every
+figure as JSON in `bench/results/route_bench.json`. It exits 0: it is a report, not a test.
 
-It ends with the targets of the issue, the measured values and PASS/FAIL, writes every figure as
-JSON to `bench/results/route_bench.json`, and exits 0 (it is a report, not a test).
+Batching savings are measured by bench/batch_bench.py (issue 12, item 4), not here.
 
-elkai and OR-Tools are benchmark-only dependencies (`pip install -e '.[bench]'`); picker_app
-never imports them.
-
-Run from the repository root (the full run takes a few minutes on 2 cores):
+elkai is a bench-only dependency (`pip install -e '.[bench]'`); picker_app never imports it.
+Run from the repository root (full run about 10 minutes on this 2-core machine, --quick 2):
 
     .venv/bin/python bench/route_bench.py
     .venv/bin/python bench/route_bench.py --quick
-    .venv/bin/python bench/route_bench.py --layouts demo-store irregular-store --seed 7
-    .venv/bin/python bench/route_bench.py --ortools-s 0     # skip OR-Tools
+    .venv/bin/python bench/route_bench.py --kinds islands l_shape --seed 7
+    .venv/bin/python bench/route_bench.py --replay two_block 3 0 150   # KIND LAYOUT ORDER SIZE
+
+`--replay` plans one order again (KIND may be a shipped store, e.g. demo-store, whose layout
+seed is ignored), prints both routes and writes the store's layout file to bench/results/ so
+that `picker-app route` can be run on it.
 """
 
 from __future__ import annotations
@@ -46,612 +45,575 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from layoutgen import KINDS, make_layout
+from route_reference import check_route, full_problem, route_length, solve_reference
 
-from picker_app.cli import load_layout
 from picker_app.domain.distances import DistanceTable
-from picker_app.domain.layout import Bay, Layout
+from picker_app.domain.layout import Bay, Layout, parse_layout
 from picker_app.domain.routing import (
-    EXACT_MAX_BAYS,
     Route,
     RoutePlanner,
     listed_order_nearest_side,
     make_problem,
+    solve_exact,
     sshape_order,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "route_bench.json"
+RESULTS = ROOT / "bench" / "results"
+SHIPPED = ("demo-store", "irregular-store")
+PARALLEL = ("parallel", "demo-store")  # parallel-aisle stores: compared with S-shape
 
-ORDER_SIZES = (5, 10, 12, 15)
-BATCH_SIZES = (40, 100, 150)
-LKH_SIZES = (15, 40, 100, 150)
+SIZES = (40, 80, 100, 120, 150)  # against the reference
+SPEED_SIZES = (10, 15, 20)  # speed (and the reference, it is cheap there)
+EXACT_SIZES = (5, 8, 10, 12)  # the reference against Held-Karp
+
+# Counts as (full run, --quick): generated stores per kind (one order of each size on each), the
+# orders of each size on a shipped store, exactness checks per store, LKH runs per order.
+STORES_PER_KIND = (5, 2)
+SHIPPED_ORDERS = (5, 2)
+EXACT_PER_STORE = (4, 2)
+LKH_RUNS = (16, 8)
+
 WALK_SPEED_MPS = 1.2
 WALK_LINES = 10
-LKH_RUNS = 10
+WALK_ORDERS = 20
 
-# Instances per size: (full run, --quick).
-COUNTS = {5: (40, 10), 10: (40, 10), 12: (40, 10), 15: (40, 10), 40: (20, 5), 100: (15, 4)}
-COUNTS[150] = (10, 3)
-LKH_COUNTS = {15: (20, 5), 40: (20, 5), 100: (15, 4), 150: (10, 3)}
-
-# The issue's targets.
-EXACT_P95_MS = 50.0
-EXACT12_MEDIAN_MS = 10.0
-GAP100_MEAN_PCT = 0.5
-GAP100_MAX_PCT = 1.5
-BATCH100_MEDIAN_MS = 300.0
-BATCH150_MAX_MS = 1000.0
+# The issue's targets (issue 12).
+GAP_MEAN_PCT = 0.3
+GAP_MAX_PCT = 1.0
+MEDIAN_100_MS = 300.0
+MAX_150_MS = 1000.0
 PRECOMPUTE_MS = 1000.0
 
 
-# --- helpers ---------------------------------------------------------------------------------
+@dataclass
+class Result:
+    """One order: our route against the reference."""
 
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
-
-
-def mean(values: list[float]) -> float:
-    return statistics.fmean(values) if values else float("nan")
-
-
-def layout_path(name: str) -> Path:
-    if name.endswith(".toml"):
-        return Path(name)
-    return ROOT / "layouts" / f"{name}.toml"
-
-
-def random_order(rng: random.Random, bays: list[Bay], size: int) -> list[str]:
-    """Distinct random bays, a random level each, listed in random order."""
-    chosen = rng.sample(bays, size)  # sample order is already random: that is the listed order
-    return [f"{bay.code}-{rng.randint(1, bay.levels)}" for bay in chosen]
-
-
-def route_stations(planner: RoutePlanner, route: Route) -> list[int]:
-    """Station ids of the route's stops in visiting order (stops sharing a bay counted once)."""
-    out: list[int] = []
-    last_bay = None
-    for stop in route.stops:
-        bay = stop.bin.rsplit("-", 1)[0]
-        if bay != last_bay:
-            out.append(planner.table.station_of[stop.cell])
-            last_bay = bay
-    return out
-
-
-def closed_length(matrix: np.ndarray, seq: list[int]) -> int:
-    """Steps of the closed walk @ -> seq... -> @ (station ids)."""
-    walk = [0, *seq, 0]
-    return int(sum(int(matrix[a, b]) for a, b in zip(walk, walk[1:], strict=False)))
+    kind: str
+    layout_seed: int
+    order_seed: int
+    size: int
+    ours: int  # steps
+    ref: int  # steps
+    gap_pct: float
+    solve_ms: float
+    optimal: bool
+    ref_s: float
+    ref_nodes: int
+    ref_proper: bool
+    ref_polished: bool
+    sshape: int | None  # steps, parallel-aisle stores only
 
 
 @dataclass
-class Checks:
-    """Correctness checks made on the way; any failure is printed and fails the summary."""
+class Check:
+    """One exactness check: the reference and Held-Karp (pruned and unpruned) on one order."""
 
-    length_checked: int = 0
-    length_mismatch: int = 0
-    not_optimal_exact: int = 0
-    exact_longer: int = 0  # an "exact" route longer than the heuristic or a policy route
-    messages: list[str] | None = None
-
-    def fail(self, text: str) -> None:
-        if self.messages is None:
-            self.messages = []
-        self.messages.append(text)
-        print(f"  !! {text}", flush=True)
+    kind: str
+    layout_seed: int
+    order_seed: int
+    size: int
+    exact: int
+    exact_unpruned: int
+    ref: int
 
 
-# --- reference solvers -------------------------------------------------------------------------
+# --- stores and orders -------------------------------------------------------------------------
 
 
-def lkh_length(sub: np.ndarray, runs: int) -> tuple[int, float]:
-    """LKH (elkai 2.x) tour length on an integer distance matrix, and its wall time in s."""
-    import elkai
-
-    n = len(sub)
-    if n < 3:
-        return int(sub[0, 1] + sub[1, 0]) if n == 2 else 0, 0.0
-    t0 = time.perf_counter()
-    # elkai 2.x returns a closed tour (first city repeated at the end), 0-based.
-    tour = elkai.DistanceMatrix(sub.tolist()).solve_tsp(runs=runs)
-    secs = time.perf_counter() - t0
-    if tour[0] != tour[-1]:
-        tour = [*tour, tour[0]]
-    assert sorted(tour[:-1]) == list(range(n)), "elkai returned a tour that is not a permutation"
-    return int(sum(int(sub[a, b]) for a, b in zip(tour, tour[1:], strict=False))), secs
+def load_store(kind: str, seed: int) -> Layout:
+    """A generated store (`kind` one of layoutgen.KINDS) or a shipped one (seed ignored)."""
+    if kind in KINDS:
+        return parse_layout(make_layout(kind, seed), f"layoutgen {kind} {seed}")
+    path = Path(kind) if kind.endswith(".toml") else ROOT / "layouts" / f"{kind}.toml"
+    return parse_layout(path.read_text(encoding="utf-8"), str(path))
 
 
-def ortools_length(sub: np.ndarray, seconds: float) -> tuple[int, float]:
-    """OR-Tools routing (one vehicle from node 0, guided local search) tour length, wall time."""
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
-    n = len(sub)
-    if n < 3:
-        return int(sub[0, 1] + sub[1, 0]) if n == 2 else 0, 0.0
-    rows = sub.tolist()
-    manager = pywrapcp.RoutingIndexManager(n, 1, 0)
-    model = pywrapcp.RoutingModel(manager)
-
-    def cost(i: int, j: int) -> int:
-        return rows[manager.IndexToNode(i)][manager.IndexToNode(j)]
-
-    model.SetArcCostEvaluatorOfAllVehicles(model.RegisterTransitCallback(cost))
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    params.time_limit.FromMilliseconds(int(seconds * 1000))
-    t0 = time.perf_counter()
-    solution = model.SolveWithParameters(params)
-    secs = time.perf_counter() - t0
-    assert solution is not None, "OR-Tools found no tour"
-    nodes = []
-    index = model.Start(0)
-    while not model.IsEnd(index):
-        nodes.append(manager.IndexToNode(index))
-        index = solution.Value(model.NextVar(index))
-    nodes.append(0)
-    assert sorted(nodes[:-1]) == list(range(n)), "OR-Tools returned a tour that is not a perm."
-    return int(sum(int(sub[a, b]) for a, b in zip(nodes, nodes[1:], strict=False))), secs
+def store_text(kind: str, seed: int) -> str:
+    if kind in KINDS:
+        return make_layout(kind, seed)
+    return (ROOT / "layouts" / f"{kind}.toml").read_text(encoding="utf-8")
 
 
-# --- the measurements --------------------------------------------------------------------------
+def draw_order(layout: Layout, order_seed: int, size: int) -> list[str]:
+    """`size` distinct random bays, a random level each (the same for the same seeds)."""
+    rng = random.Random(f"order:{order_seed}:{size}")
+    chosen = rng.sample(list(layout.bays), size)
+    return [f"{bay.code}-{rng.randint(1, bay.levels)}" for bay in chosen]
 
 
-def bench_precompute(layout: Layout, repeats: int = 5) -> dict:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        table = DistanceTable(layout)
-        times.append((time.perf_counter() - t0) * 1000)
-    return {
-        "median_ms": statistics.median(times),
-        "max_ms": max(times),
-        "stations": len(table.stations),
-        "walkable_cells": len(table.cells),
-    }
+def order_bays(layout: Layout, bins: list[str]) -> list[Bay]:
+    return list(dict.fromkeys(layout.bin(code).bay for code in bins))
 
 
-def bench_size(
-    name: str, layout: Layout, planner: RoutePlanner, size: int, count: int, seed: int, ck: Checks
-) -> dict:
-    """Random orders (with pick ranks) of one size: timing and the policy comparisons."""
-    rng = random.Random(f"{seed}:{name}:orders:{size}")
-    bays = list(layout.bays)
-    cell_m = layout.cell_m
-    ours, sshape, listed, heur, ms, heur_ms, optimal = [], [], [], [], [], [], []
-    for k in range(count):
-        bins = random_order(rng, bays, size)
-        route = planner.plan(bins)
-        ms.append(route.solve_ms)
-        optimal.append(route.optimal)
-        steps = round(route.length_m / cell_m)
-        own = closed_length(planner.table.matrix, route_stations(planner, route))
-        ck.length_checked += 1
-        if own != steps:
-            ck.length_mismatch += 1
-            ck.fail(f"{name} {size} bays #{k}: route {steps} steps, matrix says {own}")
-        listed_bays = [layout.bin(code).bay for code in bins]
-        problem = make_problem(planner.table, listed_bays)
-        _, s_cost = problem.best_cells(sshape_order(problem))
-        l_order, l_cells = listed_order_nearest_side(problem, listed_bays)
-        l_cost = problem.tour_cost(l_order, l_cells)
-        ours.append(steps)
-        sshape.append(s_cost)
-        listed.append(l_cost)
-        if size <= EXACT_MAX_BAYS:
-            if not route.optimal:
-                ck.not_optimal_exact += 1
-                ck.fail(f"{name} {size} bays #{k}: route not marked optimal")
-            h = planner.plan(bins, exact_max=0)
-            heur_ms.append(h.solve_ms)
-            h_steps = round(h.length_m / cell_m)
-            heur.append(h_steps)
-            if steps > min(h_steps, s_cost, l_cost):
-                ck.exact_longer += 1
-                ck.fail(
-                    f"{name} {size} bays #{k}: exact route {steps} steps longer than "
-                    f"heuristic {h_steps} / S-shape {s_cost:g} / listed {l_cost:g}"
-                )
-    res: dict = {
-        "size": size,
-        "instances": count,
-        "solve_ms": {
-            "median": statistics.median(ms),
-            "p95": pct(ms, 95),
-            "max": max(ms),
-            "mean": mean(ms),
-        },
-        "optimal": sum(optimal),
-        "length_m": {"ours_mean": mean(ours) * cell_m},
-    }
-    for label, theirs in (("sshape", sshape), ("listed", listed)):
-        ratios = [o / t for o, t in zip(ours, theirs, strict=True)]
-        res[f"vs_{label}"] = {
-            "mean_ratio": mean(ratios),
-            "saved_pct": 100.0 * (1 - sum(ours) / sum(theirs)),
-            "their_mean_m": mean(theirs) * cell_m,
-        }
-    if heur:
-        gaps = [100.0 * (h / o - 1) for h, o in zip(heur, ours, strict=True)]
-        res["heuristic_vs_exact"] = {
-            "mean_gap_pct": mean(gaps),
-            "max_gap_pct": max(gaps),
-            "equal": sum(1 for g in gaps if g == 0),
-            "heuristic_ms_median": statistics.median(heur_ms),
-            "heuristic_ms_p95": pct(heur_ms, 95),
-        }
-    else:
-        res["heuristic_vs_exact"] = None
-    return res
+def route_stops(planner: RoutePlanner, route: Route) -> tuple[list[str], list[int]]:
+    """Bay codes and station ids of a route's stops in visiting order, one per bay."""
+    bays: list[str] = []
+    cells: list[int] = []
+    for stop in route.stops:
+        bay = stop.bin.rsplit("-", 1)[0]
+        if not bays or bay != bays[-1]:
+            bays.append(bay)
+            cells.append(planner.table.station_of[stop.cell])
+    return bays, cells
 
 
-def bench_reference(
-    name: str,
+# --- measurements ------------------------------------------------------------------------------
+
+
+def measure(
+    kind: str,
+    layout_seed: int,
+    order_seed: int,
     layout: Layout,
     planner: RoutePlanner,
     size: int,
-    count: int,
-    seed: int,
-    ortools_s: float,
-    ck: Checks,
-) -> dict:
-    """Rank-1-only instances: our route against LKH / OR-Tools on our chosen access cells."""
-    rng = random.Random(f"{seed}:{name}:reference:{size}")
-    bays = [b for b in layout.bays if b.pick_rank == 1]
-    matrix = planner.table.matrix
-    ms, lkh_gaps, lkh_secs, ort_gaps, ort_secs = [], [], [], [], []
-    for k in range(count):
-        bins = random_order(rng, bays, size)
-        route = planner.plan(bins)
-        ms.append(route.solve_ms)
-        steps = round(route.length_m / layout.cell_m)
-        seq = route_stations(planner, route)
-        own = closed_length(matrix, seq)
-        ck.length_checked += 1
-        if own != steps:
-            ck.length_mismatch += 1
-            ck.fail(f"{name} ref {size} bays #{k}: route {steps} steps, matrix says {own}")
-        nodes = sorted({0, *seq})
-        sub = matrix[np.ix_(nodes, nodes)].astype(np.int64)
-        lkh, secs = lkh_length(sub, LKH_RUNS)
-        lkh_gaps.append(100.0 * (own / lkh - 1) if lkh else 0.0)
-        lkh_secs.append(secs)
-        if ortools_s > 0 and size > EXACT_MAX_BAYS:  # up to 15 bays LKH already checks it
-            ort, secs = ortools_length(sub, ortools_s)
-            ort_gaps.append(100.0 * (own / ort - 1) if ort else 0.0)
-            ort_secs.append(secs)
-    res: dict = {
-        "size": size,
-        "instances": count,
-        "solve_ms": {"median": statistics.median(ms), "p95": pct(ms, 95), "max": max(ms)},
-    }
-    for label, gaps, secs in (("lkh", lkh_gaps, lkh_secs), ("ortools", ort_gaps, ort_secs)):
-        if not gaps:
-            res[label] = None
-            continue
-        res[label] = {
-            "mean_gap_pct": mean(gaps),
-            "max_gap_pct": max(gaps),
-            "ours_better": sum(1 for g in gaps if g < -1e-9),
-            "equal": sum(1 for g in gaps if abs(g) <= 1e-9),
-            "ours_worse": sum(1 for g in gaps if g > 1e-9),
-            "their_mean_s": mean(secs),
-        }
-    return res
+    runs: int,
+    problems: list[str],
+) -> Result:
+    """Plan one order, solve its reference, and compare them."""
+    bins = draw_order(layout, order_seed, size)
+    route = planner.plan(bins)
+    codes, cells = route_stops(planner, route)
+    ours = route_length(planner.table.matrix, cells)
+    steps = round(route.length_m / layout.cell_m)
+    where = f"{kind} {layout_seed} {order_seed} {size}"
+    if ours != steps:
+        problems.append(f"{where}: route is {steps} steps, its stops {ours} in the matrix")
+    full = full_problem(planner.table, order_bays(layout, bins))
+    index = {bay.code: i for i, bay in enumerate(full.bays)}
+    wrong = check_route(full, [index.get(code, -1) for code in codes], cells)
+    if wrong:
+        problems.append(f"{where}: our route {wrong}")
+    ref = solve_reference(full, runs)
+    sshape = None
+    if kind in PARALLEL:
+        problem = make_problem(planner.table, full.bays)
+        sshape = int(problem.best_cells(sshape_order(problem))[1])
+    return Result(
+        kind=kind,
+        layout_seed=layout_seed,
+        order_seed=order_seed,
+        size=size,
+        ours=ours,
+        ref=ref.length,
+        gap_pct=100.0 * (ours / ref.length - 1) if ref.length else 0.0,
+        solve_ms=route.solve_ms,
+        optimal=route.optimal,
+        ref_s=ref.secs,
+        ref_nodes=ref.nodes,
+        ref_proper=ref.proper,
+        ref_polished=ref.polished,
+        sshape=sshape,
+    )
 
 
-def walk_times(name: str, layout: Layout, planner: RoutePlanner, count: int, seed: int) -> dict:
-    """Walking time of 10-line orders (10 bays, one bin each) with each policy."""
-    rng = random.Random(f"{seed}:{name}:walk")
+def exact_check(
+    kind: str, layout_seed: int, order_seed: int, layout: Layout, table: DistanceTable, size: int
+) -> Check:
+    """The reference against Held-Karp, with and without dominated cells dropped."""
+    bays = order_bays(layout, draw_order(layout, order_seed, size))
+    full = full_problem(table, bays)
+    # Reference first: LKH's runs are cheap here, so it gets as many as in the batches.
+    ref = solve_reference(full, LKH_RUNS[0])
+    exact = solve_exact(make_problem(table, bays))
+    unpruned = solve_exact(full)
+    assert exact is not None and unpruned is not None  # no budget: always solved
+    return Check(kind, layout_seed, order_seed, size, int(exact[2]), int(unpruned[2]), ref.length)
+
+
+def precompute_ms(layout: Layout, repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        DistanceTable(layout)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def walk_times(layout: Layout, planner: RoutePlanner, seed: int) -> dict:
+    """Walking time of 10-line orders (10 bays, one bin each): ours, S-shape, lines as listed."""
     ours, sshape, listed = [], [], []
-    for _ in range(count):
-        bins = random_order(rng, list(layout.bays), WALK_LINES)
+    for k in range(WALK_ORDERS):
+        bins = draw_order(layout, seed * 1000 + 900 + k, WALK_LINES)
         route = planner.plan(bins)
-        listed_bays = [layout.bin(code).bay for code in bins]
-        problem = make_problem(planner.table, listed_bays)
+        bays = order_bays(layout, bins)
+        problem = make_problem(planner.table, bays)
         _, s_cost = problem.best_cells(sshape_order(problem))
-        l_order, l_cells = listed_order_nearest_side(problem, listed_bays)
+        l_order, l_cells = listed_order_nearest_side(problem, bays)
         ours.append(route.length_m)
         sshape.append(s_cost * layout.cell_m)
         listed.append(problem.tour_cost(l_order, l_cells) * layout.cell_m)
-    secs = {
-        "ours": mean(ours) / WALK_SPEED_MPS,
-        "sshape": mean(sshape) / WALK_SPEED_MPS,
-        "listed": mean(listed) / WALK_SPEED_MPS,
-    }
     return {
-        "instances": count,
-        "mean_walk_s": secs,
-        "saved_s_per_1000_orders": {
-            "vs_sshape": 1000 * (secs["sshape"] - secs["ours"]),
-            "vs_listed": 1000 * (secs["listed"] - secs["ours"]),
-        },
+        name: statistics.fmean(v) / WALK_SPEED_MPS
+        for name, v in (("ours", ours), ("sshape", sshape), ("listed", listed))
     }
 
 
-# --- printing ----------------------------------------------------------------------------------
+# --- summaries ---------------------------------------------------------------------------------
 
 
-def print_sizes(rows: list[dict]) -> None:
-    head = (
-        f"{'bays':>5} {'n':>3} {'med ms':>8} {'p95 ms':>8} {'max ms':>8} {'opt':>5} "
-        f"{'ours m':>7} | {'vs S-shape':>15} | {'vs listed':>15} | {'heur vs exact':>19}"
-    )
-    print(head)
-    print(f"{'':>47} | {'ratio  saved':>15} | {'ratio  saved':>15} | {'mean    max  (ms)':>19}")
-    for r in rows:
-        s = r["solve_ms"]
-        sh, li, he = r["vs_sshape"], r["vs_listed"], r["heuristic_vs_exact"]
-        opt = f"{r['optimal']}/{r['instances']}" if r["size"] <= EXACT_MAX_BAYS else "-"
-        heur = (
-            f"{he['mean_gap_pct']:5.2f}% {he['max_gap_pct']:5.2f}% {he['heuristic_ms_median']:4.0f}"
-            if he
-            else "n/a"
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def summarize(rows: list[Result]) -> dict:
+    gaps = [r.gap_pct for r in rows]
+    ms = [r.solve_ms for r in rows]
+    worst = max(rows, key=lambda r: r.gap_pct)
+    out = {
+        "orders": len(rows),
+        "gap_mean_pct": statistics.fmean(gaps),
+        "gap_max_pct": max(gaps),
+        "shorter": sum(r.ours < r.ref for r in rows),
+        "equal": sum(r.ours == r.ref for r in rows),
+        "longer": sum(r.ours > r.ref for r in rows),
+        "solve_ms_median": statistics.median(ms),
+        "solve_ms_p95": pct(ms, 95),
+        "solve_ms_max": max(ms),
+        "optimal": sum(r.optimal for r in rows),
+        "ref_s_mean": statistics.fmean(r.ref_s for r in rows),
+        "worst": {"layout_seed": worst.layout_seed, "order_seed": worst.order_seed},
+    }
+    pairs = [(r.ours, r.sshape) for r in rows if r.sshape is not None]
+    if pairs:
+        out["worse_than_sshape"] = sum(o > s for o, s in pairs)
+        out["saved_vs_sshape_pct"] = 100.0 * (
+            1 - sum(o for o, _ in pairs) / sum(s for _, s in pairs)
         )
-        print(
-            f"{r['size']:>5} {r['instances']:>3} {s['median']:8.2f} {s['p95']:8.2f} "
-            f"{s['max']:8.2f} {opt:>5} {r['length_m']['ours_mean']:7.1f} | "
-            f"{sh['mean_ratio']:6.3f} {sh['saved_pct']:6.1f}% | "
-            f"{li['mean_ratio']:6.3f} {li['saved_pct']:6.1f}% | {heur:>19}"
-        )
+    return out
 
 
-def print_reference(rows: list[dict]) -> None:
+def print_table(kinds: list[str], sizes: list[int], results: list[Result]) -> dict:
     print(
-        f"{'bays':>5} {'n':>3} {'med ms':>8} {'max ms':>8} | "
-        f"{'LKH gap mean   max  b/=/w   LKH s':>34} | {'OR-Tools gap mean   max  b/=/w':>31}"
+        f"{'kind':<16}{'bays':>5}{'n':>3} {'gap mean':>8} {'max':>7} {'<':>3}{'=':>3}{'>':>3}"
+        f" {'med ms':>7} {'p95 ms':>7} {'LKH s':>6} {'vs S-shape':>11}  worst (layout order)"
     )
-    for r in rows:
-
-        def col(x: dict | None, with_time: bool) -> str:
-            if x is None:
-                return "skipped"
-            text = (
-                f"{x['mean_gap_pct']:6.2f}% {x['max_gap_pct']:6.2f}% "
-                + f"{x['ours_better']}/{x['equal']}/{x['ours_worse']}".rjust(8)
+    table: dict = {}
+    for kind in kinds:
+        for size in sizes:
+            rows = [r for r in results if r.kind == kind and r.size == size]
+            if not rows:
+                continue
+            s = summarize(rows)
+            table.setdefault(kind, {})[size] = s
+            vs = (
+                f"{s['saved_vs_sshape_pct']:5.1f}% {s['worse_than_sshape']}w"
+                if "worse_than_sshape" in s
+                else ""
             )
-            return text + (f" {x['their_mean_s']:6.2f}" if with_time else "")
-
-        s = r["solve_ms"]
-        print(
-            f"{r['size']:>5} {r['instances']:>3} {s['median']:8.2f} {s['max']:8.2f} | "
-            f"{col(r['lkh'], True):>34} | {col(r['ortools'], False):>31}"
-        )
+            seeds = f"{s['worst']['layout_seed']} {s['worst']['order_seed']}"
+            print(
+                f"{kind:<16}{size:>5}{s['orders']:>3} {s['gap_mean_pct']:7.2f}% "
+                f"{s['gap_max_pct']:6.2f}% {s['shorter']:>3}{s['equal']:>3}{s['longer']:>3}"
+                f" {s['solve_ms_median']:7.1f} {s['solve_ms_p95']:7.1f} {s['ref_s_mean']:6.2f}"
+                f" {vs:>11}  {seeds}"
+            )
+    print(
+        "  gap = ours / LKH - 1 (steps, same distance matrix); < = > : orders where ours is\n"
+        "  shorter / equal / longer; ms = planner.plan solve_ms; LKH s = the reference's mean\n"
+        "  time; vs S-shape = walking saved against the S-shape route, and orders where ours\n"
+        "  is longer (w); worst = seeds of the largest gap: --replay KIND LAYOUT ORDER SIZE."
+    )
+    return table
 
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-# --- main --------------------------------------------------------------------------------------
+def targets(
+    results: list[Result], checks: list[Check], pre: dict[str, list[float]], problems: list[str]
+) -> list[tuple[str, str, bool]]:
+    out: list[tuple[str, str, bool]] = []
+    batch = [r for r in results if r.kind in KINDS and r.size in SIZES]
+    if batch:
+        gaps = [r.gap_pct for r in batch]
+        worst = max(batch, key=lambda r: r.gap_pct)
+        kinds = sorted({r.kind for r in batch})
+        what = f"{len(kinds)} kinds" if len(kinds) < len(KINDS) else "all five kinds"
+        mean_gap = statistics.fmean(gaps)
+        out.append(
+            (
+                f"40-150 bays, {what}: mean gap to generalized LKH < {GAP_MEAN_PCT}%",
+                f"{mean_gap:.3f}% over {len(batch)} orders",
+                mean_gap < GAP_MEAN_PCT,
+            )
+        )
+        out.append(
+            (
+                f"40-150 bays, {what}: max gap < {GAP_MAX_PCT}%",
+                f"{max(gaps):.2f}% (--replay {worst.kind} {worst.layout_seed} "
+                f"{worst.order_seed} {worst.size})",
+                max(gaps) < GAP_MAX_PCT,
+            )
+        )
+    for size, label, limit, stat in (
+        (100, "median", MEDIAN_100_MS, statistics.median),
+        (150, "max", MAX_150_MS, max),
+    ):
+        ms = [r.solve_ms for r in results if r.size == size]
+        if ms:
+            value = stat(ms)
+            out.append(
+                (
+                    f"{size} bays, all stores: {label} solve < {limit:g} ms",
+                    f"{value:.0f} ms over {len(ms)} orders",
+                    value < limit,
+                )
+            )
+    par = [r for r in results if r.sshape is not None]
+    if par:
+        worse = [r for r in par if r.sshape is not None and r.ours > r.sshape]
+        seeds = "; ".join(f"{r.kind} {r.layout_seed} {r.order_seed} {r.size}" for r in worse[:3])
+        out.append(
+            (
+                "parallel aisles (generated + demo store): never longer than S-shape",
+                f"{len(worse)} of {len(par)} orders longer" + (f" ({seeds})" if seeds else ""),
+                not worse,
+            )
+        )
+    small = [r for r in results if r.size <= 15]
+    if small:
+        n_opt = sum(r.optimal for r in small)
+        out.append(
+            ("up to 15 bays: routes proven optimal", f"{n_opt}/{len(small)}", n_opt == len(small))
+        )
+    every = [ms for v in pre.values() for ms in v]
+    if every:
+        out.append(
+            (
+                f"distance precompute < {PRECOMPUTE_MS / 1000:g} s on every store",
+                f"max {max(every):.0f} ms over {len(every)} stores",
+                max(every) < PRECOMPUTE_MS,
+            )
+        )
+    bad = [c for c in checks if not c.exact == c.exact_unpruned == c.ref]
+    out.append(
+        (
+            "check: reference = Held-Karp optimum (pruned = unpruned) on small orders",
+            f"{len(checks) - len(bad)}/{len(checks)} agree"
+            + "".join(f"; {c.kind} {c.layout_seed} {c.order_seed} {c.size}" for c in bad[:3]),
+            not bad,
+        )
+    )
+    out.append(
+        (
+            "check: route length = its stops' matrix distances",
+            f"{len(results)} routes, {len(problems)} mismatches",
+            not problems,
+        )
+    )
+    return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer instances per size")
-    parser.add_argument(
-        "--layouts",
-        nargs="+",
-        default=["demo-store", "irregular-store"],
-        help="layout names under layouts/ (or .toml paths)",
-    )
-    parser.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
-    parser.add_argument(
-        "--ortools-s",
-        type=float,
-        default=1.0,
-        help="OR-Tools time limit per instance in seconds; 0 skips OR-Tools (default 1)",
-    )
-    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
-    args = parser.parse_args(argv)
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
     which = 1 if args.quick else 0
-    ortools_s = args.ortools_s
-    if ortools_s > 0:
-        try:
-            import ortools  # noqa: F401
-        except ImportError:
-            print("OR-Tools not installed: OR-Tools column skipped")
-            ortools_s = 0.0
-
+    runs = args.lkh_runs or LKH_RUNS[which]
+    kinds = list(args.kinds)
+    sizes = sorted(set(SPEED_SIZES) | set(SIZES)) if not args.sizes else sorted(args.sizes)
     started = time.perf_counter()
     print(
-        f"route_bench: seed {args.seed}, {'quick' if args.quick else 'full'} run, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}"
+        f"route_bench: seed {args.seed}, {'quick' if args.quick else 'full'} run, LKH "
+        f"{runs} runs, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"numpy {np.__version__}"
     )
-    ck = Checks()
-    report: dict = {
-        "seed": args.seed,
-        "quick": args.quick,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "layouts": {},
-    }
-    targets: list[tuple[str, str, bool]] = []
-
-    for name in args.layouts:
-        layout = load_layout(layout_path(name))
-        ranks = sorted({b.pick_rank for b in layout.bays})
-        print()
-        print(
-            f"=== {name} ({layout.id}): {len(layout.bays)} bays, pick ranks {ranks}, "
-            f"cell {layout.cell_m} m ==="
-        )
-        pre = bench_precompute(layout)
-        print(
-            f"distance precompute (DistanceTable, median of 5): {pre['median_ms']:.1f} ms "
-            f"({pre['stations']} stations, {pre['walkable_cells']} walkable cells)"
-        )
-        planner = RoutePlanner(layout)
-        planner.plan([f"{layout.bays[0].code}-1"])  # warm-up: the distance table is now cached
-
-        print()
-        print("Random orders (all bays, pick ranks kept), solve_ms of planner.plan:")
-        rows = []
-        for size in (*ORDER_SIZES, *BATCH_SIZES):
-            rows.append(bench_size(name, layout, planner, size, COUNTS[size][which], args.seed, ck))
-        print_sizes(rows)
-        print(
-            "  ratio = mean of ours/theirs per order; saved = 1 - sum(ours)/sum(theirs).\n"
-            "  S-shape = S-shape visit order joined by shortest walks, best access cells: never\n"
-            "  longer than a classic S-shape traversal, so the comparison favours S-shape."
-            + (
-                ""
-                if name == "demo-store"
-                else "\n  (This layout is not purely parallel-aisle: S-shape is indicative only.)"
+    results: list[Result] = []
+    checks: list[Check] = []
+    problems: list[str] = []
+    pre: dict[str, list[float]] = {}
+    walks: dict[str, dict] = {}
+    for kind in kinds:
+        shipped = kind not in KINDS
+        stores = [0] if shipped else [args.seed * 100 + i for i in range(STORES_PER_KIND[which])]
+        orders = SHIPPED_ORDERS[which] if shipped else 1
+        for layout_seed in stores:
+            t0 = time.perf_counter()
+            layout = load_store(kind, layout_seed)
+            pre.setdefault(kind, []).append(precompute_ms(layout))
+            planner = RoutePlanner(layout)
+            planner.plan([f"{layout.bays[0].code}-1"])  # warm-up: the distance table is cached
+            for k in range(EXACT_PER_STORE[which]):
+                size = EXACT_SIZES[k % len(EXACT_SIZES)]
+                c = exact_check(kind, layout_seed, 500 + k, layout, planner.table, size)
+                checks.append(c)
+                if not c.exact == c.exact_unpruned == c.ref:
+                    print(
+                        f"  !! reference {c.ref} steps, Held-Karp {c.exact} (unpruned "
+                        f"{c.exact_unpruned}): --replay {kind} {layout_seed} {500 + k} {size}",
+                        flush=True,
+                    )
+            for size in sizes:
+                for order_seed in range(orders):
+                    results.append(
+                        measure(
+                            kind, layout_seed, order_seed, layout, planner, size, runs, problems
+                        )
+                    )
+            if shipped and kind in SHIPPED:
+                walks[kind] = walk_times(layout, planner, args.seed)
+            ranks = sorted({b.pick_rank for b in layout.bays})
+            mine = [r for r in results if r.kind == kind and r.layout_seed == layout_seed]
+            print(
+                f"{kind} {layout_seed}: {len(layout.bays)} bays, cell {layout.cell_m} m, "
+                f"ranks {ranks}; gaps max {max(r.gap_pct for r in mine):.2f}%; "
+                f"{time.perf_counter() - t0:.0f} s",
+                flush=True,
             )
-        )
-        print(
-            "  listed = the lines in the order listed, each bay from its nearest side.\n"
-            "  heur vs exact = our heuristic (exact_max=0) on the same orders against the exact\n"
-            "  optimum (our default route up to 15 bays); n/a for batches. opt = routes marked "
-            "optimal."
-        )
-
-        print()
-        print(
-            "Against reference TSP solvers (separate orders, pick-rank-1 bays only), on the\n"
-            f"access cells our route chose; LKH = elkai, {LKH_RUNS} runs"
-            + (f"; OR-Tools = GLS, {ortools_s:g} s (batches only)" if ortools_s > 0 else "")
-            + ":"
-        )
-        refs = []
-        for size in LKH_SIZES:
-            refs.append(
-                bench_reference(
-                    name, layout, planner, size, LKH_COUNTS[size][which], args.seed, ortools_s, ck
-                )
-            )
-        print_reference(refs)
-        print(
-            "  gap = ours/theirs - 1 (negative: ours shorter); b/=/w = orders where ours is\n"
-            "  better / equal / worse; med/max ms = our solve_ms on these orders."
-        )
-
-        walk = walk_times(name, layout, planner, COUNTS[WALK_LINES][which], args.seed)
-        w, saved = walk["mean_walk_s"], walk["saved_s_per_1000_orders"]
-        print()
-        print(
-            f"Walking time of a {WALK_LINES}-line order at {WALK_SPEED_MPS} m/s "
-            f"(mean of {walk['instances']}): ours {w['ours']:.1f} s, S-shape {w['sshape']:.1f} s, "
-            f"listed order {w['listed']:.1f} s"
-        )
-        print(
-            f"  saved per 1,000 orders: {saved['vs_sshape']:.0f} s "
-            f"({saved['vs_sshape'] / 3600:.2f} h) vs S-shape, {saved['vs_listed']:.0f} s "
-            f"({saved['vs_listed'] / 3600:.2f} h) vs listed order"
-        )
-
-        report["layouts"][name] = {
-            "id": layout.id,
-            "bays": len(layout.bays),
-            "precompute": pre,
-            "orders": rows,
-            "reference": refs,
-            "walk_10_lines": walk,
-        }
-
-        by = {r["size"]: r for r in rows}
-        ref = {r["size"]: r for r in refs}
-        small = [by[s] for s in ORDER_SIZES]
-        n_opt = sum(r["optimal"] for r in small)
-        n_small = sum(r["instances"] for r in small)
-        targets.append(
-            (f"{name}: up to 15 bays solved exactly", f"{n_opt}/{n_small}", n_opt == n_small)
-        )
-        worst = max(small, key=lambda r: r["solve_ms"]["p95"])
-        p95 = worst["solve_ms"]["p95"]
-        targets.append(
-            (
-                f"{name}: <= 15 bays p95 < {EXACT_P95_MS:g} ms",
-                f"{p95:.1f} ms (worst: {worst['size']} bays)",
-                p95 < EXACT_P95_MS,
-            )
-        )
-        m12 = by[12]["solve_ms"]["median"]
-        targets.append(
-            (
-                f"{name}: 12 bays median < {EXACT12_MEDIAN_MS:g} ms",
-                f"{m12:.2f} ms",
-                m12 < EXACT12_MEDIAN_MS,
-            )
-        )
-        lkh100 = ref[100]["lkh"]
-        targets.append(
-            (
-                f"{name}: 100 bays mean gap to LKH < {GAP100_MEAN_PCT}%",
-                f"{lkh100['mean_gap_pct']:.2f}%",
-                lkh100["mean_gap_pct"] < GAP100_MEAN_PCT,
-            )
-        )
-        targets.append(
-            (
-                f"{name}: 100 bays max gap to LKH < {GAP100_MAX_PCT}%",
-                f"{lkh100['max_gap_pct']:.2f}%",
-                lkh100["max_gap_pct"] < GAP100_MAX_PCT,
-            )
-        )
-        m100 = max(by[100]["solve_ms"]["median"], ref[100]["solve_ms"]["median"])
-        targets.append(
-            (
-                f"{name}: 100 bays median < {BATCH100_MEDIAN_MS:g} ms (worse of both order sets)",
-                f"{m100:.0f} ms (random {by[100]['solve_ms']['median']:.0f}, "
-                f"rank-1 {ref[100]['solve_ms']['median']:.0f})",
-                m100 < BATCH100_MEDIAN_MS,
-            )
-        )
-        x150 = max(by[150]["solve_ms"]["max"], ref[150]["solve_ms"]["max"])
-        targets.append(
-            (
-                f"{name}: 150 bays < {BATCH150_MAX_MS / 1000:g} s (max of all 150-bay plans)",
-                f"{x150:.0f} ms",
-                x150 < BATCH150_MAX_MS,
-            )
-        )
-        if name == "demo-store":
-            targets.append(
-                (
-                    f"{name}: distance precompute < {PRECOMPUTE_MS / 1000:g} s",
-                    f"{pre['median_ms']:.0f} ms",
-                    pre["median_ms"] < PRECOMPUTE_MS,
-                )
-            )
-
-    bad = ck.length_mismatch + ck.not_optimal_exact + ck.exact_longer
-    targets.append(
-        (
-            "check: route length = its stations' matrix distances; exact routes optimal and "
-            "no longer than heuristic/policies",
-            f"{ck.length_checked} routes, {ck.length_mismatch} length mismatches, "
-            f"{ck.not_optimal_exact} not optimal, {ck.exact_longer} exact longer",
-            bad == 0,
-        )
-    )
+    for text in problems:
+        print(f"  !! {text}")
 
     print()
-    print("=== targets ===")
-    width = max(len(t[0]) for t in targets if len(t[0]) < 70)
-    for what, measured, ok in targets:
-        if len(what) > width:
-            print(f"{verdict(ok)}  {what}\n      {'':<{width}}  {measured}")
-        else:
-            print(f"{verdict(ok)}  {what:<{width}}  {measured}")
+    agree = sum(c.exact == c.exact_unpruned == c.ref for c in checks)
+    print(
+        f"Reference check: generalized LKH = Held-Karp optimum on {agree}/{len(checks)} orders of "
+        f"{min(EXACT_SIZES)}-{max(EXACT_SIZES)} bays (dominance pruning lossless on "
+        f"{sum(c.exact == c.exact_unpruned for c in checks)}/{len(checks)})"
+    )
+    proper = sum(r.ref_proper for r in results)
+    polished = sum(r.ref_polished for r in results)
+    print(
+        f"LKH tours decoded as proper Noon-Bean tours: {proper}/{len(results)}; "
+        f"shortened by re-choosing cells: {polished}"
+    )
+    print()
+    print("Our routes against the generalized LKH reference:")
+    table = print_table(kinds, sizes, results)
+    batch = [r for r in results if r.size in SIZES]
+    if batch:
+        print()
+        print("All kinds, 40-150 bays:")
+        overall = {kind: summarize([r for r in batch if r.kind == kind]) for kind in kinds}
+        for kind, s in overall.items():
+            if s["orders"]:
+                print(
+                    f"  {kind:<16} mean gap {s['gap_mean_pct']:6.3f}%  max {s['gap_max_pct']:5.2f}%"
+                    f"  ({s['orders']} orders, ours shorter/equal/longer "
+                    f"{s['shorter']}/{s['equal']}/{s['longer']})"
+                )
+    for kind, w in walks.items():
+        print(
+            f"{kind}: walking time of a {WALK_LINES}-line order at {WALK_SPEED_MPS} m/s (mean of "
+            f"{WALK_ORDERS}): ours {w['ours']:.1f} s, S-shape {w['sshape']:.1f} s, as listed "
+            f"{w['listed']:.1f} s"
+        )
+    print(
+        "Distance precompute (DistanceTable, median of 3): "
+        + ", ".join(f"{k} max {max(v):.0f} ms" for k, v in pre.items())
+    )
+    print("Batching savings: bench/batch_bench.py (issue 12, item 4).")
+
+    found = targets(results, checks, pre, problems)
+    print()
+    print("=== targets (issue 12) ===")
+    width = max(len(t[0]) for t in found)
+    for what, measured, ok in found:
+        print(f"{verdict(ok)}  {what:<{width}}  {measured}")
     wall = time.perf_counter() - started
     print(f"\nwall time {wall:.0f} s")
 
-    report["targets"] = [{"target": t, "measured": m, "pass": ok} for t, m, ok in targets]
-    report["problems"] = ck.messages or []
-    report["wall_s"] = wall
+    report = {
+        "seed": args.seed,
+        "quick": args.quick,
+        "lkh_runs": runs,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "summary": {k: {str(s): v for s, v in d.items()} for k, d in table.items()},
+        "targets": [{"target": t, "measured": m, "pass": ok} for t, m, ok in found],
+        "checks": [asdict(c) for c in checks],
+        "orders": [asdict(r) for r in results],
+        "precompute_ms": pre,
+        "walk_10_lines_s": walks,
+        "problems": problems,
+        "wall_s": wall,
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"figures written to {args.json}")
     return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    """Plan one order again and print both routes."""
+    kind, layout_seed, order_seed, size = args.replay
+    layout_seed, order_seed, size = int(layout_seed), int(order_seed), int(size)
+    layout = load_store(kind, layout_seed)
+    path = RESULTS / f"replay-{kind}-{layout_seed}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(store_text(kind, layout_seed), encoding="utf-8")
+    planner = RoutePlanner(layout)
+    planner.plan([f"{layout.bays[0].code}-1"])
+    bins = draw_order(layout, order_seed, size)
+    route = planner.plan(bins)
+    bays = order_bays(layout, bins)
+    full = full_problem(planner.table, bays)
+    ref = solve_reference(full, args.lkh_runs or LKH_RUNS[0])
+    codes, cells = route_stops(planner, route)
+    ours = route_length(planner.table.matrix, cells)
+    stations = planner.table.stations
+    print(f"store {kind} {layout_seed}: {len(layout.bays)} bays, cell {layout.cell_m} m -> {path}")
+    print(f"order ({size} bays): {' '.join(bins)}")
+    print(
+        f"ours: {ours} steps ({route.length_m} m), {route.solve_ms:.0f} ms, optimal={route.optimal}"
+    )
+    print(
+        f"LKH:  {ref.length} steps, {ref.secs:.1f} s, {ref.nodes} ATSP nodes, "
+        f"proper={ref.proper}, polished={ref.polished}"
+    )
+    print(f"gap:  {100.0 * (ours / ref.length - 1):.2f}%")
+    ours_stops = zip(codes, cells, strict=True)
+    print("ours: " + " ".join(f"{code}@{list(stations[c])}" for code, c in ours_stops))
+    print(
+        "LKH:  "
+        + " ".join(
+            f"{full.bays[b].code}@{list(stations[c])}"
+            for b, c in zip(ref.order, ref.cells, strict=True)
+        )
+    )
+    if kind in PARALLEL:
+        problem = make_problem(planner.table, bays)
+        print(f"S-shape: {int(problem.best_cells(sshape_order(problem))[1])} steps")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer stores and LKH runs")
+    parser.add_argument("--seed", type=int, default=1, help="base seed of the stores (default 1)")
+    parser.add_argument(
+        "--kinds",
+        nargs="+",
+        default=[*KINDS, *SHIPPED],
+        help=f"store kinds: {', '.join(KINDS)}, or shipped layout names (default: all + "
+        f"{', '.join(SHIPPED)})",
+    )
+    parser.add_argument("--sizes", nargs="+", type=int, help="order sizes (default: all)")
+    parser.add_argument("--lkh-runs", type=int, help="LKH runs per order (default 16, quick 8)")
+    parser.add_argument(
+        "--replay",
+        nargs=4,
+        metavar=("KIND", "LAYOUT_SEED", "ORDER_SEED", "SIZE"),
+        help="plan one order of the bench again and print both routes",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=RESULTS / "route_bench.json", help="where to write figures"
+    )
+    args = parser.parse_args(argv)
+    try:
+        import elkai  # noqa: F401
+    except ImportError:
+        print("route_bench needs elkai: .venv/bin/pip install -e '.[bench]'")
+        return 0
+    return replay(args) if args.replay else run(args)
 
 
 if __name__ == "__main__":
