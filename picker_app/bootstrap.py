@@ -47,9 +47,10 @@ def assemble(
     require_bin_scan: bool = True,
     budget: timedelta = PICK_PACK_BUDGET,
     weight_tolerance: WeightTolerance = DEFAULT_WEIGHT_TOLERANCE,
+    users: list[dict[str, str]] | None = None,
 ) -> Parts:
-    """The parts on this store (and layout): the people from the cache, so login works
-    offline, and the services of each role."""
+    """The parts on this store (and layout): the people (`users`, default: read from the
+    cache, so login works offline) and the services of each role."""
     from picker_app.services.picking import PickService
     from picker_app.store import people
 
@@ -61,9 +62,9 @@ def assemble(
             store, layout, clock, require_bin_scan=require_bin_scan, budget=budget,
             scan_config=options.scan_config, weight_tolerance=weight_tolerance,
         )  # fmt: skip
+    users = people.users(store) if users is None else users
     return Parts(
-        store, people.users(store), layout, demo_pins, sync_client, scanner, options, clock,
-        picking,
+        store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
     )  # fmt: skip
 
 
@@ -191,7 +192,8 @@ def _parts(
     from picker_app.store import people
     from picker_app.store.info import store_info
 
-    if not people.users(store):
+    users = people.users(store)
+    if not users:
         raise UserError(no_data(settings.store, url, offline, demo=mode == "demo"))
     if offline is not None:
         say(f"Working offline for now: {offline}")
@@ -211,4 +213,5 @@ def _parts(
         weight_tolerance=WeightTolerance(
             settings.weight_tolerance, settings.weight_tolerance_g / 1000
         ),
+        users=users,
     )  # fmt: skip

@@ -86,3 +86,22 @@ async def test_every_modes_status_bar_follows_the_status(rig):
         await pilot.pause()
         assert app.current_mode == "login"
         assert "online | 3 unsynced" in str(app.screen.query_one(StatusBar).render())
+
+
+async def test_the_queue_under_the_pick_screen_reads_nothing_until_it_is_shown(rig):
+    """Each saved scan changes the tables the queue lists; covered, it waits for its resume."""
+    from tests.test_ui_flow import login_and_take, pick_current_line
+
+    app = app_for(rig, sync=False)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_and_take(pilot, app)
+        queue = picker_home(app)
+        reads: list[int] = []
+        real = queue.service.queue
+        queue.service.queue = lambda limit=20: reads.append(limit) or real(limit)  # type: ignore[method-assign]
+        await pick_current_line(pilot, app)  # saves: pick_task and the outbox change
+        await pilot.pause()
+        assert reads == []
+        queue.show_queue()  # back to the queue: read as it is shown
+        await pilot.pause()
+        assert reads and app.screen is queue

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from textual.app import ComposeResult
@@ -95,6 +95,8 @@ class QueueScreen(WorkScreen):
         self.batch_max = batch_max
         self.scan_config = scan_config
         self.entries: list[QueueEntry] = []
+        self.waiting = 0  # orders waiting, as last read
+        self.skew = timedelta()  # the backend's clock against this device's, as last read
         self.batches: dict[int, BatchChoice] = {}  # by size: the batch "n Enter" takes
         self.pick_task: PickTask | None = None  # the task being picked, over this screen
         self._asked: set[str] = set()  # orders of the task whose drop was put to the picker
@@ -135,7 +137,7 @@ class QueueScreen(WorkScreen):
         self.refresh_queue()
 
     def data_changed(self, tables: frozenset[str]) -> None:
-        if tables & SHOWN:
+        if tables & SHOWN and self.app.screen is self:  # covered: read when shown (resume)
             self.refresh_queue()
         if tables & DROPS:
             self.check_dropped()
@@ -145,17 +147,20 @@ class QueueScreen(WorkScreen):
 
     def refresh_queue(self) -> None:
         self.entries = self.service.queue(limit=12)
+        self.waiting = self.service.waiting()
+        self.skew = self.service.backend_now() - self.service.clock()
         # The batches plan routes: not while the pick screen covers the queue (each scan saved
         # changes what it lists), but when it is shown again (on_screen_resume).
         sizes = range(2, min(self.batch_max, len(self.entries)) + 1)
-        shown = self.is_current and len(sizes) > 0
+        shown = self.app.screen is self and len(sizes) > 0
         self.batches = self.service.suggest_batches(sizes, self.entries) if shown else {}
         self._show_queue()
 
     def _show_queue(self) -> None:
-        now = self.service.backend_now()
+        """Draw what `refresh_queue` read; the time left moves with this device's clock."""
+        now = self.service.clock() + self.skew
         self.query_one("#who", Static).update(
-            f"{self.user['name']}: {self.service.waiting()} orders waiting"
+            f"{self.user['name']}: {self.waiting} orders waiting"
             if self.entries
             else f"{self.user['name']}: no orders waiting"
         )
