@@ -12,7 +12,9 @@ from picker_app.cli.common import (
     prefix_type,
     probability_type,
 )
+from picker_app.cli.label import add_label_parser
 from picker_app.cli.route import cmd_demo, cmd_route
+from picker_app.cli.scale import add_scale_parser
 from picker_app.cli.scanner import cmd_scanner, cmd_scanner_sim
 from picker_app.cli.sync import cmd_sync
 from picker_app.config import DEFAULT_PORT, DEMO_STORE
@@ -165,4 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the pty open S seconds after the last barcode (default: until Ctrl-C)",
     )
     sim.set_defaults(func=cmd_scanner_sim)
+    add_scale_parser(sub)
+    add_label_parser(sub)
     return parser
