@@ -51,6 +51,7 @@ def assemble(
 ) -> Parts:
     """The parts on this store (and layout): the people (`users`, default: read from the
     cache, so login works offline) and the services of each role."""
+    from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
     from picker_app.store import people
 
@@ -62,9 +63,11 @@ def assemble(
             store, layout, clock, require_bin_scan=require_bin_scan, budget=budget,
             scan_config=options.scan_config, weight_tolerance=weight_tolerance,
         )  # fmt: skip
+    packing = PackService(store, layout, clock, scan_config=options.scan_config)
     users = people.users(store) if users is None else users
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
+        packing,
     )  # fmt: skip
 
 

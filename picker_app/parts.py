@@ -13,6 +13,7 @@ from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
 if TYPE_CHECKING:
     from picker_app.domain.layout import Layout
     from picker_app.scanner.serial_reader import SerialSettings
+    from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
     from picker_app.store.db import LocalStore
     from picker_app.sync.client import SyncClient
@@ -44,6 +45,7 @@ class Parts:
     options: AppOptions = field(default_factory=AppOptions)
     clock: Callable[[], datetime] = now
     picking: PickService | None = None  # the picker's service (None without a layout)
+    packing: PackService | None = None  # the packer's service
     stop: Callable[[], None] = lambda: None  # stops what was started for these parts
     mode: str = "local"  # "demo", the backend's URL, or "local" (given parts, as in tests)
     wake: list[Callable[[], None]] = field(default_factory=list)  # called when the backend is up

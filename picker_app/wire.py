@@ -72,7 +72,7 @@ class StockWire(_Wire):
 class UserWire(_Wire):
     id: str
     name: str
-    role: Literal["picker", "packer", "lead"]
+    role: Literal["picker", "packer", "lead", "rider"]
     badge: str
     pin_hash: str
 
@@ -83,6 +83,10 @@ class OrderLineWire(_Wire):
     qty: float
     suggestions: list[str] = Field(default_factory=list)
     """The backend's substitutes for this line if it cannot be picked, best first (SKUs)."""
+    picked: float = 0.0
+    short: float = 0.0
+    substitute: str | None = None
+    """What the picker put in the tote instead (its SKU), for packing to check."""
 
 
 class OrderWire(_Wire):
@@ -91,6 +95,10 @@ class OrderWire(_Wire):
     state: str
     priority: int = 0
     area: str | None = None
+    substitutes: Literal["allow", "refuse"] = "allow"
+    """The customer's preference: may a line be filled with another product?"""
+    tote: str | None = None
+    """The tote the order waits in at packing (from the picker's tote_closed)."""
     lines: list[OrderLineWire]
 
 

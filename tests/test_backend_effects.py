@@ -16,10 +16,10 @@ from picker_app.wire import EventBatch, WireEvent
 STORE = "BLR-KOR-01"
 
 
-def send(db, type_, payload, device="dev-1", seq=[0]):  # noqa: B006 - a counter
+def send(db, type_, payload, device="dev-1", seq=[0], user=None):  # noqa: B006 - a counter
     seq[0] += 1
     event = WireEvent(
-        event_id=str(uuid.uuid4()), device=device, seq=seq[0], type=type_,
+        event_id=str(uuid.uuid4()), device=device, seq=seq[0], type=type_, user=user,
         created_at="2026-11-25T10:00:00+05:30", payload=payload,
     )  # fmt: skip
     result = db.apply_batch(STORE, EventBatch(device=device, batch_id="b", events=[event]))
@@ -63,17 +63,91 @@ def test_count_submitted_then_approved_sets_stock_and_records_the_variance(db):
     assert unknown.status == "rejected" and "not known" in unknown.reason
 
 
+def send_as(db, type_, payload, device, user):
+    return send(db, type_, payload, device, user=user)[0]
+
+
 def test_order_goes_through_qc_and_dispatch(db):
     order = "OR52000001"
     send(db, "pick_started", {"task": "T", "orders": [order]})
+    early = send_as(db, "qc_completed", {"order": order, "result": "pass"}, "packing-1", "U113")
+    assert early.status == "rejected"  # another device holds it while it is picked
     send(db, "tote_closed", {"order": order, "tote": "TT000001"})
-    assert one(db, "SELECT state FROM orders WHERE id = ?", order)[0] == "picked"
-    send(db, "qc_completed", {"order": order, "result": "fail"})
-    assert one(db, "SELECT state FROM orders WHERE id = ?", order)[0] == "picking"
-    send(db, "qc_completed", {"order": order, "result": "pass"})
-    send(db, "order_dispatched", {"order": order, "rider": "R9", "bags": 2})
+    assert one(db, "SELECT state, tote, claimed_by FROM orders WHERE id = ?", order) == (
+        "picked", "TT000001", None,
+    )  # waiting at packing, in its tote, no longer the picker's device's
+    fail = {"order": order, "result": "fail",
+            "discrepancies": [{"line": 1, "kind": "missing", "sku": "S", "qty": 1}]}  # fmt: skip
+    assert send_as(db, "qc_completed", fail, "packing-1", "U113").status == "applied"
+    assert one(db, "SELECT state FROM orders WHERE id = ?", order)[0] == "picked"  # waits
+    bags = ["BG5200000101", "BG5200000102"]
+    ok = {"order": order, "result": "pass", "packer": "U113", "bag_ids": bags}
+    assert send_as(db, "qc_completed", ok, "packing-1", "U113").status == "applied"
+    assert one(db, "SELECT state, tote FROM orders WHERE id = ?", order) == ("packed", None)
+    results = db.conn.execute(
+        "SELECT result, packer, discrepancies FROM qc_results WHERE order_id = ? ORDER BY rowid",
+        (order,),
+    ).fetchall()
+    assert [r[0] for r in results] == ["fail", "pass"] and results[1][1] == "U113"
+    assert '"kind": "missing"' in results[0][2]
+    again = send_as(db, "qc_completed", ok, "packing-1", "U113")
+    assert again.status == "rejected" and "packed, not picked" in again.reason
+    short = send_as(
+        db, "order_dispatched", {"order": order, "rider": "U119", "bag_ids": bags[:1]},
+        "packing-1", "U113",
+    )  # fmt: skip
+    assert short.status == "rejected" and "BG5200000102 was not scanned" in short.reason
+    wrong = send_as(
+        db, "order_dispatched", {"order": order, "rider": "U119", "bag_ids": [*bags, "BG1"]},
+        "packing-1", "U113",
+    )  # fmt: skip
+    assert wrong.status == "rejected" and "BG1 is not a bag of order" in wrong.reason
+    done = send_as(
+        db, "order_dispatched", {"order": order, "rider": "U119", "bag_ids": bags},
+        "packing-1", "U113",
+    )  # fmt: skip
+    assert done.status == "applied"
     assert one(db, "SELECT state FROM orders WHERE id = ?", order)[0] == "dispatched"
+    assert one(db, "SELECT rider, bags FROM dispatches WHERE order_id = ?", order) == (
+        "U119", '["BG5200000101", "BG5200000102"]',
+    )
     assert not db.cancel_order(STORE, order)  # too late to cancel
+
+
+def test_dispatch_and_qc_are_refused_for_an_order_not_ready(db):
+    order = "OR52000002"
+    qc = send(db, "qc_completed", {"order": order, "result": "pass"})[0]
+    assert qc.status == "rejected" and "is confirmed, not picked" in qc.reason
+    out = send(db, "order_dispatched", {"order": order, "rider": "U119"})[0]
+    assert out.status == "rejected" and "is confirmed, not packed" in out.reason
+
+
+def test_a_line_sent_back_to_picking_counts_as_not_picked(db):
+    order = "OR52000003"
+    line = one(db, "SELECT line_no, sku, qty FROM order_lines WHERE order_id = ?", order)
+    bin_ = one(db, "SELECT bin FROM catalog WHERE sku = ?", line[1])[0]
+    send(db, "pick_started", {"task": "T3", "orders": [order]})
+    pick = {"order": order, "line": line[0], "sku": line[1], "bin": bin_, "qty": line[2]}
+    send(db, "stock_picked", pick)
+    send(db, "tote_closed", {"order": order, "tote": "TT000003"})
+    back = {"order": order, "line": line[0], "sku": line[1], "qty": line[2], "why": "missing"}
+    assert send(db, "line_repick_requested", back, "packing-1")[0].status == "applied"
+    picked = one(db, "SELECT qty_picked FROM order_lines WHERE order_id = ? AND line_no = ?",
+                 order, line[0])[0]  # fmt: skip
+    assert picked == 0  # picked again, it is not "too many"
+
+
+def test_label_printed_is_kept(db):
+    order = "OR52000004"
+    label = {"order": order, "bag": 1, "bags": 2, "bag_id": "BG5200000401", "reprint": True}
+    assert send(db, "label_printed", label)[0].status == "applied"
+    assert one(db, "SELECT bag, n, m, reprint FROM labels") == ("BG5200000401", 1, 2, 1)
+
+
+def test_seeded_orders_carry_their_customers_area_and_substitution_preference(db):
+    rows = db.conn.execute("SELECT area, substitutes FROM orders").fetchall()
+    assert rows and all(area for area, _ in rows)
+    assert {s for _, s in rows} <= {"allow", "refuse"}
 
 
 def test_substitution_is_recorded_for_the_customer(db):

@@ -83,7 +83,7 @@ def test_demo_mode_uses_the_cache_file_it_is_given(tmp_path):
     demo = start_embedded(tmp_path, port=free_port(), customers=False, cache=custom)
     try:
         assert demo.store.path == custom
-        assert demo.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 18
+        assert demo.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 22
     finally:
         demo.stop()
     assert not (tmp_path / "picker.db").exists()

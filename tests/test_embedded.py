@@ -24,7 +24,7 @@ def test_first_run_starts_and_seeds_then_a_second_app_uses_it(tmp_path):
     try:
         assert first.server is not None and "first run" in said[0]
         assert first.store.conn.execute("SELECT COUNT(*) FROM sku").fetchone()[0] == 1991
-        assert first.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 18
+        assert first.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 22
         other_dir = tmp_path / "packer"  # a packer's app beside the picker's, same backend
         other_dir.mkdir()
         (other_dir / "backend.db").symlink_to(tmp_path / "backend.db")
@@ -66,7 +66,7 @@ def test_after_the_first_run_the_backend_starts_in_the_background(tmp_path):
     again = start_embedded(tmp_path, port=port, customers=False, on_ready=ready.set)
     try:
         assert again.token == first.token
-        assert again.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 18
+        assert again.store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 22
         assert ready.wait(20)
         assert again.server is not None
         report, _ = again.client.sync_once()  # the backend answers, with the kept token

@@ -37,6 +37,7 @@ SAMPLES = {
     "tote_closed": {"order": "OR1", "tote": None},
     "qc_completed": {"order": "OR1", "result": "fail",
                      "discrepancies": [{"line": 2, "sku": "S", "qty": 1.0, "note": "crushed"}]},
+    "line_repick_requested": {"order": "OR1", "line": 2, "sku": "S", "qty": 1.0, "why": "missing"},
     "label_printed": {"order": "OR1", "bag": 1, "bags": 2},
     "order_dispatched": {"order": "OR1", "rider": "Ravi", "bags": 2},
     "count_submitted": {"task": "CT-1", "bin": "A01-1", "sku": "S", "counted": 4.0},

@@ -220,7 +220,7 @@ def test_order_history_shape(by_sku: dict, history: list[dict[str, str]]) -> Non
 def test_users(layout: Layout) -> None:
     users = read_csv("users.csv")
     roles = Counter(u["role"] for u in users)
-    assert roles == {"picker": 12, "packer": 4, "lead": 2}
+    assert roles == {"picker": 12, "packer": 4, "lead": 2, "rider": 4}
     assert len({u["user_id"] for u in users}) == len(users)
     assert len({u["badge"] for u in users}) == len(users)
     for user in users:
@@ -263,3 +263,11 @@ def test_generator_check_passes() -> None:
         [python, str(SCRIPT), "--check"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_customers_areas_and_substitution_preference() -> None:
+    meta = json.loads((FIXTURES / "meta.json").read_text(encoding="utf-8"))
+    customers = meta["customers"]
+    areas = customers["delivery_areas"]
+    assert len(areas) >= 8 and abs(sum(areas.values()) - 1.0) < 1e-6
+    assert 0 < customers["substitutes_refused_share"] < 0.5

@@ -25,7 +25,7 @@ def seeded(tmp_path_factory):
 def test_seed_loads_the_demo_store_once(seeded):
     server, counts = seeded
     assert counts == {
-        "skus": 1991, "stock": 1991, "users": 18, "orders": 300, "history_lines": 97327,
+        "skus": 1991, "stock": 1991, "users": 22, "orders": 300, "history_lines": 97327,
     }  # fmt: skip
     assert seed_from_fixtures(server.db, ROOT / "fixtures", STORE) == {}  # already seeded
 

@@ -18,6 +18,7 @@ from picker_app.domain.events import (
     AnyEvent,
     CountSubmitted,
     LabelPrinted,
+    LineRepickRequested,
     OrderDispatched,
     OutOfStockFlagged,
     PickShorted,
@@ -48,6 +49,7 @@ class Effect:
     device: str
     event_id: str
     received_at: str
+    user: str | None = None  # who recorded it on the device (the event's user)
 
     def known_order(self, order_id: str) -> bool:
         return self.writes.order_state(order_id) is not None
@@ -160,20 +162,68 @@ def substitution_made(fx: Effect, p: SubstitutionMade) -> str | None:
 
 
 def tote_closed(fx: Effect, p: ToteClosed) -> str | None:
-    fx.writes.set_order(p.order, "picked")
+    # Packing is another device's work: the picker's device lets go of the order here.
+    fx.writes.close_tote(p.order, p.tote, fx.user)
     return None
 
 
+def _not_at(fx: Effect, order_id: str, wanted: str, doing: str) -> str | None:
+    """Why `doing` cannot be done to a known order that is not in state `wanted`, or None."""
+    known = fx.writes.order_state(order_id)
+    if known is None or known[0] == wanted:
+        return None
+    return f"Order {order_id} is {known[0]}, not {wanted}: it cannot be {doing}."
+
+
 def qc_completed(fx: Effect, p: QcCompleted) -> str | None:
-    fx.writes.set_order(p.order, "packed" if p.result == "pass" else "picking")
+    why = _not_at(fx, p.order, "picked", "checked at packing")
+    if why:
+        return why
+    discrepancies = [d.model_dump(mode="json", exclude_none=True) for d in p.discrepancies]
+    fx.writes.record_qc(
+        fx.event_id, p.order, p.packer or fx.user, p.result, discrepancies, list(p.bag_ids),
+        fx.received_at,
+    )  # fmt: skip
+    if p.result == "pass":
+        fx.writes.set_order(p.order, "packed")
+    return None
+
+
+def line_repick_requested(fx: Effect, p: LineRepickRequested) -> str | None:
+    why = _not_at(fx, p.order, "picked", "sent back to picking") or fx.no_line(p.order, p.line)
+    if why:
+        return why
+    # What is missing from the tote was not picked after all: picked again, it counts again.
+    line = fx.writes.line(p.order, p.line)
+    if line is not None:
+        fx.writes.add_picked(p.order, p.line, -min(p.qty, line.qty_picked))
+    fx.writes.set_order(p.order, "picked")  # a change: the pickers' devices see the line
     return None
 
 
 def label_printed(fx: Effect, p: LabelPrinted) -> str | None:
+    fx.writes.record_label(
+        fx.event_id, p.order, p.bag_id, p.bag, p.bags, p.reprint, fx.received_at
+    )
     return None
 
 
 def order_dispatched(fx: Effect, p: OrderDispatched) -> str | None:
+    why = _not_at(fx, p.order, "packed", "handed to a rider")
+    if why:
+        return why
+    _, bags = fx.writes.order_packing(p.order)
+    if p.bag_ids or bags:
+        missing = [b for b in bags if b not in p.bag_ids]
+        extra = [b for b in p.bag_ids if b not in bags]
+        if extra:
+            return f"Bag {extra[0]} is not a bag of order {p.order}: keep it at packing."
+        if missing:
+            return (
+                f"Order {p.order} has {len(bags)} bags and bag {missing[0]} was not scanned:"
+                " hand over every bag."
+            )
+    fx.writes.record_dispatch(fx.event_id, p.order, p.rider, list(p.bag_ids), fx.received_at)
     fx.writes.set_order(p.order, "dispatched")
     return None
 
@@ -227,6 +277,7 @@ HANDLERS: dict[str, Handler] = {
     "substitution_made": substitution_made,
     "tote_closed": tote_closed,
     "qc_completed": qc_completed,
+    "line_repick_requested": line_repick_requested,
     "label_printed": label_printed,
     "order_dispatched": order_dispatched,
     "count_submitted": count_submitted,

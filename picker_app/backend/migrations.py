@@ -106,6 +106,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0004_finite_stock",
         "UPDATE stock SET on_hand = 0 WHERE on_hand IN (9e999, -9e999)",
     ),
+    # Packing (issue 13): the customer's substitution preference, the tote an order waits in,
+    # the bags QC packed it into; QC results (a picker's error rate follows from them), labels
+    # printed and dispatches to riders.
+    (
+        "0005_packing",
+        """
+        ALTER TABLE orders ADD COLUMN substitutes TEXT NOT NULL DEFAULT 'allow';
+        ALTER TABLE orders ADD COLUMN tote TEXT;
+        ALTER TABLE orders ADD COLUMN bags TEXT;
+        ALTER TABLE orders ADD COLUMN picked_by TEXT;
+        CREATE TABLE IF NOT EXISTS qc_results (
+            store TEXT NOT NULL, event_id TEXT NOT NULL, order_id TEXT NOT NULL,
+            packer TEXT, picker TEXT, result TEXT NOT NULL, discrepancies TEXT NOT NULL,
+            lines INTEGER NOT NULL, at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS labels (
+            store TEXT NOT NULL, event_id TEXT NOT NULL, order_id TEXT NOT NULL, bag TEXT,
+            n INTEGER, m INTEGER, reprint INTEGER NOT NULL DEFAULT 0, at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS dispatches (
+            store TEXT NOT NULL, event_id TEXT NOT NULL, order_id TEXT NOT NULL, rider TEXT,
+            bags TEXT NOT NULL, at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -5,10 +5,12 @@ minutes (a seeded store's open orders). Storage-agnostic: written through the Re
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,12 +26,52 @@ DEFAULT_OPEN_ORDERS = 12
 SEED_WINDOW = DELIVERY_PROMISE / 2
 
 
+@dataclass(frozen=True)
+class Customers:
+    """Who places the orders: their delivery areas (with shares of orders) and the share who
+    accept no substitutes (fixtures/meta.json, `customers`). Drawn from a hash of each order's
+    placement and contents, so the orders' contents stay what their seed always drew."""
+
+    areas: dict[str, float]
+    refuse_share: float = 0.0
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> Customers:
+        found = meta.get("customers") or {}
+        areas = dict(found.get("delivery_areas") or {})
+        return cls(areas, float(found.get("substitutes_refused_share", 0)))
+
+    def draw(self, key: str) -> tuple[str | None, str]:
+        """(area, substitution preference) of the customer of the order `key` names."""
+        digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+        u = int.from_bytes(digest[:4], "big") / 2**32
+        v = int.from_bytes(digest[4:], "big") / 2**32
+        area = None
+        if self.areas:
+            total = sum(self.areas.values())
+            acc = 0.0
+            for name, share in self.areas.items():
+                acc += share / total
+                area = name
+                if u < acc:
+                    break
+        return area, "refuse" if v < self.refuse_share else "allow"
+
+
+def demo_customers() -> Customers:
+    """The demo store's customers (the shipped fixtures)."""
+    from picker_app.config import FIXTURES
+
+    return Customers.from_meta(json.loads((FIXTURES / "meta.json").read_text(encoding="utf-8")))
+
+
 def add_orders(
     repo: Repository,
     store: str,
     count: int,
     rng: random.Random,
     placed_at: Sequence[datetime] | None = None,
+    customers: Customers | None = None,
 ) -> int:
     """New confirmed orders drawn by demand (as customers place them); returns how many.
     Each is promised DELIVERY_PROMISE after it is placed: now, or `placed_at[n]` for the
@@ -50,8 +92,12 @@ def add_orders(
             (i + 1, sku, round(rng.uniform(0.5, 1.5), 2) if r[1] == "kg" else 1)
             for i, (sku, r) in enumerate(picked.items())
         ]
-        orders.append(NewOrder(iso(placed + DELIVERY_PROMISE), lines))
+        area, substitutes = (customers or NO_CUSTOMERS).draw(f"{iso(placed)}|{lines}")
+        orders.append(NewOrder(iso(placed + DELIVERY_PROMISE), lines, area, substitutes))
     return repo.insert_orders(store, orders)
+
+
+NO_CUSTOMERS = Customers({})
 
 
 def seed_from_fixtures(
@@ -107,7 +153,8 @@ def seed_from_fixtures(
     now = now or datetime.now(UTC)
     when = random.Random(f"placed-{seed}")
     placed = placed_over(demand, now, SEED_WINDOW, open_orders, when)
-    added = add_orders(db, store, open_orders, random.Random(seed), placed)
+    customers = Customers.from_meta(meta)
+    added = add_orders(db, store, open_orders, random.Random(seed), placed, customers)
     progress("ready", 1.0)
     return {
         "skus": len(catalog),
@@ -125,12 +172,14 @@ def place_orders(
     stop: threading.Event,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     seed: int = 2026,
+    customers: Customers | None = None,
 ) -> None:
     """A store's customers (the demo's, `backend serve`'s): an order placed at each time of
     `stream` (e.g. domain.demand.arrivals), waiting on `clock` for it, until `stop` is set.
     The orders' contents are drawn with `seed`."""
     rng = random.Random(seed)
+    customers = customers or demo_customers()
     for when in stream:
         if stop.wait(max(0.0, (when - clock()).total_seconds())):
             return
-        add_orders(db, store, 1, rng, [when])
+        add_orders(db, store, 1, rng, [when], customers)

@@ -139,24 +139,43 @@ class ToteClosed(EventPayload):
 
 
 class Discrepancy(EventPayload):
-    line: LineNo
+    line: LineNo | None = None  # None: an item of no line of the order (not_in_order)
+    kind: Code | None = None  # domain.packing: not_in_order, over, expired, missing, ...
     sku: Code | None = None
     qty: Found | None = None
     note: Text | None = None
 
 
 class QcCompleted(EventPayload):
+    """Packing checked the order: `pass` (every line accounted for: packed into `bag_ids`), or
+    `fail` (it waits at packing, e.g. for a line sent back to picking)."""
+
     type: Literal["qc_completed"] = Field(default="qc_completed", exclude=True)
     order: Code
     result: Literal["pass", "fail"]
     discrepancies: tuple[Discrepancy, ...] = Field(default=(), max_length=MAX_LIST)
+    packer: Code | None = None
+    bag_ids: tuple[Code, ...] = Field(default=(), max_length=MAX_LIST)
+
+
+class LineRepickRequested(EventPayload):
+    """Packing sent one line back to picking: `qty` of it is missing from the tote."""
+
+    type: Literal["line_repick_requested"] = Field(default="line_repick_requested", exclude=True)
+    order: Code
+    line: LineNo
+    sku: Code | None = None
+    qty: Qty
+    why: Text | None = None
 
 
 class LabelPrinted(EventPayload):
     type: Literal["label_printed"] = Field(default="label_printed", exclude=True)
     order: Code
-    bag: Count | None = None
-    bags: Count | None = None
+    bag: Count | None = None  # n of "bag n of m"
+    bags: Count | None = None  # m
+    bag_id: Code | None = None
+    reprint: bool = False
 
 
 class OrderDispatched(EventPayload):
@@ -164,6 +183,7 @@ class OrderDispatched(EventPayload):
     order: Code
     rider: Text | None = None
     bags: Count | None = None
+    bag_ids: tuple[Code, ...] = Field(default=(), max_length=MAX_LIST)
 
 
 class CountSubmitted(EventPayload):
@@ -199,6 +219,7 @@ AnyEvent = Annotated[
     | SubstitutionMade
     | ToteClosed
     | QcCompleted
+    | LineRepickRequested
     | LabelPrinted
     | OrderDispatched
     | CountSubmitted

@@ -80,4 +80,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE order_line ADD COLUMN suggestions TEXT;
         """,
     ),
+    # Packing (issue 13): the tote an order waits in, riders among the people (their badges
+    # are scanned at the handover), and each unit QC scanned into a bag, kept as it is scanned
+    # so that a restart resumes the check where it was.
+    (
+        "0005_packing",
+        """
+        ALTER TABLE orders ADD COLUMN tote TEXT;
+        CREATE TABLE users_new (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('picker', 'packer', 'lead', 'rider')),
+            badge TEXT UNIQUE NOT NULL, pin_hash TEXT NOT NULL
+        );
+        INSERT INTO users_new SELECT id, name, role, badge, pin_hash FROM users;
+        DROP TABLE users;
+        ALTER TABLE users_new RENAME TO users;
+        CREATE TABLE qc_scan (
+            order_id TEXT NOT NULL, line_no INTEGER NOT NULL, qty REAL NOT NULL,
+            bag INTEGER NOT NULL, gtin TEXT, batch TEXT, expiry TEXT, weight_kg REAL,
+            packer TEXT, at TEXT NOT NULL
+        );
+        CREATE INDEX qc_scan_order ON qc_scan(order_id);
+        CREATE TABLE qc_short (
+            order_id TEXT NOT NULL, line_no INTEGER NOT NULL, qty REAL NOT NULL,
+            lead TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (order_id, line_no)
+        );
+        """,
+    ),
 ]

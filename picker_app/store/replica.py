@@ -4,9 +4,11 @@ and the sync state (cursor, clock offset, last success and error) that goes with
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from picker_app.wire import ChangesPage, Snapshot
+from picker_app.wire import ChangesPage, OrderWire, Snapshot
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
@@ -58,18 +60,24 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
             [(u.id, u.name, u.role, u.badge, u.pin_hash) for u in snap.users],
         )
         conn.executemany(
-            "INSERT INTO orders (id, promised_at, state, priority, area) VALUES (?, ?, ?, ?, ?)",
-            [(o.id, o.promised_at, o.state, o.priority, o.area) for o in snap.orders],
+            "INSERT INTO orders (id, promised_at, state, priority, area, substitutions, tote)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (o.id, o.promised_at, o.state, o.priority, o.area, o.substitutes, o.tote)
+                for o in snap.orders
+            ],
         )
         conn.executemany(
-            "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state, suggestions)"
-            " VALUES (?, ?, ?, ?, 'open', ?)",
+            "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state, suggestions,"
+            " qty_picked, qty_short, substitute_sku) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
             [
-                (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions))
+                (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions), ln.picked,
+                 ln.short, ln.substitute)
                 for o in snap.orders
                 for ln in o.lines
             ],
-        )
+        )  # fmt: skip
+        _waiting_totes(conn, snap.orders)
         conn.execute(
             "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
             (str(snap.cursor),),
@@ -83,19 +91,28 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
             if change.order is not None:
                 o = change.order
                 conn.execute(
-                    "INSERT INTO orders (id, promised_at, state, priority, area)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    "INSERT INTO orders (id, promised_at, state, priority, area, substitutions,"
+                    " tote) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                     " promised_at = excluded.promised_at, state = excluded.state,"
-                    " priority = excluded.priority, area = excluded.area",
-                    (o.id, o.promised_at, o.state, o.priority, o.area),
+                    " priority = excluded.priority, area = excluded.area,"
+                    " substitutions = excluded.substitutions, tote = excluded.tote",
+                    (o.id, o.promised_at, o.state, o.priority, o.area, o.substitutes, o.tote),
                 )
                 for ln in o.lines:
+                    # What this device picked itself may be ahead of the backend (events not
+                    # sent yet): the larger is kept, and a substitute it recorded.
                     conn.execute(
                         "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state,"
-                        " suggestions) VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT"
-                        " (order_id, line_no) DO UPDATE SET suggestions = excluded.suggestions",
-                        (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions)),
-                    )
+                        " suggestions, qty_picked, qty_short, substitute_sku)"
+                        " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT"
+                        " (order_id, line_no) DO UPDATE SET suggestions = excluded.suggestions,"
+                        " qty_picked = MAX(qty_picked, excluded.qty_picked),"
+                        " qty_short = MAX(qty_short, excluded.qty_short),"
+                        " substitute_sku = COALESCE(substitute_sku, excluded.substitute_sku)",
+                        (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions),
+                         ln.picked, ln.short, ln.substitute),
+                    )  # fmt: skip
+                _waiting_totes(conn, [o])
             if change.count_task is not None:
                 t = change.count_task
                 conn.execute(
@@ -116,6 +133,16 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
             "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
             (str(page.next_cursor),),
         )
+
+
+def _waiting_totes(conn: sqlite3.Connection, orders: Sequence[OrderWire]) -> None:
+    """Each order waiting at packing in a tote: the tote is closed with it (on this device too,
+    so that its packer can scan it and its pickers do not take it)."""
+    conn.executemany(
+        "INSERT INTO tote (code, order_id, state) VALUES (?, ?, 'closed') ON CONFLICT (code)"
+        " DO UPDATE SET order_id = excluded.order_id, state = 'closed'",
+        [(o.tote, o.id) for o in orders if o.tote and o.state == "picked"],
+    )
 
 
 def set_sync_state(store: LocalStore, **values: str) -> None:

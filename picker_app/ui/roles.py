@@ -15,6 +15,7 @@ from textual.screen import Screen
 from picker_app.domain.auth import ROLE_MAY
 from picker_app.errors import PickerError, UserError
 from picker_app.parts import Parts
+from picker_app.ui.screens.packer.waiting import WaitingScreen
 from picker_app.ui.screens.picker.queue import QueueScreen
 
 Home = Callable[[Parts, dict[str, str]], Screen[object] | None]
@@ -27,6 +28,12 @@ class RoleMode:
     home: Home  # its first screen for this person; None: not on this device (e.g. no layout)
 
 
+def packer_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:
+    if parts.packing is None:
+        return None
+    return WaitingScreen(parts.packing, user)
+
+
 def picker_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:
     if parts.picking is None:
         return None
@@ -34,7 +41,7 @@ def picker_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:
     return QueueScreen.open(parts.picking, user, options.batch_max, options.scan_config)
 
 
-MODES = (RoleMode("picker", "pick", picker_home),)
+MODES = (RoleMode("picker", "pick", picker_home), RoleMode("packer", "pack", packer_home))
 
 
 def open_mode(parts: Parts, user: dict[str, str]) -> tuple[str, Screen[object]]:

@@ -43,6 +43,8 @@ class NewOrder:
 
     promised_at: str
     lines: list[tuple[int, str, float]]
+    area: str | None = None  # the customer's delivery area (printed on bag labels)
+    substitutes: str = "allow"  # the customer's preference: "allow" or "refuse"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,32 @@ class EventWrites(Protocol):
         """Move a known order to `state` (claimed by `claimed_by` when given): a change. An
         unknown order is left alone, with no change."""
         ...
+
+    def close_tote(self, order_id: str, tote: str | None, picker: str | None) -> None:
+        """The order is `picked`, waiting in `tote` for packing; its claim released (packing
+        is another device's work): a change."""
+        ...
+
+    def order_packing(self, order_id: str) -> tuple[str | None, list[str]]:
+        """(the user who picked it, the bag ids its QC packed it into) of an order."""
+        ...
+
+    def record_qc(
+        self, event_id: str, order_id: str, packer: str | None, result: str,
+        discrepancies: list[dict[str, object]], bags: list[str], at: str,
+    ) -> None:  # fmt: skip
+        """Keep a QC result (with the picker and the lines picked, for error rates); a pass
+        keeps the order's bags and frees its tote."""
+        ...
+
+    def record_label(
+        self, event_id: str, order_id: str, bag: str | None, n: int | None, m: int | None,
+        reprint: bool, at: str,
+    ) -> None: ...  # fmt: skip
+
+    def record_dispatch(
+        self, event_id: str, order_id: str, rider: str | None, bags: list[str], at: str
+    ) -> None: ...
 
     def line(self, order_id: str, line_no: int) -> OrderLineRow | None:
         """A line of an order, or None."""

@@ -173,9 +173,11 @@ class BackendDB:
             for n, order in enumerate(orders):
                 order_id = f"OR{next_no + n}"
                 self.conn.execute(
-                    "INSERT INTO orders (store, id, promised_at, state) VALUES (?, ?, ?, ?)",
-                    (store, order_id, order.promised_at, "confirmed"),
-                )
+                    "INSERT INTO orders (store, id, promised_at, state, area, substitutes)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (store, order_id, order.promised_at, "confirmed", order.area,
+                     order.substitutes),
+                )  # fmt: skip
                 self.conn.executemany(
                     "INSERT INTO order_lines (store, order_id, line_no, sku, qty, suggestions,"
                     " suggestions_watch) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -25,6 +25,30 @@ if TYPE_CHECKING:
 
 OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
 
+# An order's columns and its lines' as the devices get them (the latest substitute of a line is
+# what the picker put in the tote instead).
+_ORDER_COLUMNS = "o.id, o.promised_at, o.state, o.priority, o.area, o.substitutes, o.tote"
+_LINE_COLUMNS = (
+    "l.line_no, l.sku, l.qty, l.suggestions, l.suggestions_watch, l.qty_picked, l.qty_short,"
+    " (SELECT s.to_sku FROM substitutions s WHERE s.store = l.store AND s.order_id = l.order_id"
+    " AND s.line_no = l.line_no ORDER BY s.rowid DESC LIMIT 1)"
+)
+
+
+def _line(row: tuple, read: ReadSuggestions) -> OrderLineWire:
+    no, sku, qty, stored, watch, picked, short, substitute = row
+    return OrderLineWire(
+        line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch),
+        picked=picked or 0.0, short=short or 0.0, substitute=substitute,
+    )  # fmt: skip
+
+
+def _order(row: tuple, lines: list[OrderLineWire]) -> OrderWire:
+    return OrderWire(
+        id=row[0], promised_at=row[1], state=row[2], priority=row[3], area=row[4],
+        substitutes=row[5] or "allow", tote=row[6], lines=lines,
+    )  # fmt: skip
+
 
 def read_snapshot(db: BackendDB, store: str) -> Snapshot:
     """Everything a device of `store` needs, with the cursor of the last change it covers:
@@ -59,25 +83,18 @@ def read_snapshot(db: BackendDB, store: str) -> Snapshot:
         lines: dict[str, list[OrderLineWire]] = {}
         read = db.read_suggestions(store, conn)
         marks = ",".join("?" * len(OPEN_STATES))
-        for order_id, no, sku, qty, stored, watch in conn.execute(
-            "SELECT l.order_id, l.line_no, l.sku, l.qty, l.suggestions, l.suggestions_watch"
+        for row in conn.execute(
+            f"SELECT l.order_id, {_LINE_COLUMNS}"
             " FROM order_lines l JOIN orders o ON o.store = l.store AND o.id = l.order_id"
             f" WHERE l.store = ? AND o.state IN ({marks}) ORDER BY l.order_id, l.line_no",
             (store, *OPEN_STATES),
         ):
-            lines.setdefault(order_id, []).append(
-                OrderLineWire(
-                    line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch)
-                )
-            )
+            lines.setdefault(row[0], []).append(_line(row[1:], read))
         orders = [
-            OrderWire(
-                id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4],
-                lines=lines.get(r[0], []),
-            )
+            _order(r, lines.get(r[0], []))
             for r in conn.execute(
-                f"SELECT id, promised_at, state, priority, area FROM orders"
-                f" WHERE store = ? AND state IN ({marks}) ORDER BY id", (store, *OPEN_STATES)
+                f"SELECT {_ORDER_COLUMNS} FROM orders o"
+                f" WHERE o.store = ? AND o.state IN ({marks}) ORDER BY o.id", (store, *OPEN_STATES)
             )
         ]  # fmt: skip
         tasks = [
@@ -166,18 +183,18 @@ def order_wire(
 ) -> OrderWire:
     """An order with its lines (and their suggestions) as the devices get it."""
     r = conn.execute(
-        "SELECT id, promised_at, state, priority, area FROM orders WHERE store = ? AND id = ?",
+        f"SELECT {_ORDER_COLUMNS} FROM orders o WHERE o.store = ? AND o.id = ?",
         (store, order_id),
     ).fetchone()
     lines = [
-        OrderLineWire(line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch))
-        for no, sku, qty, stored, watch in conn.execute(
-            "SELECT line_no, sku, qty, suggestions, suggestions_watch FROM order_lines"
-            " WHERE store = ? AND order_id = ? ORDER BY line_no",
+        _line(row, read)
+        for row in conn.execute(
+            f"SELECT {_LINE_COLUMNS} FROM order_lines l"
+            " WHERE l.store = ? AND l.order_id = ? ORDER BY l.line_no",
             (store, order_id),
         )
     ]
-    return OrderWire(id=r[0], promised_at=r[1], state=r[2], priority=r[3], area=r[4], lines=lines)
+    return _order(r, lines)
 
 
 def count_task_wire(conn: sqlite3.Connection, store: str, task_id: str) -> CountTaskWire:

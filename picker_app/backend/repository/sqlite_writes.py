@@ -3,6 +3,7 @@ the batch's transaction (repository/sqlite.py opens it)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -92,6 +93,59 @@ class SqliteEventWrites:
 
     def set_order(self, order_id: str, state: str, claimed_by: str | None = None) -> None:
         set_order(self.conn, self.store, order_id, state, claimed_by)
+
+    def close_tote(self, order_id: str, tote: str | None, picker: str | None) -> None:
+        """The order waits in `tote` for packing, no longer held by the picker's device."""
+        self.conn.execute(
+            "UPDATE orders SET tote = COALESCE(?, tote), picked_by = COALESCE(?, picked_by),"
+            " claimed_by = NULL WHERE store = ? AND id = ?",
+            (tote, picker, self.store, order_id),
+        )
+        set_order(self.conn, self.store, order_id, "picked")
+
+    def order_packing(self, order_id: str) -> tuple[str | None, list[str]]:
+        """(who picked it, the bag ids QC packed it into) of a known order."""
+        row = self._one("SELECT picked_by, bags FROM orders WHERE store = ? AND id = ?", order_id)
+        if row is None:
+            return None, []
+        return row[0], json.loads(row[1] or "[]")
+
+    def record_qc(
+        self, event_id: str, order_id: str, packer: str | None, result: str,
+        discrepancies: list[dict[str, object]], bags: list[str], at: str,
+    ) -> None:  # fmt: skip
+        picker, _ = self.order_packing(order_id)
+        lines = self._one(
+            "SELECT COUNT(*) FROM order_lines WHERE store = ? AND order_id = ? AND qty_picked > 0",
+            order_id,
+        )[0]
+        self.conn.execute(
+            "INSERT INTO qc_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.store, event_id, order_id, packer, picker, result, json.dumps(discrepancies),
+             lines, at),
+        )  # fmt: skip
+        if result == "pass":
+            self.conn.execute(
+                "UPDATE orders SET bags = ?, tote = NULL WHERE store = ? AND id = ?",
+                (json.dumps(bags), self.store, order_id),
+            )
+
+    def record_label(
+        self, event_id: str, order_id: str, bag: str | None, n: int | None, m: int | None,
+        reprint: bool, at: str,
+    ) -> None:  # fmt: skip
+        self.conn.execute(
+            "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.store, event_id, order_id, bag, n, m, int(reprint), at),
+        )
+
+    def record_dispatch(
+        self, event_id: str, order_id: str, rider: str | None, bags: list[str], at: str
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO dispatches VALUES (?, ?, ?, ?, ?, ?)",
+            (self.store, event_id, order_id, rider, json.dumps(bags), at),
+        )
 
     def line(self, order_id: str, line_no: int) -> OrderLineRow | None:
         row = self._one(

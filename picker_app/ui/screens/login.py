@@ -21,8 +21,9 @@ from picker_app.ui.widgets.status_bar import StatusBar
 
 def demo_text(users: list[dict[str, str]], pins: dict[str, str], width: int) -> Text:
     """The demo's people by role (pickers, packers, leads): badge and PIN, and the name where
-    the width leaves room for two of them side by side."""
-    shown = [u for u in users if u["id"] in pins]
+    the width leaves room for two of them side by side. Riders do not log in (their badge is
+    scanned at the handover), so they are not listed."""
+    shown = [u for u in users if u["id"] in pins and u["role"] in ROLE_MAY]
     rank = {role: i for i, role in enumerate(ROLE_MAY)}  # picker, packer, lead
     roles = sorted({u["role"] for u in shown}, key=lambda r: (rank.get(r, len(rank)), r))
     named = max((len(f"{u['badge']} {pins[u['id']]} {u['name']}") for u in shown), default=0)

@@ -1,0 +1,121 @@
+"""The packer's service against real caches and the real backend on loopback: a picker's device
+picks and closes a tote, a packing device downloads the order waiting in it, checks it scan by
+scan (refusals count nothing), resumes after a restart, and the pass reaches the backend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from picker_app.domain.packing import Accepted, Refused
+from picker_app.domain.scan import interpret
+from picker_app.errors import UserError
+from picker_app.services.packing import PackService
+from picker_app.services.picking import PickService
+from picker_app.store.db import LocalStore
+from picker_app.sync.client import SyncClient, SyncSettings
+from tests.appkit import STORE, make_rig
+from tests.test_pick_service import pick_current, plain_orders
+
+PICKER, PACKER = "U101", "U113"
+
+
+@pytest.fixture
+def floor(backend_template, tmp_path):
+    """A picker's handheld (the rig's) and a packing station, both synced with the backend."""
+    rig = make_rig(backend_template, tmp_path)
+    station = LocalStore.open(tmp_path / "station.db", device="packing-1")
+    token = rig.backend.add_device(STORE, station.device)
+    client = SyncClient(station, SyncSettings(rig.server.url, STORE, token))
+    client.download_changes()
+    yield rig, station, client
+    station.close()
+    rig.stop()
+
+
+def picked_order(rig) -> tuple[str, str, PickService]:
+    """One order picked in full on the picker's device and its tote closed, synced."""
+    service = PickService(rig.store, rig.layout, rig.clock)
+    (order,) = plain_orders(rig.store, 1, min_lines=2)
+    task = service.start(PICKER, {order: "TT000042"})
+    while not task.session.finished:
+        pick_current(service, task)
+    service.finish(task)
+    rig.client.sync_once()
+    return order, "TT000042", service
+
+
+def gtin_of(store: LocalStore, sku: str) -> str:
+    return store.conn.execute("SELECT gtin FROM sku_barcode WHERE sku = ?", (sku,)).fetchone()[0]
+
+
+def test_a_tote_picked_on_one_device_is_checked_and_packed_on_another(floor):
+    rig, station, client = floor
+    order, tote, _ = picked_order(rig)
+    client.sync_once()
+    packing = PackService(station, rig.layout, rig.clock)
+    assert [e.order_id for e in packing.waiting()] == [order]
+    assert packing.waiting()[0].tote == tote
+    job = packing.open(packing.order_for(interpret(tote)))
+    assert job.order_id == order
+    assert all(line.qty == line.ordered for line in job.qc.order.lines)  # as the picker left it
+    for line in job.qc.order.lines:
+        for _ in range(line.units):
+            verdict = packing.scan(job, interpret(gtin_of(station, line.sku)), PACKER)
+            assert isinstance(verdict, Accepted), verdict
+    event = packing.finish(job, PACKER)
+    assert event.result == "pass" and event.packer == PACKER
+    assert len(event.bag_ids) == len(job.qc.bags) >= 1
+    client.sync_once()
+    state, tote_now, bags = rig.backend.conn.execute(
+        "SELECT state, tote, bags FROM orders WHERE id = ?", (order,)
+    ).fetchone()
+    assert (state, tote_now) == ("packed", None) and all(b in bags for b in event.bag_ids)
+    picker = rig.backend.conn.execute(
+        "SELECT picker, packer, result FROM qc_results WHERE order_id = ?", (order,)
+    ).fetchone()
+    assert picker == (PICKER, PACKER, "pass")
+    assert packing.waiting() == []
+    # The tote is free again, on the station and (once synced) for the picker.
+    rig.client.sync_once()
+    assert PickService(rig.store, rig.layout, rig.clock).tote_problem(tote) is None
+
+
+def test_refused_scans_count_nothing_and_a_restart_resumes_the_check(floor, tmp_path):
+    rig, station, client = floor
+    order, tote, _ = picked_order(rig)
+    client.sync_once()
+    packing = PackService(station, rig.layout, rig.clock)
+    job = packing.open(packing.order_for(interpret(tote)))
+    first = job.qc.order.lines[0]
+    other = station.conn.execute(
+        "SELECT sku FROM sku WHERE sku NOT IN (SELECT sku FROM order_line WHERE order_id = ?)"
+        " LIMIT 1",
+        (order,),
+    ).fetchone()[0]
+    wrong = packing.scan(job, interpret(gtin_of(station, other)), PACKER)
+    assert isinstance(wrong, Refused) and wrong.kind == "not_in_order"
+    ok = packing.scan(job, interpret(gtin_of(station, first.sku)), PACKER)
+    assert isinstance(ok, Accepted)
+    left = {ln.line_no: job.qc.left(ln) for ln in job.qc.order.lines}
+    # An expired batch (GS1: 01 GTIN, 17 expiry yesterday) is refused and counts nothing.
+    gtin14 = gtin_of(station, first.sku).zfill(14)
+    yesterday = (rig.clock().date() - timedelta(days=1)).strftime("%y%m%d")
+    expired = packing.scan(job, interpret(f"01{gtin14}17{yesterday}10B77"), PACKER)
+    assert isinstance(expired, Refused) and expired.kind == "expired"
+    # The app is killed; a new service on the same cache resumes where the packer was.
+    again = PackService(station, rig.layout, rig.clock).open(order)
+    assert {ln.line_no: again.qc.left(ln) for ln in again.qc.order.lines} == left
+    with pytest.raises(UserError, match="still needs"):
+        PackService(station, rig.layout, rig.clock).finish(again, PACKER)
+
+
+def test_a_tote_with_no_order_at_packing_is_one_sentence(floor):
+    rig, station, _ = floor
+    packing = PackService(station, rig.layout, rig.clock)
+    with pytest.raises(UserError, match="Tote TT000999 has no order waiting for packing"):
+        packing.order_for(interpret("TT000999"))
+    with pytest.raises(UserError, match="Scan a tote"):
+        packing.order_for(interpret(gtin_of(station, "SKU-000001")))
+    assert packing.waiting() == []
