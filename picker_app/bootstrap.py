@@ -29,6 +29,7 @@ __all__ = [
 ]  # fmt: skip
 
 if TYPE_CHECKING:
+    from picker_app.domain.labels import BagLabel
     from picker_app.scanner.serial_reader import SerialSettings
     from picker_app.store.db import LocalStore
     from picker_app.sync.client import SyncClient
@@ -63,12 +64,44 @@ def assemble(
             store, layout, clock, require_bin_scan=require_bin_scan, budget=budget,
             scan_config=options.scan_config, weight_tolerance=weight_tolerance,
         )  # fmt: skip
-    packing = PackService(store, layout, clock, scan_config=options.scan_config)
+    packing = PackService(
+        store, layout, clock, scan_config=options.scan_config,
+        cold_window_min=options.cold_window_min,
+        output=label_output(options.printer, store.path.parent / "labels"),
+    )  # fmt: skip
     users = people.users(store) if users is None else users
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
         packing,
     )  # fmt: skip
+
+
+def label_output(printer: str | None, folder: Path) -> Callable[[BagLabel], str]:
+    """Where bag labels go: the label printer at `printer` (ZPL), or PNG files in `folder`
+    when no printer is set up; each call returns where the label went."""
+    if printer:
+        from picker_app.printing.zpl_printer import LabelPrinter
+
+        device = LabelPrinter(printer, retry="press F7 to retry")
+
+        def to_printer(label: BagLabel) -> str:
+            device.print_label(label)
+            return f"printed at {printer}"
+
+        return to_printer
+
+    def to_file(label: BagLabel) -> str:
+        from picker_app.printing.render import write_png
+
+        path = folder / f"{label.bag_id}{'-duplicate' if label.duplicate else ''}.png"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_png(label, path)
+        except OSError as err:
+            raise UserError(f"The label could not be saved in {folder}: {err.strerror}.") from None
+        return f"saved as {path}"
+
+    return to_file
 
 
 def make_app(*args: object, **kwargs: object) -> PickerApp:
@@ -210,7 +243,11 @@ def _parts(
         )  # fmt: skip
     return assemble(
         store, pins, layout, sync_client=client, scanner=scanner,
-        options=AppOptions(batch_max=settings.batch_max),
+        options=AppOptions(
+            batch_max=settings.batch_max, printer=settings.printer,
+            cold_window_min=settings.cold_window_min, scale=settings.scale,
+            scale_baud=settings.scale_baud,
+        ),
         require_bin_scan=settings.bin_scan == "required",
         budget=timedelta(seconds=settings.budget_s),
         weight_tolerance=WeightTolerance(

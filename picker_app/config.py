@@ -54,6 +54,13 @@ class Settings(BaseModel):
     weight_tolerance: float = Field(default=0.10, ge=0, le=0.5)  # share of the ordered weight
     weight_tolerance_g: float = Field(default=50, ge=0, le=1000)
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)  # the embedded backend's loopback port
+    # Packing (issue 13): the label printer (tcp://HOST[:PORT] or a serial port; None: labels
+    # are saved as PNG files in the labels folder beside the cache), how long a cold bag may
+    # wait for its rider.
+    printer: str | None = None
+    cold_window_min: int = Field(default=30, ge=1, le=240)
+    scale: str | None = None  # a packing scale (MT-SICS) on this serial port; None: no weighing
+    scale_baud: int = Field(default=9600, ge=300, le=921600)
 
     @property
     def cache(self) -> Path:
@@ -89,6 +96,8 @@ def load_settings(
         ("token", "PICKER_APP_TOKEN"),
         ("db", "PICKER_APP_DB"),
         ("scanner", "PICKER_APP_SCANNER"),
+        ("printer", "PICKER_APP_PRINTER"),
+        ("scale", "PICKER_APP_SCALE"),
     ):
         if env.get(var):
             values[key] = env[var]

@@ -30,6 +30,10 @@ class AppOptions:
     batch_max: int = 4
     sync_interval_s: float = 5.0
     scan_config: ScanConfig = DEFAULT_SCAN_CONFIG
+    printer: str | None = None  # the label printer's URL (None: PNG files in `labels`)
+    cold_window_min: int = 30
+    scale: str | None = None  # the packing scale's serial port (None: QC without weights)
+    scale_baud: int = 9600
 
 
 @dataclass

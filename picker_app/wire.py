@@ -87,6 +87,8 @@ class OrderLineWire(_Wire):
     short: float = 0.0
     substitute: str | None = None
     """What the picker put in the tote instead (its SKU), for packing to check."""
+    repick: float = 0.0
+    """How much of the line packing sent back to be picked again."""
 
 
 class OrderWire(_Wire):
@@ -99,6 +101,8 @@ class OrderWire(_Wire):
     """The customer's preference: may a line be filled with another product?"""
     tote: str | None = None
     """The tote the order waits in at packing (from the picker's tote_closed)."""
+    bags: list[str] = Field(default_factory=list)
+    """The bag ids QC packed it into (for the handover to a rider)."""
     lines: list[OrderLineWire]
 
 

@@ -119,3 +119,137 @@ def test_a_tote_with_no_order_at_packing_is_one_sentence(floor):
     with pytest.raises(UserError, match="Scan a tote"):
         packing.order_for(interpret(gtin_of(station, "SKU-000001")))
     assert packing.waiting() == []
+
+
+def pack_all(packing: PackService, station: LocalStore, job) -> None:
+    for line in job.qc.order.lines:
+        for _ in range(line.units):
+            verdict = packing.scan(job, interpret(gtin_of(station, line.sku)), PACKER)
+            assert isinstance(verdict, Accepted), verdict
+
+
+def test_labels_wait_for_the_printer_and_are_recorded_once_it_takes_them(floor, tmp_path):
+    from picker_app.bootstrap import label_output
+    from tests.test_printer import FakePrinter, free_port
+
+    rig, station, client = floor
+    order, tote, _ = picked_order(rig)
+    client.sync_once()
+    port = free_port()
+    output = label_output(f"tcp://127.0.0.1:{port}", tmp_path / "labels")
+    packing = PackService(station, rig.layout, rig.clock, output=output)
+    job = packing.open(packing.order_for(interpret(tote)))
+    pack_all(packing, station, job)
+    packing.finish(job, PACKER)
+    m = len(job.qc.bags)
+    assert packing.queued_labels() == m
+    with pytest.raises(UserError, match="cannot be reached.*press F7 to retry"):
+        packing.print_queued()  # the printer is off: the labels wait (offline too)
+    assert packing.queued_labels() == m
+    assert not [e for e in station.pending() if e.type == "label_printed"]
+    printer = FakePrinter(port=port)  # switched on
+    try:
+        printed = packing.print_queued()
+        assert len(printed) == m and printer.jobs.get(timeout=2).startswith(b"^XA")
+    finally:
+        printer.close()
+    labels = [e.payload for e in station.pending() if e.type == "label_printed"]
+    assert [(p["bag"], p["bags"], p["reprint"]) for p in labels] == [
+        (n, m, False) for n in range(1, m + 1)
+    ]
+    assert packing.print_queued() == []  # printed once, never again
+
+
+def test_the_rider_takes_every_bag_and_the_backend_dispatches_the_order(floor, tmp_path):
+    from picker_app.bootstrap import label_output
+    from picker_app.store import people
+
+    rig, station, client = floor
+    order, tote, _ = picked_order(rig)
+    client.sync_once()
+    packing = PackService(station, rig.layout, rig.clock,
+                          output=label_output(None, tmp_path / "labels"))  # fmt: skip
+    job = packing.open(packing.order_for(interpret(tote)))
+    pack_all(packing, station, job)
+    packing.finish(job, PACKER)
+    printed = packing.print_queued()
+    assert all(p.startswith("saved as") and p.endswith(".png") for p in printed)  # no printer
+    staff = people.users(station)
+    with pytest.raises(UserError, match="not a rider"):
+        packing.rider(interpret("BD4101"), staff)
+    rider = packing.rider(interpret("BD4119"), staff)
+    assert [e.order_id for e in packing.packed()] == [order]
+    codes = packing.bag_ids(job)
+    with pytest.raises(UserError, match="not a bag packed here"):
+        packing.bag_for(interpret("BG9999999901"), order)
+    rig.clock.advance(95)
+    other = "BG" + order[2:] + "99"  # a bag code this store never packed for the order
+    with pytest.raises(UserError, match="not a bag packed here"):
+        packing.bag_for(interpret(other), order)
+    with pytest.raises(UserError, match="is of order"):
+        packing.bag_for(interpret(codes[0]), "OR52000009")  # handing over another order
+    with pytest.raises(UserError, match="not scanned yet"):
+        packing.hand_over(order, rider, [], PACKER)  # a bag missing
+    bags = [packing.bag_for(interpret(code), order) for code in codes]
+    event = packing.hand_over(order, rider, bags, PACKER)
+    assert event.rider == "U119" and list(event.bag_ids) == codes and event.dwell_s == 95
+    client.sync_once()
+    state = rig.backend.conn.execute("SELECT state FROM orders WHERE id = ?", (order,)).fetchone()
+    assert state == ("dispatched",)
+    refused = rig.backend.conn.execute(
+        "SELECT COUNT(*) FROM events WHERE status = 'rejected'"
+    ).fetchone()
+    assert refused == (0,)
+
+
+def test_a_line_sent_back_is_picked_again_first_and_the_check_goes_on(floor):
+    rig, station, client = floor
+    order, tote, picking = picked_order(rig)
+    client.sync_once()
+    packing = PackService(station, rig.layout, rig.clock)
+    job = packing.open(packing.order_for(interpret(tote)))
+    *rest, last = job.qc.order.lines
+    for line in rest:
+        for _ in range(line.units):
+            packing.scan(job, interpret(gtin_of(station, line.sku)), PACKER)
+    assert packing.send_back(job, last.line_no, PACKER) == float(last.units)
+    client.sync_once()
+    line = rig.backend.conn.execute(
+        "SELECT qty, qty_picked, repick FROM order_lines WHERE order_id = ? AND line_no = ?",
+        (order, last.line_no),
+    ).fetchone()
+    assert line == (last.ordered, last.ordered - last.units, last.units)
+    assert rig.backend.conn.execute(
+        "SELECT result FROM qc_results WHERE order_id = ?", (order,)
+    ).fetchall() == [("fail",)]
+    # The picker's device: the line comes first in the queue, and only that line is picked.
+    rig.client.sync_once()
+    first = picking.queue()[0]
+    assert first.order.id == order and first.repick and first.lines == 1
+    assert picking.order_problem(order) is None
+    task = picking.start(PICKER, {order: "TT000077"})
+    assert [(ln.order_id, ln.line_no) for ln in task.session.lines] == [(order, last.line_no)]
+    assert task.session.remaining(task.session.lines[0]) == last.units
+    pick_current(picking, task)
+    picking.finish(task)
+    rig.client.sync_once()
+    # The packing station: the order is back, the line still to scan; the check passes.
+    client.sync_once()
+    again = packing.open(order)
+    assert [(ln.line_no, again.qc.left(ln)) for ln, _ in again.qc.missing()] == [
+        (last.line_no, last.units)
+    ]
+    for _ in range(last.units):
+        verdict = packing.scan(again, interpret(gtin_of(station, last.sku)), PACKER)
+        assert isinstance(verdict, Accepted)
+    packing.finish(again, PACKER)
+    client.sync_once()
+    row = rig.backend.conn.execute(
+        "SELECT o.state, l.qty_picked, l.repick FROM orders o JOIN order_lines l"
+        " ON l.store = o.store AND l.order_id = o.id WHERE o.id = ? AND l.line_no = ?",
+        (order, last.line_no),
+    ).fetchone()
+    assert row == ("packed", last.ordered, 0)
+    assert rig.backend.conn.execute(
+        "SELECT COUNT(*) FROM events WHERE status = 'rejected'"
+    ).fetchone() == (0,)

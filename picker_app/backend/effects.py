@@ -108,6 +108,7 @@ def stock_picked(fx: Effect, p: StockPicked) -> str | None:
         if why:
             return why
         fx.writes.add_picked(p.order, p.line, p.qty)
+        fx.writes.add_repick(p.order, p.line, -p.qty)  # a re-pick of the line, if there is one
     fx.writes.add_stock(p.bin, p.sku, -p.qty)
     return None
 
@@ -196,7 +197,9 @@ def line_repick_requested(fx: Effect, p: LineRepickRequested) -> str | None:
     # What is missing from the tote was not picked after all: picked again, it counts again.
     line = fx.writes.line(p.order, p.line)
     if line is not None:
-        fx.writes.add_picked(p.order, p.line, -min(p.qty, line.qty_picked))
+        back = min(p.qty, line.qty_picked)
+        fx.writes.add_picked(p.order, p.line, -back)
+        fx.writes.add_repick(p.order, p.line, back)
     fx.writes.set_order(p.order, "picked")  # a change: the pickers' devices see the line
     return None
 

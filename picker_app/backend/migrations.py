@@ -131,6 +131,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # A line packing sent back: how much of it is to be picked again (a targeted re-pick).
+    (
+        "0006_repick",
+        "ALTER TABLE order_lines ADD COLUMN repick REAL NOT NULL DEFAULT 0",
+    ),
 ]
 
 

@@ -19,7 +19,7 @@ def cmd_app(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         overrides={
             "backend_url": args.backend, "token": args.token, "store": args.store,
             "scanner": args.scanner, "scanner_baud": args.baud, "layout": args.layout,
-            "db": args.db, "port": args.port,
+            "db": args.db, "port": args.port, "printer": args.printer, "scale": args.scale,
         }
     )  # fmt: skip
     return run_app(settings, err)

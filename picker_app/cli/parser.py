@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--layout", metavar="FILE", help="store layout file (default: the backend's)")
     app.add_argument("--db", metavar="FILE", help="local cache (default: in the user data dir)")
     app.add_argument(
+        "--printer", metavar="URL",
+        help="label printer: tcp://HOST[:PORT] or a serial port (default: PNG files)",
+    )
+    app.add_argument(
+        "--scale", metavar="PORT", help="packing scale (MT-SICS) on this serial port",
+    )  # fmt: skip
+    app.add_argument(
         "--port", type=int, help=f"the demo backend's loopback port (default {DEFAULT_PORT})"
     )
     sub = parser.add_subparsers(dest="command")

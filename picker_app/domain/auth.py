@@ -103,10 +103,11 @@ class PinGuard:
 ROLE_MAY: dict[str, frozenset[str]] = {
     "picker": frozenset({"pick"}),
     "packer": frozenset({"pack"}),
-    "lead": frozenset({"pick", "pack", "count"}),
+    "lead": frozenset({"pick", "pack", "count", "approve"}),
 }
 
 
 def may(role: str, action: str) -> bool:
-    """Whether someone with `role` may do `action` (`pick`, `pack`, `count`)."""
+    """Whether someone with `role` may do `action` (`pick`, `pack`, `count`, `approve`: a
+    short at packing, later a count)."""
     return action in ROLE_MAY.get(role, frozenset())

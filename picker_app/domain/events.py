@@ -184,6 +184,8 @@ class OrderDispatched(EventPayload):
     rider: Text | None = None
     bags: Count | None = None
     bag_ids: tuple[Code, ...] = Field(default=(), max_length=MAX_LIST)
+    dwell_s: Count | None = None  # from packed to handed over
+    cold_late: tuple[Code, ...] = Field(default=(), max_length=MAX_LIST)  # past their window
 
 
 class CountSubmitted(EventPayload):

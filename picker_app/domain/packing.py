@@ -69,6 +69,7 @@ class QcLine:
     temp: TempClass = "ambient"
     category: str | None = None
     weight_g: float | None = None
+    repick: float = 0.0  # of `qty`, sent back to picking and not here yet
 
     @property
     def substituted(self) -> bool:

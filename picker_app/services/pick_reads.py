@@ -48,6 +48,7 @@ class QueueEntry:
     order: QueuedOrder
     lines: int
     units: float
+    repick: bool = False  # lines packing sent back: picked first, into a tote for packing
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -105,10 +106,19 @@ class PickReads:
         rows = order_rows.waiting_rows(self.store)
         by_id = {r[0]: r for r in rows}
         queued = [QueuedOrder(r[0], r[1], parse_time(r[2]), int(r[3] or 0)) for r in rows]
-        return [
+        # Lines packing sent back come first: their order waits at packing for them.
+        repicks = [
+            QueueEntry(
+                QueuedOrder(order_id, "picked", parse_time(promised), int(priority or 0)),
+                int(n), float(units or 0), repick=True,
+            )  # fmt: skip
+            for order_id, promised, priority, n, units in order_rows.repick_rows(self.store)
+        ]
+        repicks.sort(key=lambda e: (e.order.promised_at is None, e.order.promised_at or 0))
+        return (repicks + [
             QueueEntry(o, by_id[o.id][4], float(by_id[o.id][5]))
             for o in next_orders(queued, batch=limit)
-        ]
+        ])[:limit]
 
     def batch_candidates(self, entries: Sequence[QueueEntry]) -> list[Candidate]:
         """The queue's orders as batch candidates: the bins of their lines (those this layout
@@ -188,6 +198,8 @@ class PickReads:
         }
         if state in ("placed", "confirmed"):
             return None
+        if state == "picked" and order_rows.repick_lines(self.store, [order_id]):
+            return None  # a line packing sent back
         return f"Order {order_id} {why.get(state, f'is {state}')}: take another."
 
     def tote_problem(self, code: str, taken: Sequence[str] = ()) -> str | None:
@@ -211,15 +223,20 @@ class PickReads:
         orders: Sequence[str],
         totes: dict[str, str],
         saved: dict[str, Cell] | None = None,
+        repick_lines: frozenset[tuple[str, int]] = frozenset(),
     ) -> tuple[PickSession, dict[str, Cell]]:
         """The lines of `orders` in route order, and where each stop is picked from: planned
         now, or as `saved` when the task was planned before (a restart keeps its route, even
-        if the heat has changed since)."""
+        if the heat has changed since). Of an order with lines in `repick_lines` (sent back by
+        packing), only those."""
         rows = order_rows.pick_lines(self.store, orders)
         lines: list[PickLine] = []
+        repicked = {o for o, _ in repick_lines}
         for order_id, line_no, sku, qty, name, unit, bin_, category in rows:
             if not bin_:
                 continue  # nowhere to pick it from: the backend will short it
+            if order_id in repicked and (order_id, line_no) not in repick_lines:
+                continue  # at packing already: only the lines sent back are picked again
             lines.append(
                 PickLine(
                     order_id,

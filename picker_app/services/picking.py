@@ -54,6 +54,7 @@ class PickTask:
     started_at: datetime
     session: PickSession
     stop_cells: dict[str, Cell]  # bin code -> the cell the picker stands on to pick it
+    repick: frozenset[tuple[str, int]] = frozenset()  # (order, line) sent back by packing
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class PickService(PickReads):
         self.store.hold(task_id, _what(orders))
         route = saved_task.progress
         saved = {b: tuple(c) for b, c in route.get("cells", {}).items()}
-        session, cells = self._session(orders, totes, saved or None)
+        again = frozenset((o, int(n)) for o, n in route.get("repick", []))
+        session, cells = self._session(orders, totes, saved or None, again)
         session.skipped = [tuple(k) for k in route.get("skipped", [])]  # type: ignore[misc]
         session.bin_confirmed = bool(route.get("bin_confirmed", False))
         dropped = set(route.get("dropped", []))
@@ -97,7 +99,7 @@ class PickService(PickReads):
         # Orders cancelled while this task was open leave it (their put-back is recorded).
         return PickTask(
             task_id, picker, orders, totes, parse_time(saved_task.started_at) or self.clock(),
-            session, cells,
+            session, cells, again,
         )  # fmt: skip
 
     # --- writing ----------------------------------------------------------------------------
@@ -107,10 +109,14 @@ class PickService(PickReads):
         orders = list(totes)
         if not orders:
             raise ValueError("a pick task needs at least one order")
-        session, cells = self._session(orders, totes)
+        again = frozenset(order_rows.repick_lines(self.store, orders))
+        session, cells = self._session(orders, totes, repick_lines=again)
+        for order_id, line_no, picked, _ in order_rows.progress(self.store, orders):
+            if (order_id, line_no) in again and picked:
+                session.picked[(order_id, line_no)] = float(picked)  # the rest is sent back
         task = PickTask(
             f"PT-{uuid.uuid4().hex[:10]}", picker, orders, dict(totes), self.clock(), session,
-            cells,
+            cells, again,
         )  # fmt: skip
         started = _made(
             PickStarted, task=task.id, orders=tuple(orders), totes=tuple(totes[o] for o in orders)
@@ -135,6 +141,7 @@ class PickService(PickReads):
             "bin_confirmed": task.session.bin_confirmed,
             "dropped": [o for o in task.orders if o not in live],
             "cells": {b: list(c) for b, c in task.stop_cells.items()},
+            "repick": sorted([o, n] for o, n in task.repick),
         }
 
     def save(

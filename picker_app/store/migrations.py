@@ -107,4 +107,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # Bags and their labels (issue 13): each bag of a packed order with its temperature class
+    # and when it must be with the rider; each label to print, kept until the printer took it
+    # (offline too), a reprint marked as one; how much of a line packing sent back to picking.
+    (
+        "0006_bags_and_labels",
+        """
+        ALTER TABLE bag ADD COLUMN temp TEXT;
+        ALTER TABLE bag ADD COLUMN packed_at TEXT;
+        ALTER TABLE bag ADD COLUMN hand_over_by TEXT;
+        CREATE TABLE label_job (
+            id INTEGER PRIMARY KEY, bag TEXT NOT NULL, order_id TEXT NOT NULL,
+            n INTEGER NOT NULL, m INTEGER NOT NULL, temp TEXT NOT NULL, area TEXT,
+            hand_over_by TEXT, duplicate INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'printed')),
+            error TEXT, at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX label_job_first ON label_job(bag) WHERE duplicate = 0;
+        ALTER TABLE order_line ADD COLUMN repick REAL NOT NULL DEFAULT 0;
+        """,
+    ),
 ]

@@ -23,6 +23,28 @@ def waiting_rows(store: LocalStore) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
+def repick_rows(store: LocalStore) -> list[tuple[Any, ...]]:
+    """Orders at packing with lines sent back to be picked again: (id, promised_at, priority,
+    lines, units) each."""
+    return store.conn.execute(
+        "SELECT o.id, o.promised_at, o.priority, COUNT(l.line_no), SUM(l.repick) FROM orders o"
+        " JOIN order_line l ON l.order_id = o.id WHERE o.state = 'picked' AND l.repick > 0"
+        " GROUP BY o.id"
+    ).fetchall()
+
+
+def repick_lines(store: LocalStore, order_ids: Sequence[str]) -> set[tuple[str, int]]:
+    """(order, line) of each line of the orders that packing sent back to picking."""
+    return {
+        (o, int(n))
+        for o, n in store.conn.execute(
+            f"SELECT order_id, line_no FROM order_line WHERE order_id IN ({_marks(order_ids)})"
+            " AND repick > 0",
+            list(order_ids),
+        )
+    }
+
+
 def waiting_count(store: LocalStore) -> int:
     """How many orders wait to be picked."""
     return int(store.conn.execute(

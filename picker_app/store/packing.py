@@ -10,11 +10,14 @@ if TYPE_CHECKING:
 
 
 def waiting_rows(store: LocalStore) -> list[tuple[Any, ...]]:
-    """Orders picked and waiting for packing: (id, promised_at, tote, lines, units) each."""
+    """Orders picked and waiting for packing, and those checked here being picked again (a
+    line sent back): (id, promised_at, tote, lines, units, to pick again, state) each."""
     return store.conn.execute(
-        "SELECT o.id, o.promised_at, o.tote, COUNT(l.line_no), COALESCE(SUM(l.qty_picked), 0)"
+        "SELECT o.id, o.promised_at, o.tote, COUNT(l.line_no), COALESCE(SUM(l.qty_picked), 0),"
+        " COALESCE(SUM(l.repick), 0), o.state"
         " FROM orders o LEFT JOIN order_line l ON l.order_id = o.id"
-        " WHERE o.state = 'picked' GROUP BY o.id"
+        " WHERE o.state = 'picked' OR (o.state = 'picking'"
+        " AND EXISTS (SELECT 1 FROM qc_scan q WHERE q.order_id = o.id)) GROUP BY o.id"
     ).fetchall()
 
 
@@ -41,11 +44,12 @@ def head(store: LocalStore, order_id: str) -> tuple[Any, ...] | None:
 
 def lines(store: LocalStore, order_id: str) -> list[tuple[Any, ...]]:
     """The order's lines as picked: (line_no, ordered sku, packed sku, name, unit, qty picked,
-    qty ordered, qty short, bin, category, weight_g) each, by line."""
+    qty ordered, qty short, bin, category, weight_g, qty sent back to be picked again) each, by
+    line."""
     return store.conn.execute(
         "SELECT l.line_no, l.sku, COALESCE(l.substitute_sku, l.sku), COALESCE(s.name, l.sku),"
         " COALESCE(s.unit, 'each'), l.qty_picked, l.qty_ordered, l.qty_short, s.bin,"
-        " s.category, s.weight_g FROM order_line l"
+        " s.category, s.weight_g, l.repick FROM order_line l"
         " LEFT JOIN sku s ON s.sku = COALESCE(l.substitute_sku, l.sku)"
         " WHERE l.order_id = ? ORDER BY l.line_no",
         (order_id,),
@@ -86,6 +90,16 @@ def add_scan(
     )
 
 
+def drop_scans(store: LocalStore, order_id: str, line_nos: list[int]) -> None:
+    """Forget the last accepted unit of each line in `line_nos` (inside `write()`)."""
+    for line_no in line_nos:
+        store.conn.execute(
+            "DELETE FROM qc_scan WHERE rowid = (SELECT MAX(rowid) FROM qc_scan"
+            " WHERE order_id = ? AND line_no = ?)",
+            (order_id, line_no),
+        )
+
+
 def add_short(
     store: LocalStore, order_id: str, line_no: int, qty: float, lead: str, at: str
 ) -> None:
@@ -102,3 +116,81 @@ def packed(store: LocalStore, order_id: str) -> None:
     store.conn.execute(
         "UPDATE tote SET state = 'free', order_id = NULL WHERE order_id = ?", (order_id,)
     )
+
+
+def add_bags(store: LocalStore, order_id: str, bags: list[tuple[Any, ...]]) -> None:
+    """The bags of a packed order: (code, n, m, temp, packed_at, hand_over_by) each (inside
+    `write()`)."""
+    store.conn.executemany(
+        "INSERT INTO bag (code, order_id, n, m, state, temp, packed_at, hand_over_by)"
+        " VALUES (?, ?, ?, ?, 'packed', ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
+        " order_id = excluded.order_id, n = excluded.n, m = excluded.m, state = 'packed',"
+        " temp = excluded.temp, packed_at = excluded.packed_at,"
+        " hand_over_by = excluded.hand_over_by",
+        [(code, order_id, n, m, temp, at, by) for code, n, m, temp, at, by in bags],
+    )
+
+
+def bag(store: LocalStore, code: str) -> tuple[Any, ...] | None:
+    """(order_id, n, m, state, temp, packed_at, hand_over_by, order state) of a bag, or None."""
+    row = store.conn.execute(
+        "SELECT b.order_id, b.n, b.m, b.state, b.temp, b.packed_at, b.hand_over_by, o.state"
+        " FROM bag b LEFT JOIN orders o ON o.id = b.order_id WHERE b.code = ?",
+        (code,),
+    ).fetchone()
+    return tuple(row) if row else None
+
+
+def bags_of(store: LocalStore, order_id: str) -> list[tuple[Any, ...]]:
+    """(code, n, m, temp, packed_at, hand_over_by) of each bag of the order, by n."""
+    return store.conn.execute(
+        "SELECT code, n, m, temp, packed_at, hand_over_by FROM bag WHERE order_id = ? ORDER BY n",
+        (order_id,),
+    ).fetchall()
+
+
+def packed_rows(store: LocalStore) -> list[tuple[Any, ...]]:
+    """Orders packed and waiting for a rider: (id, promised_at, bags, packed_at) each."""
+    return store.conn.execute(
+        "SELECT o.id, o.promised_at, COUNT(b.code), MIN(b.packed_at) FROM orders o"
+        " LEFT JOIN bag b ON b.order_id = o.id WHERE o.state = 'packed' GROUP BY o.id"
+    ).fetchall()
+
+
+def dispatched(store: LocalStore, order_id: str) -> None:
+    """The order left with a rider (inside `write()`)."""
+    store.conn.execute("UPDATE orders SET state = 'dispatched' WHERE id = ?", (order_id,))
+    store.conn.execute("UPDATE bag SET state = 'dispatched' WHERE order_id = ?", (order_id,))
+
+
+def queue_label(
+    store: LocalStore, bag_code: str, order_id: str, n: int, m: int, temp: str,
+    area: str | None, hand_over_by: str | None, duplicate: bool, at: str,
+) -> None:  # fmt: skip
+    """A label to print (inside `write()`); the first label of a bag is queued once."""
+    store.conn.execute(
+        "INSERT OR IGNORE INTO label_job (bag, order_id, n, m, temp, area, hand_over_by,"
+        " duplicate, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (bag_code, order_id, n, m, temp, area, hand_over_by, int(duplicate), at),
+    )
+
+
+def queued_labels(store: LocalStore) -> list[tuple[Any, ...]]:
+    """Labels not printed yet, oldest first: (id, bag, order_id, n, m, temp, area,
+    hand_over_by, duplicate, error)."""
+    return store.conn.execute(
+        "SELECT id, bag, order_id, n, m, temp, area, hand_over_by, duplicate, error"
+        " FROM label_job WHERE state = 'queued' ORDER BY id"
+    ).fetchall()
+
+
+def label_done(store: LocalStore, job_id: int) -> None:
+    """The printer took the label (inside `write()`)."""
+    store.conn.execute(
+        "UPDATE label_job SET state = 'printed', error = NULL WHERE id = ?", (job_id,)
+    )
+
+
+def label_failed(store: LocalStore, job_id: int, error: str) -> None:
+    """Why the label is not printed yet (inside `write()`)."""
+    store.conn.execute("UPDATE label_job SET error = ? WHERE id = ?", (error, job_id))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from picker_app.domain.events import (
     AnyEvent,
+    LineRepickRequested,
     OutOfStockFlagged,
     PickShorted,
     StockPicked,
@@ -36,8 +37,9 @@ def _move_stock(
 
 def _picked(conn: sqlite3.Connection, p: StockPicked, now: Clock) -> None:
     conn.execute(
-        "UPDATE order_line SET qty_picked = qty_picked + ? WHERE order_id = ? AND line_no = ?",
-        (p.qty, p.order, p.line),
+        "UPDATE order_line SET qty_picked = qty_picked + ?, repick = MAX(0, repick - ?)"
+        " WHERE order_id = ? AND line_no = ?",
+        (p.qty, p.qty, p.order, p.line),
     )
     conn.execute(
         "INSERT INTO pick_history (at, bin, sku, qty) VALUES (?, ?, ?, ?)",
@@ -75,6 +77,14 @@ def _substituted(conn: sqlite3.Connection, p: SubstitutionMade, now: Clock) -> N
     )
 
 
+def _sent_back(conn: sqlite3.Connection, p: LineRepickRequested, now: Clock) -> None:
+    conn.execute(
+        "UPDATE order_line SET qty_picked = MAX(0, qty_picked - ?), repick = repick + ?"
+        " WHERE order_id = ? AND line_no = ?",
+        (p.qty, p.qty, p.order, p.line),
+    )
+
+
 def _flagged(conn: sqlite3.Connection, p: OutOfStockFlagged, now: Clock) -> None:
     conn.execute("UPDATE stock SET on_hand = 0 WHERE bin = ? AND sku = ?", (p.bin, p.sku))
 
@@ -89,6 +99,7 @@ HANDLERS: dict[str, Handler] = {
     "pick_shorted": _shorted,
     "substitution_made": _substituted,
     "out_of_stock_flagged": _flagged,
+    "line_repick_requested": _sent_back,
 }
 
 

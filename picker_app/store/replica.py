@@ -69,10 +69,11 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
         )
         conn.executemany(
             "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state, suggestions,"
-            " qty_picked, qty_short, substitute_sku) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+            " qty_picked, qty_short, substitute_sku, repick)"
+            " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
             [
                 (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions), ln.picked,
-                 ln.short, ln.substitute)
+                 ln.short, ln.substitute, ln.repick)
                 for o in snap.orders
                 for ln in o.lines
             ],
@@ -100,17 +101,20 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
                 )
                 for ln in o.lines:
                     # What this device picked itself may be ahead of the backend (events not
-                    # sent yet): the larger is kept, and a substitute it recorded.
+                    # sent yet): the larger is kept, and a substitute it recorded; but a line
+                    # packing sent back is as the backend says (less was picked than it seemed).
                     conn.execute(
                         "INSERT INTO order_line (order_id, line_no, sku, qty_ordered, state,"
-                        " suggestions, qty_picked, qty_short, substitute_sku)"
-                        " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT"
+                        " suggestions, qty_picked, qty_short, substitute_sku, repick)"
+                        " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?) ON CONFLICT"
                         " (order_id, line_no) DO UPDATE SET suggestions = excluded.suggestions,"
-                        " qty_picked = MAX(qty_picked, excluded.qty_picked),"
+                        " qty_picked = CASE WHEN excluded.repick > 0 THEN excluded.qty_picked"
+                        " ELSE MAX(qty_picked, excluded.qty_picked) END,"
                         " qty_short = MAX(qty_short, excluded.qty_short),"
-                        " substitute_sku = COALESCE(substitute_sku, excluded.substitute_sku)",
+                        " substitute_sku = COALESCE(substitute_sku, excluded.substitute_sku),"
+                        " repick = excluded.repick",
                         (o.id, ln.line_no, ln.sku, ln.qty, json.dumps(ln.suggestions),
-                         ln.picked, ln.short, ln.substitute),
+                         ln.picked, ln.short, ln.substitute, ln.repick),
                     )  # fmt: skip
                 _waiting_totes(conn, [o])
             if change.count_task is not None:
@@ -137,11 +141,20 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
 
 def _waiting_totes(conn: sqlite3.Connection, orders: Sequence[OrderWire]) -> None:
     """Each order waiting at packing in a tote: the tote is closed with it (on this device too,
-    so that its packer can scan it and its pickers do not take it)."""
+    so that its packer can scan it and its pickers do not take it); each packed order's bags,
+    for the handover (kept as they are when this device packed them)."""
     conn.executemany(
         "INSERT INTO tote (code, order_id, state) VALUES (?, ?, 'closed') ON CONFLICT (code)"
         " DO UPDATE SET order_id = excluded.order_id, state = 'closed'",
         [(o.tote, o.id) for o in orders if o.tote and o.state == "picked"],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO bag (code, order_id, n, m, state) VALUES (?, ?, ?, ?, ?)",
+        [
+            (code, o.id, n, len(o.bags), "dispatched" if o.state == "dispatched" else "packed")
+            for o in orders
+            for n, code in enumerate(o.bags, start=1)
+        ],
     )
 
 

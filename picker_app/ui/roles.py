@@ -31,7 +31,10 @@ class RoleMode:
 def packer_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:
     if parts.packing is None:
         return None
-    return WaitingScreen(parts.packing, user)
+    return WaitingScreen(
+        parts.packing, user, parts.users, demo=parts.demo_pins is not None,
+        scale=(parts.options.scale, parts.options.scale_baud) if parts.options.scale else None,
+    )  # fmt: skip
 
 
 def picker_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:

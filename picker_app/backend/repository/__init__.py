@@ -134,6 +134,10 @@ class EventWrites(Protocol):
         """Add `qty` to what is short of a line."""
         ...
 
+    def add_repick(self, order_id: str, line_no: int, qty: float) -> None:
+        """Add `qty` (negative: picked again) to what of a line is to be picked again."""
+        ...
+
     def record_substitution(
         self, event_id: str, order_id: str, line_no: int, from_sku: str, to_sku: str, qty: float
     ) -> None: ...

@@ -3,6 +3,7 @@ transaction on a reader connection (BackendDB.reading), never holding the writer
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -27,26 +28,30 @@ OPEN_STATES = ("placed", "confirmed", "picking", "picked", "packed")
 
 # An order's columns and its lines' as the devices get them (the latest substitute of a line is
 # what the picker put in the tote instead).
-_ORDER_COLUMNS = "o.id, o.promised_at, o.state, o.priority, o.area, o.substitutes, o.tote"
+_ORDER_COLUMNS = (
+    "o.id, o.promised_at, o.state, o.priority, o.area, o.substitutes, o.tote, o.bags"
+)
 _LINE_COLUMNS = (
     "l.line_no, l.sku, l.qty, l.suggestions, l.suggestions_watch, l.qty_picked, l.qty_short,"
+    " l.repick,"
     " (SELECT s.to_sku FROM substitutions s WHERE s.store = l.store AND s.order_id = l.order_id"
     " AND s.line_no = l.line_no ORDER BY s.rowid DESC LIMIT 1)"
 )
 
 
 def _line(row: tuple, read: ReadSuggestions) -> OrderLineWire:
-    no, sku, qty, stored, watch, picked, short, substitute = row
+    no, sku, qty, stored, watch, picked, short, repick, substitute = row
     return OrderLineWire(
         line_no=no, sku=sku, qty=qty, suggestions=read.line(sku, qty, stored, watch),
-        picked=picked or 0.0, short=short or 0.0, substitute=substitute,
+        picked=picked or 0.0, short=short or 0.0, substitute=substitute, repick=repick or 0.0,
     )  # fmt: skip
 
 
 def _order(row: tuple, lines: list[OrderLineWire]) -> OrderWire:
     return OrderWire(
         id=row[0], promised_at=row[1], state=row[2], priority=row[3], area=row[4],
-        substitutes=row[5] or "allow", tote=row[6], lines=lines,
+        substitutes=row[5] or "allow", tote=row[6], bags=json.loads(row[7] or "[]"),
+        lines=lines,
     )  # fmt: skip
 
 

@@ -96,8 +96,10 @@ class SqliteEventWrites:
 
     def close_tote(self, order_id: str, tote: str | None, picker: str | None) -> None:
         """The order waits in `tote` for packing, no longer held by the picker's device."""
+        # The tote the order waits in stays the first one (a re-pick brings its item in
+        # another, to the order at packing).
         self.conn.execute(
-            "UPDATE orders SET tote = COALESCE(?, tote), picked_by = COALESCE(?, picked_by),"
+            "UPDATE orders SET tote = COALESCE(tote, ?), picked_by = COALESCE(picked_by, ?),"
             " claimed_by = NULL WHERE store = ? AND id = ?",
             (tote, picker, self.store, order_id),
         )
@@ -169,6 +171,13 @@ class SqliteEventWrites:
     def add_picked(self, order_id: str, line_no: int, qty: float) -> None:
         self.conn.execute(
             "UPDATE order_lines SET qty_picked = qty_picked + ?"
+            " WHERE store = ? AND order_id = ? AND line_no = ?",
+            (qty, self.store, order_id, line_no),
+        )
+
+    def add_repick(self, order_id: str, line_no: int, qty: float) -> None:
+        self.conn.execute(
+            "UPDATE order_lines SET repick = MAX(0, repick + ?)"
             " WHERE store = ? AND order_id = ? AND line_no = ?",
             (qty, self.store, order_id, line_no),
         )

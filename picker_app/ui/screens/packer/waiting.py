@@ -16,11 +16,13 @@ from picker_app.errors import UserError
 from picker_app.services.packing import PackEntry, PackService
 from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.packer.check import CheckScreen
+from picker_app.ui.screens.packer.handover import HandoverScreen
+from picker_app.ui.screens.packer.labels import LabelLine, print_labels
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
 
-SHOWN = frozenset({"orders", "order_line", "tote", "qc_scan"})
+SHOWN = frozenset({"orders", "order_line", "tote", "qc_scan", "bag"})
 
 
 def left_text(entry: PackEntry, now: datetime) -> str:
@@ -35,7 +37,7 @@ class WaitingScreen(WorkScreen):
     """Totes waiting for packing."""
 
     DEFAULT_CSS = """
-    WaitingScreen #who { padding: 0 1; text-style: bold; height: 1; }
+    WaitingScreen #who { padding: 0 1; text-style: bold; height: auto; }
     WaitingScreen #totes { padding: 0 1; height: 1fr; }
     WaitingScreen #message { padding: 0 1; height: auto; }
     WaitingScreen #message.error { color: $error; text-style: bold; }
@@ -44,28 +46,44 @@ class WaitingScreen(WorkScreen):
     BINDINGS = [
         Binding("enter", "check_first", "Check first"),
         Binding("f5", "refresh_list", "Refresh"),
+        Binding("f6", "handover", "Riders"),
+        Binding("f7", "print_labels", "Retry print"),
     ]
     HINT = "Scan a tote or an order label to check it; Enter: the first."
 
-    def __init__(self, service: PackService, user: dict[str, str]) -> None:
+    def __init__(
+        self, service: PackService, user: dict[str, str], people: list[dict[str, str]],
+        demo: bool = False, scale: tuple[str, int] | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
+        self.scale = scale  # (port, baud) of the packing scale, if there is one
         self.service = service
         self.user = user
+        self.people = people
+        self.demo = demo
         self.entries: list[PackEntry] = []
+        self.for_riders = 0
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static(id="who")
         yield Static(id="totes")
         yield Static(id="message")
+        yield LabelLine(id="labels")
         yield ScanInput(placeholder="scan a tote (TT...)", empty_lines=True, id="scan")
         yield KeyBar()
 
+    def show_labels(self, text: str, error: bool = False) -> None:
+        self.query_one(LabelLine).show(text, error)
+
     def on_mount(self) -> None:
+        self.query_one(LabelLine).display = False
         self.query_one(ScanInput).focus()
         self.say(self.HINT)
         self.refresh_list()
         self.set_interval(5, self._show)
+        if self.service.queued_labels():  # left from before (offline, or the printer was off)
+            print_labels(self.app, self.service)
 
     def on_screen_resume(self) -> None:
         self.refresh_list()
@@ -76,6 +94,7 @@ class WaitingScreen(WorkScreen):
 
     def refresh_list(self) -> None:
         self.entries = self.service.waiting()
+        self.for_riders = len(self.service.packed())
         self._show()
 
     def action_refresh_list(self) -> None:
@@ -84,13 +103,16 @@ class WaitingScreen(WorkScreen):
     def _show(self) -> None:
         now = self.service.clock()
         n = len(self.entries)
+        riders = f", {self.for_riders} for riders (F6)" if self.for_riders else ""
         self.query_one("#who", Static).update(
-            f"{self.user['name']}: {n} tote{'s' if n != 1 else ''} to pack"
+            f"{self.user['name']}: {n} tote{'s' if n != 1 else ''} to pack{riders}"
             if n
-            else f"{self.user['name']}: nothing to pack"
+            else f"{self.user['name']}: nothing to pack{riders}"
         )
         rows = [
-            f"{e.tote or '(no tote)':<9} {e.order_id}  {left_text(e, now)}" for e in self.entries
+            f"{e.tote or '(no tote)':<9} {e.order_id}  {left_text(e, now)}"
+            + ("  re-picking" if e.state == "picking" else "  waits re-pick" if e.repick else "")
+            for e in self.entries
         ]
         self.query_one("#totes", Static).update(
             "\n".join(rows) or "No tote waits: picked orders show here as they arrive."
@@ -114,6 +136,16 @@ class WaitingScreen(WorkScreen):
             return
         self.check(order_id)
 
+    def action_handover(self) -> None:
+        self.app.push_screen(HandoverScreen(self.service, self.user, self.people, self.demo))
+
+    def action_print_labels(self) -> None:
+        if not self.service.queued_labels():
+            self.say("No label waits to be printed.")
+            return
+        self.say("Printing the labels that wait...")
+        print_labels(self.app, self.service)
+
     def action_check_first(self) -> None:
         self.refresh_list()
         if not self.entries:
@@ -127,7 +159,8 @@ class WaitingScreen(WorkScreen):
         except UserError as err:
             self.say(str(err), True)
             return
-        self.app.push_screen(CheckScreen(self.service, self.user, job), self._checked)
+        check = CheckScreen(self.service, self.user, job, self.people, self.scale)
+        self.app.push_screen(check, self._checked)
 
     def _checked(self, result: str | None) -> None:
         self.refresh_list()

@@ -172,7 +172,7 @@ class QueueScreen(WorkScreen):
 
         rows = [
             f"{mark(e.order.id)}{e.order.id}  {e.lines} line{'s' if e.lines != 1 else ''}"
-            f"  {due_text(e, now)}"
+            f"  {due_text(e, now)}{'  RE-PICK' if e.repick else ''}"
             for e in self.entries
         ]
         self.query_one("#orders", Static).update(
