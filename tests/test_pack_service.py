@@ -226,6 +226,7 @@ def test_a_line_sent_back_is_picked_again_first_and_the_check_goes_on(floor):
     rig.client.sync_once()
     first = picking.queue()[0]
     assert first.order.id == order and first.repick and first.lines == 1
+    assert order not in picking.suggest_batch(2).orders  # a re-pick is taken alone
     assert picking.order_problem(order) is None
     task = picking.start(PICKER, {order: "TT000077"})
     assert [(ln.order_id, ln.line_no) for ln in task.session.lines] == [(order, last.line_no)]

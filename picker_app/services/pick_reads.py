@@ -151,9 +151,11 @@ class PickReads:
         """The batch to offer of each size in `sizes` (domain.batching), among the first
         BATCH_CANDIDATES (or the largest size) of `entries` (default: the queue now), at the
         backend's time. Route lengths are remembered by their bins, so asking again about
-        the same queue plans nothing."""
+        the same queue plans nothing. A re-pick (a line packing sent back) is taken alone,
+        never batched."""
         k = max(BATCH_CANDIDATES, *sizes, 1)
-        shown = list(entries)[:k] if entries is not None else self.queue(limit=k)
+        queued = list(entries) if entries is not None else self.queue(limit=k + 8)
+        shown = [e for e in queued if not e.repick][:k]
         candidates = self.batch_candidates(shown)
         now = self.backend_now()
         return choose_batches(candidates, sizes, self.route_m, now, max_plans, budget_ms)

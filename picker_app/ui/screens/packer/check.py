@@ -137,6 +137,7 @@ class CheckScreen(WorkScreen[str | None]):
             self.service.undo(self.job, list(self.unweighed))
             self.unweighed.clear()
             self.tracker.cancel()
+            line.show(f"Scale: {outcome.message}", False)
             self.say(f"{outcome.message} Not counted: take it out, scan the right item.", True)
             self._show()
             return

@@ -171,8 +171,9 @@ class QueueScreen(WorkScreen):
             return (f"{BATCH_MARK} " if order_id in marked else "  ") if marked else ""
 
         rows = [
-            f"{mark(e.order.id)}{e.order.id}  {e.lines} line{'s' if e.lines != 1 else ''}"
-            f"  {due_text(e, now)}{'  RE-PICK' if e.repick else ''}"
+            f"{mark(e.order.id)}{e.order.id}  "
+            + (f"RE-PICK {e.lines}" if e.repick else f"{e.lines} line{'s' if e.lines != 1 else ''}")
+            + f"  {due_text(e, now)}"
             for e in self.entries
         ]
         self.query_one("#orders", Static).update(
