@@ -254,3 +254,36 @@ def test_a_line_sent_back_is_picked_again_first_and_the_check_goes_on(floor):
     assert rig.backend.conn.execute(
         "SELECT COUNT(*) FROM events WHERE status = 'rejected'"
     ).fetchone() == (0,)
+
+
+def test_a_cold_bag_past_its_window_is_flagged_at_the_handover(floor, tmp_path):
+    from picker_app.bootstrap import label_output
+    from picker_app.store import people
+
+    rig, station, client = floor
+    picking = PickService(rig.store, rig.layout, rig.clock)
+    chilled = rig.store.conn.execute(
+        "SELECT o.id FROM orders o JOIN order_line l ON l.order_id = o.id JOIN sku s"
+        " ON s.sku = l.sku WHERE o.state = 'confirmed' AND s.bin LIKE 'H%' AND NOT EXISTS"
+        " (SELECT 1 FROM order_line w JOIN sku k ON k.sku = w.sku WHERE w.order_id = o.id"
+        " AND k.unit = 'kg') ORDER BY o.id LIMIT 1"
+    ).fetchone()[0]  # an order with a line from the dairy chiller (zone chilled)
+    task = picking.start(PICKER, {chilled: "TT000055"})
+    while not task.session.finished:
+        pick_current(picking, task)
+    picking.finish(task)
+    rig.client.sync_once()
+    client.sync_once()
+    packing = PackService(station, rig.layout, rig.clock,
+                          output=label_output(None, tmp_path / "labels"))  # fmt: skip
+    job = packing.open(chilled)
+    assert "chilled" in [bag.temp for bag in job.qc.bags]
+    pack_all(packing, station, job)
+    packing.finish(job, PACKER)
+    rig.clock.advance(31 * 60)  # the cold window is 30 minutes
+    scans = [packing.bag_for(interpret(code), chilled) for code in packing.bag_ids(job)]
+    late = [b.code for b in scans if b.late]
+    assert late and all(b.temp == "chilled" for b in scans if b.late)
+    rider = packing.rider(interpret("BD4120"), people.users(station))
+    event = packing.hand_over(chilled, rider, scans, PACKER)
+    assert list(event.cold_late) == late and event.dwell_s == 31 * 60

@@ -5,6 +5,8 @@ in the outbox; snapshots at the handheld and kiosk sizes."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from picker_app.bootstrap import AppOptions, make_app
@@ -28,7 +30,8 @@ async def login_packer(pilot) -> None:
 
 async def test_a_packer_checks_a_tote_and_packs_its_order(rig):
     order, tote, _ = picked_order(rig)
-    app = app_for(rig)
+    app = make_app(rig.store, {"U113": "8033"}, rig.layout, sync_client=rig.client,
+                   options=AppOptions(sync_interval_s=0.2), clock=rig.clock)  # fmt: skip
     async with app.run_test(size=(40, 20)) as pilot:
         await login_packer(pilot)
         assert app.current_mode == "packer" and isinstance(app.screen, WaitingScreen)
@@ -58,7 +61,17 @@ async def test_a_packer_checks_a_tote_and_packs_its_order(rig):
         assert f"{order} packed" in message(app)
         assert tote not in str(app.screen.query_one("#totes").render())
         await wait_for(pilot, lambda: "Labels: 1 saved as" in labels(app))  # no printer: PNG
-    events = [(e.type, e.payload, e.user) for e in rig.store.pending()]
+
+        def backend_state() -> str:
+            return rig.backend.conn.execute(
+                "SELECT state FROM orders WHERE id = ?", (order,)
+            ).fetchone()[0]
+
+        await wait_for(pilot, lambda: backend_state() == "packed")  # synced by the app
+    events = [
+        (t, json.loads(p), u)
+        for t, p, u in rig.store.conn.execute("SELECT type, payload, user FROM outbox")
+    ]
     qc = [e for e in events if e[0] == "qc_completed"]
     assert len(qc) == 1 and qc[0][1]["result"] == "pass" and qc[0][2] == "U113"
     assert [d["kind"] for d in qc[0][1]["discrepancies"]] == ["not_in_order"]
