@@ -35,12 +35,12 @@ from picker_app.domain.packing import (
     temp_class,
 )
 from picker_app.domain.picking import DEFAULT_WEIGHT_TOLERANCE, WeightTolerance
-from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, lookup_gtins
+from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
 from picker_app.domain.scan_result import Scan
 from picker_app.errors import UserError
-from picker_app.services.pick_reads import parse_time
-from picker_app.store import catalog, projection
+from picker_app.services.pick_reads import parse_time, product_gtins
 from picker_app.store import packing as rows
+from picker_app.store import projection
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
@@ -479,11 +479,7 @@ class PackService:
         return rows.sku_of_gtin(self.store, gtin)
 
     def _gtins(self, sku: str) -> frozenset[str]:
-        gtins = {g.zfill(14) for g in catalog.barcodes(self.store, sku)}
-        code = catalog.weight_code(self.store, sku)
-        if code:
-            gtins |= lookup_gtins(code, self.scan_config.variable_measure)
-        return frozenset(gtins)
+        return product_gtins(self.store, sku, self.scan_config)
 
     def _zone(self, bin_code: str | None) -> str | None:
         if not bin_code or self.layout is None:

@@ -51,6 +51,16 @@ class QueueEntry:
     repick: bool = False  # lines packing sent back: picked first, into a tote for packing
 
 
+def product_gtins(store: LocalStore, sku: str, scan_config: ScanConfig) -> frozenset[str]:
+    """A product's barcodes as 14-digit GTINs, with the look-up GTINs the store's own weight
+    labels read as for an item sold by weight."""
+    gtins = {g.zfill(14) for g in catalog.barcodes(store, sku)}
+    code = catalog.weight_code(store, sku)
+    if code:
+        gtins |= lookup_gtins(code, scan_config.variable_measure)
+    return frozenset(gtins)
+
+
 def parse_time(text: str | None) -> datetime | None:
     """A saved ISO time (UTC when it names no zone), or None."""
     if not text:
@@ -273,13 +283,7 @@ class PickReads:
         )  # fmt: skip
 
     def _gtins(self, sku: str) -> frozenset[str]:
-        """A product's barcodes as 14-digit GTINs, with the look-up GTINs the store's own weight
-        labels read as for an item sold by weight."""
-        gtins = {g.zfill(14) for g in catalog.barcodes(self.store, sku)}
-        code = catalog.weight_code(self.store, sku)
-        if code:
-            gtins |= lookup_gtins(code, self.scan_config.variable_measure)
-        return frozenset(gtins)
+        return product_gtins(self.store, sku, self.scan_config)
 
     def _zone(self, bin_code: str) -> str:
         try:
