@@ -12,6 +12,7 @@ from picker_app.cli.common import (
     prefix_type,
     probability_type,
 )
+from picker_app.cli.heatmap import add_heatmap_parser
 from picker_app.cli.label import add_label_parser
 from picker_app.cli.route import cmd_demo, cmd_route
 from picker_app.cli.scale import add_scale_parser
@@ -176,4 +177,5 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(func=cmd_scanner_sim)
     add_scale_parser(sub)
     add_label_parser(sub)
+    add_heatmap_parser(sub)
     return parser

@@ -1,0 +1,67 @@
+"""The heat map as a PNG for a report: the floor, each bay coloured by its picks (pale yellow to
+dark red on a log scale, the busiest darkest), bays never picked in grey, the pack station in
+blue, and a legend with the scale and the totals per zone."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from picker_app.domain.heatmap import HeatSummary
+from picker_app.domain.layout import Layout
+from picker_app.errors import UserError
+
+CELL_PX = 14
+LEGEND_PX = 64
+_LOW = (255, 237, 160)  # the least picked
+_HIGH = (177, 0, 38)  # the most picked
+_WALL = (90, 90, 90)
+_FLOOR = (255, 255, 255)
+_IDLE = (205, 205, 205)
+_PACK = (33, 102, 172)
+
+
+def _ramp(share: float) -> tuple[int, int, int]:
+    r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(_LOW, _HIGH, strict=True))
+    return r, g, b
+
+
+def heat_image(layout: Layout, summary: HeatSummary) -> Image.Image:
+    width = max(layout.width * CELL_PX, 660)
+    image = Image.new("RGB", (width, layout.height * CELL_PX + LEGEND_PX), _FLOOR)
+    draw = ImageDraw.Draw(image)
+    top = max(summary.bays.values(), default=0)
+    bay_at = {bay.cell: bay for bay in layout.bays}
+    for r, row in enumerate(layout.rows):
+        for c, ch in enumerate(row):
+            box = (c * CELL_PX, r * CELL_PX, (c + 1) * CELL_PX - 1, (r + 1) * CELL_PX - 1)
+            bay = bay_at.get((r, c))
+            if bay is not None:
+                n = summary.bays.get(bay.code, 0)
+                share = math.log1p(n) / math.log1p(top) if n and top else 0.0
+                draw.rectangle(box, fill=_ramp(share) if n else _IDLE)
+            elif (r, c) == layout.pack:
+                draw.rectangle(box, fill=_PACK)
+            elif ch == "#":
+                draw.rectangle(box, fill=_WALL)
+    font = ImageFont.load_default(size=13)
+    y = layout.height * CELL_PX + 8
+    for i in range(100):
+        x = 8 + i * 2
+        draw.rectangle((x, y, x + 1, y + 12), fill=_ramp(i / 99))
+    scale = f"1 to {top} picks per bay, log scale ({summary.window})"
+    draw.text((216, y), scale, fill=(0, 0, 0), font=font)
+    zones = ", ".join(f"{name} {n}" for name, n in summary.zones.items())
+    draw.text((8, y + 22), f"{zones}; total {summary.total}", fill=(0, 0, 0), font=font)
+    return image
+
+
+def write_heat_png(layout: Layout, summary: HeatSummary, path: str | Path) -> None:
+    """Write the heat map to `path`; a UserError sentence if the file cannot be written."""
+    target = Path(path)
+    try:
+        heat_image(layout, summary).save(target, format="PNG")
+    except OSError as err:
+        raise UserError(f"{target}: cannot write the heat map: {err.strerror or err}") from None
