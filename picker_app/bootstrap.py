@@ -52,6 +52,7 @@ def assemble(
 ) -> Parts:
     """The parts on this store (and layout): the people (`users`, default: read from the
     cache, so login works offline) and the services of each role."""
+    from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
     from picker_app.store import people
@@ -69,10 +70,11 @@ def assemble(
         cold_window_min=options.cold_window_min,
         output=label_output(options.printer, store.path.parent / "labels"),
     )  # fmt: skip
+    heat = HeatService(store, layout, clock) if layout is not None else None
     users = people.users(store) if users is None else users
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
-        packing,
+        packing, heat,
     )  # fmt: skip
 
 

@@ -120,7 +120,8 @@ def test_with_only_the_layout_the_demo_history_is_drawn(capsys):
     assert main(["heatmap", str(ROOT / "layouts" / "demo-store.toml"), "--window", "30d",
                  "--json"]) == 0  # fmt: skip
     data = json.loads(capsys.readouterr().out)
-    lines = sum(1 for _ in open(ROOT / "fixtures" / "order_history.csv")) - 1
+    history = (ROOT / "fixtures" / "order_history.csv").read_text(encoding="utf-8")
+    lines = len(history.splitlines()) - 1
     assert data["window"].startswith("30d to 2026-11-24")
     assert data["total"] == lines  # every line of the 30 days has a bin of the demo store
     assert set(data["zones"]) == {"ambient", "chilled", "frozen"}

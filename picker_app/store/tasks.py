@@ -78,3 +78,17 @@ def finished_since(
 def picks_by_bin(store: LocalStore) -> list[tuple[str, Any]]:
     """The pick history: how much was picked from each bin (recently, and as downloaded)."""
     return store.conn.execute("SELECT bin, SUM(qty) FROM pick_history GROUP BY bin").fetchall()
+
+
+def pick_lines_by_bin(store: LocalStore, since: str | None = None) -> list[tuple[str, Any]]:
+    """Pick lines per bin: the backend's history (kept as counts) and this device's own picks
+    (a line each), or only this device's picks since `since` (an ISO time)."""
+    if since is None:
+        return store.conn.execute(
+            "SELECT bin, SUM(CASE WHEN at = 'history' THEN qty ELSE 1 END) FROM pick_history"
+            " GROUP BY bin"
+        ).fetchall()
+    return store.conn.execute(
+        "SELECT bin, COUNT(*) FROM pick_history WHERE at != 'history' AND at >= ? GROUP BY bin",
+        (since,),
+    ).fetchall()

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from picker_app.domain.auth import ROLE_MAY
 from picker_app.errors import PickerError, UserError
 from picker_app.parts import Parts
+from picker_app.ui.screens.lead.home import LeadHome
 from picker_app.ui.screens.packer.waiting import WaitingScreen
 from picker_app.ui.screens.picker.queue import QueueScreen
 
@@ -44,7 +45,17 @@ def picker_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:
     return QueueScreen.open(parts.picking, user, options.batch_max, options.scan_config)
 
 
-MODES = (RoleMode("picker", "pick", picker_home), RoleMode("packer", "pack", packer_home))
+def lead_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:
+    return LeadHome(parts, user)
+
+
+# A person gets the first mode their role may work in: a lead the lead's (who may pick and
+# pack from there), a packer the packer's, a picker the picker's.
+MODES = (
+    RoleMode("lead", "count", lead_home),
+    RoleMode("packer", "pack", packer_home),
+    RoleMode("picker", "pick", picker_home),
+)
 
 
 def open_mode(parts: Parts, user: dict[str, str]) -> tuple[str, Screen[object]]:

@@ -1,0 +1,84 @@
+"""The store lead's first screen: what a lead can do here, a key each. A lead may also pick and
+pack: those screens open over this one (and come back to it when left)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from picker_app.parts import Parts
+from picker_app.ui.screens.base import WorkScreen
+from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.widgets.status_bar import StatusBar
+
+
+class LeadHome(WorkScreen):
+    DEFAULT_CSS = """
+    LeadHome #who { padding: 0 1; text-style: bold; height: auto; }
+    LeadHome #menu { padding: 0 1; height: 1fr; }
+    LeadHome #message { padding: 0 1; height: auto; }
+    LeadHome #message.error { color: $error; text-style: bold; }
+    """
+
+    BINDINGS = [
+        Binding("f2", "heat", "Heat map"),
+        Binding("f3", "pick", "Pick"),
+        Binding("f4", "pack", "Pack"),
+    ]
+
+    def __init__(self, parts: Parts, user: dict[str, str]) -> None:
+        super().__init__()
+        self.parts = parts
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(id="who")
+        yield Static(id="menu")
+        yield Static(id="message")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#who", Static).update(f"{self.user['name']}, store lead")
+        self.query_one("#menu", Static).update(
+            "F2  the heat map: where picks happen\n"
+            "F3  pick orders (the pickers' queue)\n"
+            "F4  pack orders (the packing station)\n"
+            "\nCycle counts, slotting and the store board come next."
+        )
+        self.say("Press a key below.")
+
+    def take_scan(self, text: str, t: float) -> None:
+        self.say("Nothing to scan here: F3 to pick, F4 to pack.", True)
+
+    def action_heat(self) -> None:
+        from picker_app.ui.screens.lead.heat import HeatScreen
+
+        service = self.parts.heat
+        if service is None:
+            self.say("No store layout on this device: the heat map needs one.", True)
+            return
+        self.app.push_screen(HeatScreen(service))
+
+    def action_pick(self) -> None:
+        from picker_app.ui.screens.picker.queue import QueueScreen
+
+        picking = self.parts.picking
+        if picking is None:
+            self.say("No store layout on this device: picking needs one.", True)
+            return
+        options = self.parts.options
+        self.app.push_screen(
+            QueueScreen.open(picking, self.user, options.batch_max, options.scan_config)
+        )
+
+    def action_pack(self) -> None:
+        from picker_app.ui.screens.packer.waiting import WaitingScreen
+
+        if self.parts.packing is None:
+            return
+        self.app.push_screen(
+            WaitingScreen(self.parts.packing, self.user, self.parts.users,
+                          demo=self.parts.demo_pins is not None)
+        )  # fmt: skip
