@@ -14,6 +14,7 @@ from picker_app.cli.common import (
 )
 from picker_app.cli.heatmap import add_heatmap_parser
 from picker_app.cli.label import add_label_parser
+from picker_app.cli.reorder import add_reorder_parser
 from picker_app.cli.route import cmd_demo, cmd_route
 from picker_app.cli.scale import add_scale_parser
 from picker_app.cli.scanner import cmd_scanner, cmd_scanner_sim
@@ -178,4 +179,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_scale_parser(sub)
     add_label_parser(sub)
     add_heatmap_parser(sub)
+    add_reorder_parser(sub)
     return parser
