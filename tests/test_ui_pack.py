@@ -323,3 +323,31 @@ def test_handover_snapshot(snap_compare, rig, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_an_order_cancelled_during_its_check_is_said_and_left(rig):
+    from picker_app.ui.screens.dialogs import NoticeDialog
+    from picker_app.wire import Change, ChangesPage, OrderLineWire, OrderWire
+
+    order, tote, _ = picked_order(rig)
+    app = app_for(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await login_packer(pilot)
+        await pilot.press(*tote, "enter")
+        await pilot.pause()
+        first = app.screen.job.qc.order.lines[0]  # type: ignore[attr-defined]
+        await pilot.press(*gtin_of(rig.store, first.sku), "enter")
+        await pilot.pause()
+        cancelled = OrderWire(id=order, state="cancelled",
+                              lines=[OrderLineWire(line_no=1, sku=first.sku, qty=1)])  # fmt: skip
+        cursor = (rig.store.cursor() or 0) + 1
+        rig.store.apply_changes(
+            ChangesPage(changes=[Change(seq=cursor, order=cancelled)], next_cursor=cursor,
+                        more=False)
+        )  # fmt: skip
+        await wait_for(pilot, lambda: isinstance(app.screen, NoticeDialog))
+        assert "returns crate" in str(app.screen.query_one("#body").render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, WaitingScreen))
+        assert "was cancelled" in message(app)
+    assert not [e for e in rig.store.pending() if e.type == "qc_completed"]

@@ -297,6 +297,11 @@ class PackService:
             for bag in job.qc.bags
         ]
 
+    def order_state(self, order_id: str) -> str | None:
+        """The order's state as the device has it now (None: not on this device)."""
+        head = rows.head(self.store, order_id)
+        return head[0] if head else None
+
     def bag_done(self, job: PackJob, n: int) -> None:
         """Bag n is complete: its label is queued (printed by `print_queued`)."""
         self._queue_labels(job, [n])

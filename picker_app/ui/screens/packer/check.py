@@ -24,7 +24,7 @@ from picker_app.scale.reader import ScaleEvent, ScalePoller, ScaleStatus
 from picker_app.services.packing import PackJob, PackService
 from picker_app.services.pick_reads import parse_time
 from picker_app.ui.screens.base import WorkScreen
-from picker_app.ui.screens.dialogs import ChoiceDialog
+from picker_app.ui.screens.dialogs import ChoiceDialog, NoticeDialog
 from picker_app.ui.screens.packer.approval import ApprovalDialog
 from picker_app.ui.screens.packer.labels import LabelLine, print_labels
 from picker_app.ui.widgets.key_bar import KeyBar
@@ -169,6 +169,26 @@ class CheckScreen(WorkScreen[str | None]):
 
     def on_resize(self) -> None:
         self._show()
+
+    def data_changed(self, tables: frozenset[str]) -> None:
+        """A download may cancel the order being checked: say so, and what to do with its
+        items (nothing of it is packed)."""
+        if "orders" not in tables or self.app.screen is not self:
+            return
+        if self.service.order_state(self.job.order_id) != "cancelled":
+            return
+        order_id = self.job.order_id
+        scanned = sum(self.job.qc.scanned(ln) for ln in self.job.qc.order.lines)
+        body = (
+            f"Nothing of it is packed. Put its {scanned} scanned item(s) and what is left in "
+            f"its tote{' ' + self.job.tote if self.job.tote else ''} in the returns crate for "
+            "the shelves."
+        )
+
+        def done(_: bool | None) -> None:
+            self.dismiss(f"{order_id} was cancelled: its items go back to the shelves.")
+
+        self.app.push_screen(NoticeDialog(f"Order {order_id} was cancelled", body), done)
 
     def _show(self) -> None:
         job = self.job
