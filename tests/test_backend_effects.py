@@ -53,12 +53,19 @@ def test_count_submitted_then_approved_sets_stock_and_records_the_variance(db):
     bin_, sku, before = one(db, "SELECT bin, sku, on_hand FROM stock WHERE on_hand > 5 LIMIT 1")
     send(db, "out_of_stock_flagged", {"bin": bin_, "sku": sku})
     task = one(db, "SELECT id FROM count_tasks WHERE bin = ?", bin_)[0]
-    early, _ = send(db, "count_approved", {"task": task, "lead": "U117"})
+    early, _ = send(db, "count_approved", {"task": task, "lead": "U117"}, user="U117")
     assert early.status == "rejected" and "no submitted count" in early.reason
     assert send(db, "count_submitted", {"task": task, "counted": 7})[0].status == "applied"
-    assert send(db, "count_approved", {"task": task, "lead": "U117"})[0].status == "applied"
+    # The flag set the book to 0: a count of 7 is off it, beyond any tolerance: a recount first.
+    blocked, _ = send(db, "count_approved", {"task": task, "reason": "miscount"}, user="U117")
+    assert blocked.status == "rejected" and f"decide its recount {task}-R" in blocked.reason
+    recount = f"{task}-R"
+    assert send(db, "count_submitted", {"task": recount, "counted": 7, "counter": "U118"},
+                user="U118")[0].status == "applied"  # fmt: skip
+    approve = {"task": recount, "lead": "U117", "reason": "picked_not_recorded"}
+    assert send(db, "count_approved", approve, user="U117")[0].status == "applied"
     assert one(db, "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", bin_, sku)[0] == 7
-    assert one(db, "SELECT expected, counted FROM variances WHERE task_id = ?", task) == (0, 7)
+    assert one(db, "SELECT expected, counted FROM variances WHERE task_id = ?", recount) == (0, 7)
     unknown, _ = send(db, "count_submitted", {"task": "CT-nope", "counted": 1})
     assert unknown.status == "rejected" and "not known" in unknown.reason
 

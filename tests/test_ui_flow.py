@@ -42,6 +42,8 @@ def app_for(rig: Rig, sync: bool = True, **kwargs) -> PickerApp:
 
 
 async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Until `condition()` holds, then one more pause: a screen that has just been pushed gets
+    its widgets composed before the test reads them (on a loaded machine they were not yet)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -49,6 +51,7 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0) 
             said = str(shown.first().render()) if shown else type(pilot.app.screen).__name__
             raise AssertionError(f"timed out waiting for the app; it shows: {said}")
         await pilot.pause(0.05)
+    await pilot.pause()
 
 
 def message(app: PickerApp) -> str:
@@ -229,7 +232,9 @@ async def test_cancelled_mid_pick_says_so_at_once_and_lists_what_to_put_back(rig
         await wait_for(pilot, lambda: rig.store.counts()["pending"] == 0)
         picked_stock = stock(rig, first.bin, first.sku)
         assert rig.backend.cancel_order(STORE, order)  # the customer cancels
-        await wait_for(pilot, lambda: isinstance(app.screen, NoticeDialog))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, NoticeDialog) and app.screen.query("#body")
+        )
         body = str(app.screen.query_one("#body").render())
         assert first.name in body and first.bin in body and "TT000001" in body
         await pilot.press("enter")  # put back, done
@@ -434,7 +439,9 @@ async def test_an_order_another_device_took_first_is_given_up_with_its_put_back(
         await pilot.press("enter", *"TT000003", "enter")
         await pilot.pause()
         assert pick_task(app).orders == [order]
-        await wait_for(pilot, lambda: isinstance(app.screen, NoticeDialog))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, NoticeDialog) and app.screen.query("#body")
+        )
         assert "another device" in str(app.screen.query_one("#title").render())
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, FinishScreen))

@@ -345,7 +345,9 @@ async def test_an_order_cancelled_during_its_check_is_said_and_left(rig):
             ChangesPage(changes=[Change(seq=cursor, order=cancelled)], next_cursor=cursor,
                         more=False)
         )  # fmt: skip
-        await wait_for(pilot, lambda: isinstance(app.screen, NoticeDialog))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, NoticeDialog) and app.screen.query("#body")
+        )
         assert "returns crate" in str(app.screen.query_one("#body").render())
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, WaitingScreen))

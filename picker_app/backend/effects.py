@@ -13,6 +13,7 @@ from typing import Any
 
 from picker_app.backend.intake import clip
 from picker_app.backend.repository import EventWrites
+from picker_app.domain.counting import DEFAULT_TOLERANCE, REASONS
 from picker_app.domain.events import (
     EVENT_TYPES,
     AnyEvent,
@@ -35,9 +36,6 @@ from picker_app.domain.picking import pick_allowance
 
 _EPSILON = 1e-9  # float sums of picks (0.1 + 0.2)
 
-# A count further than this from the expected stock opens a recount task.
-RECOUNT_UNITS = 2
-RECOUNT_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -235,11 +233,23 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
     task = fx.writes.count_task(p.task)
     if task is None:
         return f"count task {clip(p.task)!r} is not known to the backend"
-    bin_, sku, _, _, recount_of = task
-    fx.writes.submit_count(p.task, p.counted)
+    bin_, sku, state, _, recount_of = task
+    if state in ("approved", "rejected"):
+        return f"count task {p.task} is {state} already: it takes no more counts"
+    counter = p.counter or fx.user
+    if recount_of and counter and counter in fx.writes.counters(recount_of):
+        return (
+            f"{clip(counter)} counted {recount_of}: its recount must be done by someone else"
+        )
+    total = fx.writes.add_count_entry(p.task, fx.event_id, counter, p.counted, fx.received_at)
+    if not p.done:
+        return None  # another counter's count of the bin follows: they add up
+    fx.writes.submit_count(p.task, total)
     was = fx.writes.on_hand(bin_, sku) or 0.0
-    if abs(p.counted - was) > max(RECOUNT_UNITS, RECOUNT_SHARE * was) and not recount_of:
+    cls = fx.writes.velocity_class(sku)
+    if not recount_of and not DEFAULT_TOLERANCE.within(total, was, cls):
         fx.writes.open_count_task(f"{p.task}-R", bin_, sku, "variance", recount_of=p.task)
+        fx.writes.set_needs_recount(p.task, True)
     return None
 
 
@@ -247,17 +257,30 @@ def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None
     task = fx.writes.count_task(p.task)
     if task is None:
         return f"count task {clip(p.task)!r} is not known to the backend"
+    who = fx.user or p.lead
+    role = fx.writes.role_of(who) if who else None
+    verb = "approve" if approved else "reject"
+    if role != "lead":
+        whom = f"{clip(who)} is a {role}" if role else "no store lead is named on it"
+        return f"only a store lead may {verb} a count: {whom}"
     bin_, sku, state, counted, _ = task
     if state != "submitted":
-        verb = "approve" if approved else "reject"
         return f"count task {p.task} has no submitted count to {verb}"
+    if fx.writes.needs_recount(p.task):
+        return (
+            f"count task {p.task} is off the book by more than its tolerance: decide its recount"
+            f" {p.task}-R, done by someone else"
+        )
+    if p.reason is not None and p.reason not in REASONS:
+        return f"reason {clip(p.reason)!r} is not one of {', '.join(REASONS)}"
     if approved:
         assert counted is not None  # a submitted task has its count
-        fx.writes.record_variance(
-            p.task, bin_, sku, fx.writes.on_hand(bin_, sku), counted, fx.received_at
-        )
+        book = fx.writes.on_hand(bin_, sku)
+        if p.reason is None and book is not None and abs(counted - book) > 1e-9:
+            return f"a count off the book needs a reason: one of {', '.join(REASONS)}"
+        fx.writes.record_variance(p.task, bin_, sku, book, counted, fx.received_at)
         fx.writes.set_stock(bin_, sku, counted)
-    fx.writes.decide_count(p.task, "approved" if approved else "rejected")
+    fx.writes.decide_count(p.task, "approved" if approved else "rejected", p.reason)
     return None
 
 

@@ -136,6 +136,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0006_repick",
         "ALTER TABLE order_lines ADD COLUMN repick REAL NOT NULL DEFAULT 0",
     ),
+    # Cycle counts (issue 14): each counter's count of a task (several counters add up), whether
+    # the task waits for a recount by someone else, and the lead's reason for a decision.
+    (
+        "0007_counts",
+        """
+        CREATE TABLE IF NOT EXISTS count_entries (
+            store TEXT NOT NULL, task_id TEXT NOT NULL, event_id TEXT NOT NULL, counter TEXT,
+            counted REAL NOT NULL, at TEXT NOT NULL
+        );
+        ALTER TABLE count_tasks ADD COLUMN needs_recount INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE count_tasks ADD COLUMN decided_why TEXT;
+        """,
+    ),
 ]
 
 

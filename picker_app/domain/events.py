@@ -195,11 +195,13 @@ class CountSubmitted(EventPayload):
     sku: Code | None = None
     counted: Found
     counter: Code | None = None
+    done: bool = True  # False: one of several counters of the task, more counts follow
 
 
 class _CountDecision(EventPayload):
     task: Code
     lead: Code | None = None
+    reason: Code | None = None  # domain.counting.REASONS
 
 
 class CountApproved(_CountDecision):

@@ -172,8 +172,30 @@ class EventWrites(Protocol):
         """The task's count is in (state `submitted`): a change."""
         ...
 
-    def decide_count(self, task_id: str, state: str) -> None:
-        """The task is `approved` or `rejected`: a change."""
+    def decide_count(self, task_id: str, state: str, reason: str | None = None) -> None:
+        """The task is `approved` or `rejected` (with the lead's reason): a change."""
+        ...
+
+    def add_count_entry(
+        self, task_id: str, event_id: str, counter: str | None, counted: float, at: str
+    ) -> float:
+        """One counter's count of the task; returns the task's total (counts add up)."""
+        ...
+
+    def counters(self, task_id: str) -> set[str]:
+        """Who counted the task."""
+        ...
+
+    def set_needs_recount(self, task_id: str, needed: bool) -> None: ...
+
+    def needs_recount(self, task_id: str) -> bool: ...
+
+    def role_of(self, user_id: str) -> str | None:
+        """The role of a person of this store, or None."""
+        ...
+
+    def velocity_class(self, sku: str) -> str:
+        """A, B or C by the product's pick lines in the order history (domain.counting)."""
         ...
 
     def record_variance(

@@ -241,7 +241,8 @@ class SqliteEventWrites:
         self, task_id: str, bin_: str, sku: str, reason: str, recount_of: str | None = None
     ) -> None:
         self.conn.execute(
-            "INSERT OR IGNORE INTO count_tasks VALUES (?, ?, ?, ?, ?, 'open', NULL, ?)",
+            "INSERT OR IGNORE INTO count_tasks (store, id, bin, sku, reason, state, counted,"
+            " recount_of) VALUES (?, ?, ?, ?, ?, 'open', NULL, ?)",
             (self.store, task_id, bin_, sku, reason, recount_of),
         )
         self._change("count_task", task_id)
@@ -253,12 +254,61 @@ class SqliteEventWrites:
         )
         self._change("count_task", task_id)
 
-    def decide_count(self, task_id: str, state: str) -> None:
+    def decide_count(self, task_id: str, state: str, reason: str | None = None) -> None:
         self.conn.execute(
-            "UPDATE count_tasks SET state = ? WHERE store = ? AND id = ?",
-            (state, self.store, task_id),
+            "UPDATE count_tasks SET state = ?, decided_why = ? WHERE store = ? AND id = ?",
+            (state, reason, self.store, task_id),
         )
         self._change("count_task", task_id)
+
+    def add_count_entry(
+        self, task_id: str, event_id: str, counter: str | None, counted: float, at: str
+    ) -> float:
+        self.conn.execute(
+            "INSERT INTO count_entries VALUES (?, ?, ?, ?, ?, ?)",
+            (self.store, task_id, event_id, counter, counted, at),
+        )
+        return float(self._one(
+            "SELECT COALESCE(SUM(counted), 0) FROM count_entries WHERE store = ? AND task_id = ?",
+            task_id,
+        )[0])  # fmt: skip
+
+    def counters(self, task_id: str) -> set[str]:
+        return {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT counter FROM count_entries WHERE store = ? AND task_id = ?"
+                " AND counter IS NOT NULL",
+                (self.store, task_id),
+            )
+        }
+
+    def set_needs_recount(self, task_id: str, needed: bool) -> None:
+        self.conn.execute(
+            "UPDATE count_tasks SET needs_recount = ? WHERE store = ? AND id = ?",
+            (int(needed), self.store, task_id),
+        )
+
+    def needs_recount(self, task_id: str) -> bool:
+        row = self._one(
+            "SELECT needs_recount FROM count_tasks WHERE store = ? AND id = ?", task_id
+        )
+        return bool(row and row[0])
+
+    def role_of(self, user_id: str) -> str | None:
+        row = self._one("SELECT role FROM users WHERE store = ? AND id = ?", user_id)
+        return row[0] if row else None
+
+    def velocity_class(self, sku: str) -> str:
+        from picker_app.domain.counting import velocity_classes
+
+        rows = self.conn.execute("SELECT sku FROM catalog WHERE store = ?", (self.store,))
+        picks = {s: 0 for (s,) in rows}
+        for s, n in self.conn.execute(
+            "SELECT sku, COUNT(*) FROM order_history WHERE store = ? GROUP BY sku", (self.store,)
+        ):
+            picks[s] = int(n)
+        return velocity_classes(picks).get(sku, "C")
 
     def record_variance(
         self, task_id: str, bin_: str, sku: str, expected: float | None,

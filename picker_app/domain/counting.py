@@ -1,0 +1,48 @@
+"""Cycle counts (issue 14): the velocity class of each product and the tolerance a count of it
+may be off the book by before a recount by another person is needed; the reasons a lead gives.
+Plain logic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+VelocityClass = Literal["A", "B", "C"]
+# A: the fifth of products with most pick lines (counted weekly), B the next 30% (monthly),
+# C the rest (quarterly).
+CLASS_SHARES: tuple[tuple[VelocityClass, float], ...] = (("A", 0.2), ("B", 0.3))
+REASONS = ("damaged", "expired", "theft", "misplaced", "miscount", "picked_not_recorded")
+
+
+def velocity_classes(picks: Mapping[str, int]) -> dict[str, VelocityClass]:
+    """A, B or C for each product of `picks` (pick lines per SKU), by rank."""
+    ranked = sorted(picks, key=lambda sku: (-picks[sku], sku))
+    out: dict[str, VelocityClass] = {}
+    start = 0
+    for name, share in CLASS_SHARES:
+        end = start + round(len(ranked) * share)
+        for sku in ranked[start:end]:
+            out[sku] = name
+        start = end
+    for sku in ranked[start:]:
+        out[sku] = "C"
+    return out
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a count may be from the book: the larger of a share of the book (by class) and
+    a floor in units."""
+
+    shares: Mapping[str, float] = field(default_factory=lambda: {"A": 0.01, "B": 0.03, "C": 0.05})
+    floor_units: float = 1.0
+
+    def allowed(self, expected: float, cls: str) -> float:
+        return max(self.floor_units, self.shares.get(cls, self.shares["C"]) * abs(expected))
+
+    def within(self, counted: float, expected: float, cls: str) -> bool:
+        return abs(counted - expected) <= self.allowed(expected, cls) + 1e-9
+
+
+DEFAULT_TOLERANCE = Tolerance()
