@@ -52,6 +52,7 @@ def assemble(
 ) -> Parts:
     """The parts on this store (and layout): the people (`users`, default: read from the
     cache, so login works offline) and the services of each role."""
+    from picker_app.services.counting import CountService
     from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
@@ -74,7 +75,7 @@ def assemble(
     users = people.users(store) if users is None else users
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
-        packing, heat,
+        packing, heat, CountService(store, layout, clock, options.scan_config),
     )  # fmt: skip
 
 

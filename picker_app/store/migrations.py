@@ -127,4 +127,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE order_line ADD COLUMN repick REAL NOT NULL DEFAULT 0;
         """,
     ),
+    # Blind counts (issue 14): the product a count task counts, and each unit a counter scanned
+    # (kept as it is scanned, so a restart resumes the count).
+    (
+        "0007_counts",
+        """
+        ALTER TABLE count_task ADD COLUMN sku TEXT;
+        CREATE TABLE count_scan (
+            task TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT NOT NULL, qty REAL NOT NULL,
+            gtin TEXT, batch TEXT, expiry TEXT, counter TEXT NOT NULL, at TEXT NOT NULL
+        );
+        CREATE INDEX count_scan_task ON count_scan(task, counter);
+        """,
+    ),
 ]

@@ -32,8 +32,12 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
             ],
         )
         conn.executemany(
-            "INSERT INTO count_task (id, bins, reason, state, recount_of) VALUES (?, ?, ?, ?, ?)",
-            [(t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of) for t in snap.count_tasks],
+            "INSERT INTO count_task (id, bins, reason, state, recount_of, sku)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of, t.sku)
+                for t in snap.count_tasks
+            ],
         )
         conn.executemany(
             "INSERT INTO pick_history (at, bin, qty) VALUES ('history', ?, ?)",
@@ -120,10 +124,10 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
             if change.count_task is not None:
                 t = change.count_task
                 conn.execute(
-                    "INSERT INTO count_task (id, bins, reason, state, recount_of)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                    " state = excluded.state",
-                    (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of),
+                    "INSERT INTO count_task (id, bins, reason, state, recount_of, sku)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    " state = excluded.state, sku = excluded.sku",
+                    (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of, t.sku),
                 )
             if change.stock is not None:
                 st = change.stock

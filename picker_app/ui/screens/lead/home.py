@@ -25,6 +25,7 @@ class LeadHome(WorkScreen):
         Binding("f2", "heat", "Heat map"),
         Binding("f3", "pick", "Pick"),
         Binding("f4", "pack", "Pack"),
+        Binding("f5", "counts", "Counts"),
     ]
 
     def __init__(self, parts: Parts, user: dict[str, str]) -> None:
@@ -45,7 +46,9 @@ class LeadHome(WorkScreen):
             "F2  the heat map: where picks happen\n"
             "F3  pick orders (the pickers' queue)\n"
             "F4  pack orders (the packing station)\n"
-            "\nCycle counts, slotting and the store board come next."
+            "F5  blind counts of the bins the backend opened\n"
+            "\nSlotting, reorder and the heat map's report: picker-app slotting, reorder,\n"
+            "heatmap. The store board comes next."
         )
         self.say("Press a key below.")
 
@@ -60,6 +63,12 @@ class LeadHome(WorkScreen):
             self.say("No store layout on this device: the heat map needs one.", True)
             return
         self.app.push_screen(HeatScreen(service))
+
+    def action_counts(self) -> None:
+        from picker_app.ui.screens.lead.counts import CountListScreen
+
+        if self.parts.counting is not None:
+            self.app.push_screen(CountListScreen(self.parts.counting, self.user))
 
     def action_pick(self) -> None:
         from picker_app.ui.screens.picker.queue import QueueScreen

@@ -1,0 +1,106 @@
+"""Blind counts on the device (issue 14): take an open count task, scan its bin, then each
+unit (or key a quantity); every unit is kept as it is scanned, and the count goes to the backend
+as `count_submitted` (the counter's own, added to the others' when several count one bin). The
+book quantity is never read here: a blind count's screen cannot show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from picker_app.domain.events import CountSubmitted
+from picker_app.domain.layout import BinCodeError, Layout
+from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
+from picker_app.domain.scan_result import Scan
+from picker_app.errors import UserError
+from picker_app.services.pick_reads import product_gtins
+from picker_app.store import catalog
+from picker_app.store import counts as rows
+
+if TYPE_CHECKING:
+    from picker_app.store.db import LocalStore
+
+
+@dataclass(frozen=True)
+class CountTask:
+    id: str
+    bin: str
+    sku: str | None
+    reason: str
+    recount_of: str | None
+    name: str = ""
+
+
+class CountService:
+    def __init__(
+        self, store: LocalStore, layout: Layout | None, clock: Callable[[], datetime],
+        scan_config: ScanConfig = DEFAULT_SCAN_CONFIG,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.layout = layout
+        self.clock = clock
+        self.scan_config = scan_config
+
+    def open_tasks(self) -> list[CountTask]:
+        out = []
+        for task_id, bins, reason, sku, recount_of in rows.open_tasks(self.store):
+            if not bins:
+                continue
+            product = catalog.product(self.store, sku) if sku else None
+            out.append(
+                CountTask(task_id, bins[0], sku, reason, recount_of, product[0] if product else "")
+            )
+        return out
+
+    def task_for_bin(self, scan: Scan) -> CountTask:
+        """The open count task of a scanned bin label; a UserError sentence otherwise."""
+        if scan.kind != "bin" or scan.code is None:
+            raise UserError("Scan the bin label of the count (e.g. A07-2).")
+        code = scan.code
+        if self.layout is not None:
+            try:
+                code = self.layout.bin(code).code
+            except BinCodeError as err:
+                raise UserError(str(err)) from None
+        for task in self.open_tasks():
+            if task.bin == code:
+                return task
+        raise UserError(f"Bin {code} has no count open: scan the bin of a count in the list.")
+
+    def counted(self, task: CountTask, counter: str) -> float:
+        return rows.counted(self.store, task.id, counter)
+
+    def scan(self, task: CountTask, scan: Scan, counter: str, qty: float = 1.0) -> float:
+        """Count `qty` units of the scanned product in the task's bin; what this counter has
+        counted so far. A product that is not the bin's is one sentence (not counted)."""
+        if scan.kind not in ("product", "variable_measure") or scan.gtin is None:
+            raise UserError("Scan the items in the bin (their barcodes), one by one.")
+        if task.sku is not None and scan.gtin not in product_gtins(
+            self.store, task.sku, self.scan_config
+        ):
+            raise UserError(
+                f"That is not {task.name or task.sku}: put it aside for the lead (misplaced)."
+            )
+        if not 0 < qty <= 10_000:
+            raise UserError("Key a quantity of 1 or more.")
+        amount = scan.net_weight_kg if scan.net_weight_kg is not None else qty
+        with self.store.write():
+            rows.add_scan(
+                self.store, task.id, task.bin, task.sku or "", amount, scan.gtin, scan.batch,
+                scan.expiry.isoformat() if scan.expiry else None, counter,
+                self.clock().isoformat(),
+            )  # fmt: skip
+        return self.counted(task, counter)
+
+    def submit(self, task: CountTask, counter: str, done: bool = True) -> CountSubmitted:
+        """Send this counter's count (the last of the bin's when `done`)."""
+        event = CountSubmitted(
+            task=task.id, bin=task.bin, sku=task.sku, counted=self.counted(task, counter),
+            counter=counter, done=done,
+        )  # fmt: skip
+        with self.store.write():
+            self.store.record(event, user=counter)
+            rows.submitted(self.store, task.id, done)
+        return event

@@ -1,0 +1,56 @@
+"""Count tasks as the device has them, and each unit a counter scanned (blind: no book quantity
+is read here)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from picker_app.store.db import LocalStore
+
+
+def open_tasks(store: LocalStore) -> list[tuple[str, list[str], str, str | None, str | None]]:
+    """Count tasks open for counting: (id, bins, reason, sku, recount_of) each, by id."""
+    return [
+        (task_id, json.loads(bins or "[]"), reason, sku, recount_of)
+        for task_id, bins, reason, sku, recount_of in store.conn.execute(
+            "SELECT id, bins, reason, sku, recount_of FROM count_task WHERE state = 'open'"
+            " ORDER BY id"
+        )
+    ]
+
+
+def add_scan(
+    store: LocalStore, task: str, bin_: str, sku: str, qty: float, gtin: str | None,
+    batch: str | None, expiry: str | None, counter: str, at: str,
+) -> None:  # fmt: skip
+    """One counted unit (or a keyed quantity) (inside `write()`)."""
+    store.conn.execute(
+        "INSERT INTO count_scan (task, bin, sku, qty, gtin, batch, expiry, counter, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (task, bin_, sku, qty, gtin, batch, expiry, counter, at),
+    )
+
+
+def counted(store: LocalStore, task: str, counter: str) -> float:
+    """What `counter` has counted of the task so far."""
+    row = store.conn.execute(
+        "SELECT COALESCE(SUM(qty), 0) FROM count_scan WHERE task = ? AND counter = ?",
+        (task, counter),
+    ).fetchone()
+    return float(row[0])
+
+
+def submitted(store: LocalStore, task: str, done: bool) -> None:
+    """The counter's count is sent; the task is submitted when it was the last (inside
+    `write()`)."""
+    if done:
+        store.conn.execute("UPDATE count_task SET state = 'submitted' WHERE id = ?", (task,))
+
+
+def rows_of(store: LocalStore, task: str, counter: str) -> list[tuple[Any, ...]]:
+    return store.conn.execute(
+        "SELECT qty, batch, expiry FROM count_scan WHERE task = ? AND counter = ? ORDER BY rowid",
+        (task, counter),
+    ).fetchall()

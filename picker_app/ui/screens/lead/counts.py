@@ -1,0 +1,179 @@
+"""Blind counts: the open count tasks (scan a bin, or Enter for the first), then the count of
+one bin: each unit scanned (F7 keys a quantity, then one scan), what this counter has counted so
+far, never what the book says; F9 sends the count, F8 sends it when another person counts the
+same bin too."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from picker_app.domain.scan import interpret
+from picker_app.errors import PickerError, UserError
+from picker_app.services.counting import CountService, CountTask
+from picker_app.ui.screens.base import WorkScreen
+from picker_app.ui.screens.dialogs import QuantityDialog
+from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.widgets.scan_input import ScanInput
+from picker_app.ui.widgets.status_bar import StatusBar
+
+_CSS = """
+{name} #title {{ padding: 0 1; text-style: bold; height: auto; }}
+{name} #body {{ padding: 0 1; height: 1fr; }}
+{name} #message {{ padding: 0 1; height: auto; }}
+{name} #message.error {{ color: $error; text-style: bold; }}
+"""
+
+
+class CountListScreen(WorkScreen[None]):
+    DEFAULT_CSS = _CSS.format(name="CountListScreen")
+    BINDINGS = [Binding("enter", "first", "Count first"), Binding("escape", "back", "Back")]
+
+    def __init__(self, service: CountService, user: dict[str, str]) -> None:
+        super().__init__()
+        self.service = service
+        self.user = user
+        self.tasks: list[CountTask] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(id="title")
+        yield Static(id="body")
+        yield Static(id="message")
+        yield ScanInput(placeholder="scan a bin", empty_lines=True, id="scan")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(ScanInput).focus()
+        self._show()
+        self.say("Scan the bin of a count, or Enter for the first.")
+
+    def on_screen_resume(self) -> None:
+        self._show()
+
+    def data_changed(self, tables: frozenset[str]) -> None:
+        if "count_task" in tables and self.app.screen is self:
+            self._show()
+
+    def _show(self) -> None:
+        self.tasks = self.service.open_tasks()
+        n = len(self.tasks)
+        self.query_one("#title", Static).update(f"{n} count{'s' if n != 1 else ''} open")
+        self.query_one("#body", Static).update(
+            "\n".join(
+                f"{t.bin:<7} {(t.name or t.sku or '')[:26]}"
+                f"{'  recount' if t.recount_of else ''}"
+                for t in self.tasks
+            )
+            or "No count is open: the backend opens them (an out-of-stock flag opens one)."
+        )
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        self.handle_scan(event.text)
+
+    def take_scan(self, text: str, t: float) -> None:
+        self.handle_scan(text)
+
+    def handle_scan(self, text: str) -> None:
+        if not text.strip():
+            self.action_first()
+            return
+        try:
+            task = self.service.task_for_bin(interpret(text))
+        except UserError as err:
+            self.say(str(err), True)
+            return
+        self.app.push_screen(CountScreen(self.service, self.user, task), self._counted)
+
+    def action_first(self) -> None:
+        if not self.tasks:
+            self.say("No count is open.", True)
+            return
+        self.app.push_screen(CountScreen(self.service, self.user, self.tasks[0]), self._counted)
+
+    def _counted(self, result: str | None) -> None:
+        self._show()
+        if result:
+            self.say(result)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class CountScreen(WorkScreen[str | None]):
+    DEFAULT_CSS = _CSS.format(name="CountScreen")
+    BINDINGS = [
+        Binding("f7", "quantity", "Qty"),
+        Binding("f8", "send(False)", "Send, more count"),
+        Binding("f9", "send(True)", "Send count"),
+        Binding("escape", "back", "Later"),
+    ]
+
+    def __init__(self, service: CountService, user: dict[str, str], task: CountTask) -> None:
+        super().__init__()
+        self.service = service
+        self.user = user
+        self.job = task
+        self.keyed: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static(id="title")
+        yield Static(id="body")
+        yield Static(id="message")
+        yield ScanInput(placeholder="scan each item", id="scan")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(ScanInput).focus()
+        self._show()
+        self.say("Scan every unit in the bin; F9 when the bin is done.")
+
+    def _show(self) -> None:
+        t = self.job
+        what = "Recount" if t.recount_of else "Count"
+        self.query_one("#title", Static).update(f"{what} bin {t.bin}: {t.name or t.sku}")
+        n = self.service.counted(t, self.user["id"])
+        self.query_one("#body", Static).update(
+            f"You counted: {n:g}\n\nBlind count: the book quantity is not shown. Units of "
+            "another product go aside for the lead."
+        )
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        self.handle_scan(event.text)
+
+    def take_scan(self, text: str, t: float) -> None:
+        self.handle_scan(text)
+
+    def handle_scan(self, text: str) -> None:
+        if not text.strip():
+            return
+        qty, self.keyed = self.keyed or 1.0, None
+        try:
+            total = self.service.scan(self.job, interpret(text), self.user["id"], qty)
+        except (UserError, PickerError) as err:
+            self.say(str(err), True)
+            return
+        self.say(f"+{qty:g}: {total:g} counted.")
+        self._show()
+
+    def action_quantity(self) -> None:
+        def keyed(qty: float | None) -> None:
+            if qty:
+                self.keyed = qty
+                self.say(f"{qty:g}: now scan one of them.")
+
+        self.app.push_screen(QuantityDialog("How many of them?", allow_zero=False), keyed)
+
+    def action_send(self, done: bool) -> None:
+        try:
+            event = self.service.submit(self.job, self.user["id"], done)
+        except PickerError as err:
+            self.say(f"Not sent: {err}", True)
+            return
+        more = "" if done else "; the others' counts of the bin are added to it"
+        self.dismiss(f"Bin {self.job.bin}: {event.counted:g} counted, sent{more}.")
+
+    def action_back(self) -> None:
+        self.dismiss("Count left for later: what you scanned is kept.")
