@@ -4,12 +4,12 @@ aisle and zone; from a `bin,picks` CSV, or the demo store's order history."""
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from picker_app.cli import demo_data
 from picker_app.cli.common import Parser, load_layout, read_text
 from picker_app.domain.heatmap import (
     heat_lines,
@@ -23,14 +23,8 @@ from picker_app.errors import UserError
 
 def demo_history(fixtures: Path) -> list[tuple[datetime, str]]:
     """(placed at, bin) of each line of the demo store's 30 days of orders."""
-    with open(fixtures / "catalog.csv", encoding="utf-8") as f:
-        bins = {r["sku"]: r["bin"] for r in csv.DictReader(f) if r["bin"]}
-    with open(fixtures / "order_history.csv", encoding="utf-8") as f:
-        return [
-            (datetime.fromisoformat(r["placed_at"]), bins[r["sku"]])
-            for r in csv.DictReader(f)
-            if r["sku"] in bins
-        ]
+    bins = {r["sku"]: r["bin"] for r in demo_data.catalog(fixtures) if r["bin"]}
+    return [(ln.placed_at, bins[ln.sku]) for ln in demo_data.history(fixtures) if ln.sku in bins]
 
 
 def cmd_heatmap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from picker_app.cli import demo_data
 from picker_app.cli.common import Parser, number_type
 from picker_app.domain.reorder import (
     BELOW_DAYS,
@@ -23,8 +24,7 @@ from picker_app.errors import UserError
 
 def demo_stock(fixtures: Path) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
     """(on hand per SKU, name and unit per SKU) of the demo store."""
-    with open(fixtures / "catalog.csv", encoding="utf-8") as f:
-        products = {r["sku"]: (r["name"], r["unit"]) for r in csv.DictReader(f)}
+    products = {r["sku"]: (r["name"], r["unit"]) for r in demo_data.catalog(fixtures)}
     on_hand: dict[str, float] = {}
     with open(fixtures / "stock.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -33,11 +33,8 @@ def demo_stock(fixtures: Path) -> tuple[dict[str, float], dict[str, tuple[str, s
 
 
 def demo_sales(fixtures: Path) -> list[tuple[datetime, str, float]]:
-    with open(fixtures / "order_history.csv", encoding="utf-8") as f:
-        return [
-            (datetime.fromisoformat(r["placed_at"]), r["sku"], float(r["qty"]))
-            for r in csv.DictReader(f)
-        ]
+    """(placed at, sku, qty) of each line of the demo store's order history."""
+    return [(ln.placed_at, ln.sku, ln.qty) for ln in demo_data.history(fixtures)]
 
 
 def cmd_reorder(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -4,33 +4,29 @@ each measured by planning the last days' orders again (domain/slotting.py)."""
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from picker_app.cli import demo_data
 from picker_app.cli.common import Parser, load_layout, number_type
 from picker_app.domain.slotting import WALK_MPS, Product, advise, orders_of
 
 
 def demo_orders(fixtures: Path, days: int) -> dict[str, list[str]]:
     """The demo store's orders of the last `days` days of its history: order id -> SKUs."""
-    with open(fixtures / "order_history.csv", encoding="utf-8") as f:
-        rows = [(datetime.fromisoformat(r["placed_at"]), r["order_id"], r["sku"])
-                for r in csv.DictReader(f)]  # fmt: skip
-    until = max(when for when, _, _ in rows)
-    since = until - timedelta(days=days)
-    return orders_of((order_id, sku) for when, order_id, sku in rows if when > since)
+    lines = demo_data.history(fixtures)
+    since = max(ln.placed_at for ln in lines) - timedelta(days=days)
+    return orders_of((ln.order_id, ln.sku) for ln in lines if ln.placed_at > since)
 
 
 def demo_products(fixtures: Path) -> list[Product]:
-    with open(fixtures / "catalog.csv", encoding="utf-8") as f:
-        return [
-            Product(r["sku"], r["name"], r["bin"], float(r["weight_g"]) if r["weight_g"] else None)
-            for r in csv.DictReader(f)
-            if r["bin"]
-        ]
+    return [
+        Product(r["sku"], r["name"], r["bin"], float(r["weight_g"]) if r["weight_g"] else None)
+        for r in demo_data.catalog(fixtures)
+        if r["bin"]
+    ]
 
 
 def cmd_slotting(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

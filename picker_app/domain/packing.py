@@ -8,7 +8,7 @@ scan means and what is still missing. Nothing here reads a clock, a file or the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -358,6 +358,3 @@ class QualityCheck:
 def _qty(line: QcLine) -> str:
     return f"{line.qty:g} kg" if line.unit == "kg" else f"{line.qty:g}"
 
-
-def units_to_scan(lines: Iterable[QcLine]) -> int:
-    return sum(line.units for line in lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from picker_app.domain.events import (
@@ -21,7 +21,7 @@ from picker_app.domain.events import (
     PickShorted,
     QcCompleted,
 )
-from picker_app.domain.labels import BagLabel, make_bag_label
+from picker_app.domain.labels import COLD, BagLabel, hand_over_by, make_bag_label
 from picker_app.domain.labels import bag_id as make_bag_id
 from picker_app.domain.layout import Layout
 from picker_app.domain.packing import (
@@ -469,9 +469,9 @@ class PackService:
         return event
 
     def _hand_over_iso(self, packed_at: datetime, temp: str) -> str | None:
-        if temp not in ("chilled", "frozen"):
+        if temp not in COLD:
             return None
-        return (packed_at + timedelta(minutes=self.cold_window_min)).isoformat()
+        return hand_over_by(packed_at, self.cold_window_min).isoformat()
 
     # --- helpers --------------------------------------------------------------------------
 

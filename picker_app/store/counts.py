@@ -4,7 +4,7 @@ is read here)."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
@@ -48,9 +48,3 @@ def submitted(store: LocalStore, task: str, done: bool) -> None:
     if done:
         store.conn.execute("UPDATE count_task SET state = 'submitted' WHERE id = ?", (task,))
 
-
-def rows_of(store: LocalStore, task: str, counter: str) -> list[tuple[Any, ...]]:
-    return store.conn.execute(
-        "SELECT qty, batch, expiry FROM count_scan WHERE task = ? AND counter = ? ORDER BY rowid",
-        (task, counter),
-    ).fetchall()

@@ -26,7 +26,7 @@ from picker_app.services.pick_reads import parse_time
 from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import ChoiceDialog, NoticeDialog
 from picker_app.ui.screens.packer.approval import ApprovalDialog
-from picker_app.ui.screens.packer.labels import LabelLine, print_labels
+from picker_app.ui.screens.packer.labels import LabelLine, print_labels, retry_labels
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
@@ -278,11 +278,7 @@ class CheckScreen(WorkScreen[str | None]):
         print_labels(self.app, self.service)
 
     def action_print_labels(self) -> None:
-        if not self.service.queued_labels():
-            self.say("No label waits to be printed.")
-            return
-        self.say("Printing the labels that wait...")
-        print_labels(self.app, self.service)
+        retry_labels(self, self.service)
 
     def action_reprint(self) -> None:
         n = self.service.reprint(self.job)

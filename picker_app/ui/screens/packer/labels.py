@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from picker_app.errors import PickerError, UserError
 from picker_app.services.packing import PackService
+from picker_app.ui.screens.base import WorkScreen
 
 
 def print_labels(app: App[object], service: PackService) -> None:
@@ -34,6 +35,15 @@ def print_labels(app: App[object], service: PackService) -> None:
             app.call_from_thread(tell, text, False)
 
     app.run_worker(work, thread=True, group="labels", name="print labels")
+
+
+def retry_labels(screen: WorkScreen, service: PackService) -> None:
+    """F7 on a packer's screen: print the labels that wait, or say that none does."""
+    if not service.queued_labels():
+        screen.say("No label waits to be printed.")
+        return
+    screen.say("Printing the labels that wait...")
+    print_labels(screen.app, service)
 
 
 class LabelLine(Static):

@@ -17,7 +17,7 @@ from picker_app.services.packing import PackEntry, PackService
 from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.packer.check import CheckScreen
 from picker_app.ui.screens.packer.handover import HandoverScreen
-from picker_app.ui.screens.packer.labels import LabelLine, print_labels
+from picker_app.ui.screens.packer.labels import LabelLine, print_labels, retry_labels
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
@@ -140,11 +140,7 @@ class WaitingScreen(WorkScreen):
         self.app.push_screen(HandoverScreen(self.service, self.user, self.people, self.demo))
 
     def action_print_labels(self) -> None:
-        if not self.service.queued_labels():
-            self.say("No label waits to be printed.")
-            return
-        self.say("Printing the labels that wait...")
-        print_labels(self.app, self.service)
+        retry_labels(self, self.service)
 
     def action_check_first(self) -> None:
         self.refresh_list()
