@@ -4,13 +4,12 @@ slotting): each file parsed in one place."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class HistoryLine:
+class HistoryLine(NamedTuple):  # a tuple: 97,000 of them are made for each command
     placed_at: datetime
     order_id: str
     sku: str
