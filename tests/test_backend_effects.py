@@ -16,11 +16,11 @@ from picker_app.wire import EventBatch, WireEvent
 STORE = "BLR-KOR-01"
 
 
-def send(db, type_, payload, device="dev-1", seq=[0], user=None):  # noqa: B006 - a counter
+def send(db, type_, payload, device="dev-1", seq=[0], user=None, at="2026-11-25T10:00:00+05:30"):  # noqa: B006 - a counter
     seq[0] += 1
     event = WireEvent(
         event_id=str(uuid.uuid4()), device=device, seq=seq[0], type=type_, user=user,
-        created_at="2026-11-25T10:00:00+05:30", payload=payload,
+        created_at=at, payload=payload,
     )  # fmt: skip
     result = db.apply_batch(STORE, EventBatch(device=device, batch_id="b", events=[event]))
     return result.results[0], event

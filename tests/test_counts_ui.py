@@ -16,6 +16,7 @@ from picker_app.services.counting import CountService
 from picker_app.ui.screens.lead.counts import CountListScreen, CountScreen
 from picker_app.wire import EventBatch, WireEvent
 from tests.appkit import STORE
+from tests.test_pack_service import floor as two_devices  # noqa: F401 - a fixture
 from tests.test_pack_service import gtin_of
 from tests.test_ui_flow import message, wait_for
 
@@ -126,3 +127,69 @@ def test_count_screen_snapshot(snap_compare, rig, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("took_counted", [False, True])
+def test_a_pick_on_another_device_while_the_bin_is_counted_is_no_variance(
+    two_devices, took_counted  # noqa: F811 - the fixture imported above
+):
+    """The lead counts a bin on the packing station while the picker's handheld picks a line of
+    it: units not scanned yet (the count is what is left) or units already scanned (the count
+    is the whole book). Either way the backend holds the count against the bin as it was
+    while counted, opens no recount, and the approved count leaves the stock as the pick left
+    it. Real clocks on both devices, each step after the last."""
+    import time
+
+    from picker_app.parts import now
+    from picker_app.services.picking import PickService
+    from tests.test_pack_service import PICKER
+    from tests.test_pick_service import item_code, plain_orders, save
+
+    rig, station, client = two_devices
+    picking = PickService(rig.store, rig.layout, rig.clock)
+    (order,) = plain_orders(rig.store, 1, min_lines=1)
+    task = picking.start(PICKER, {order: "TT000077"})
+    line = task.session.current
+    book = line.qty + 5
+    event = WireEvent(event_id=str(uuid.uuid4()), device="other-1", seq=1,
+                      type="out_of_stock_flagged", created_at="2026-11-25T10:00:00+00:00",
+                      payload={"bin": line.bin, "sku": line.sku})  # fmt: skip
+    rig.backend.apply_batch(STORE, EventBatch(device="other-1", batch_id="b1", events=[event]))
+    rig.backend.conn.execute(
+        "UPDATE stock SET on_hand = ? WHERE store = ? AND bin = ? AND sku = ?",
+        (book, STORE, line.bin, line.sku),
+    )
+    client.sync_once()
+    counting = CountService(station, rig.layout, now)
+    (count_task,) = [t for t in counting.open_tasks() if t.bin == line.bin]
+    code = gtin_of(station, line.sku)
+    for _ in range(3):  # three units scanned before the picker comes
+        counting.scan(count_task, interpret(code), "U117")
+        time.sleep(0.01)
+    save(picking, task, task.session.scan(interpret(line.bin)))
+    save(picking, task, task.session.scan(interpret(item_code(line)), units=int(line.qty)))
+    rig.client.sync_once()  # the pick reaches the backend in the middle of the count
+    time.sleep(0.01)
+    left = book - 3 - (0 if took_counted else line.qty)  # what is still to be scanned
+    counting.scan(count_task, interpret(code), "U117", qty=left)
+    counting.submit(count_task, "U117")
+    client.sync_once()
+    expected, counted, recounts = rig.backend.conn.execute(
+        "SELECT expected, counted, (SELECT COUNT(*) FROM count_tasks r WHERE r.store = t.store"
+        " AND r.recount_of = t.id) FROM count_tasks t WHERE store = ? AND id = ?",
+        (STORE, count_task.id),
+    ).fetchone()
+    assert (counted, recounts) == (book if took_counted else book - line.qty, 0)
+    assert expected == counted  # between the book before the pick and after it: no variance
+    approve = WireEvent(event_id=str(uuid.uuid4()), device="other-1", seq=2, user="U117",
+                        type="count_approved", created_at=now().isoformat(),
+                        payload={"task": count_task.id})  # fmt: skip
+    result = rig.backend.apply_batch(
+        STORE, EventBatch(device="other-1", batch_id="b2", events=[approve])
+    )
+    assert result.results[0].status == "applied", result.results[0].reason
+    on_hand = rig.backend.conn.execute(
+        "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
+        (STORE, line.bin, line.sku),
+    ).fetchone()[0]
+    assert on_hand == book - line.qty

@@ -68,7 +68,9 @@ def _apply(
         return refused(f"{non_finite(event.payload, 'payload')}: numbers must be finite")
     if len(stored) > MAX_PAYLOAD_BYTES:
         return refused(f"payload: over {MAX_PAYLOAD_BYTES} bytes as JSON")
-    fx = effects.Effect(writes, store, device, event.event_id, received_at, event.user)
+    fx = effects.Effect(
+        writes, store, device, event.event_id, received_at, event.user, event.created_at
+    )
     reason = writes.attempt(lambda: effects.apply(fx, typed))
     writes.record_event(device, event, stored, received_at, reason)
     if reason:

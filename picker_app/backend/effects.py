@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from picker_app.backend.intake import clip
 from picker_app.backend.repository import EventWrites
-from picker_app.domain.counting import DEFAULT_TOLERANCE, REASONS
+from picker_app.domain.counting import DEFAULT_TOLERANCE, REASONS, book_during_count
 from picker_app.domain.events import (
     EVENT_TYPES,
     AnyEvent,
@@ -48,6 +49,14 @@ class Effect:
     event_id: str
     received_at: str
     user: str | None = None  # who recorded it on the device (the event's user)
+    created_at: str | None = None  # when the device recorded it (its clock)
+
+    @property
+    def at(self) -> str:
+        """When the event happened, as a UTC instant that sorts as text: the device's moment
+        (devices keep their clocks to the store's time), or when it arrived if that is not
+        a time."""
+        return instant(self.created_at) or instant(self.received_at) or self.received_at
 
     def known_order(self, order_id: str) -> bool:
         return self.writes.order_state(order_id) is not None
@@ -57,6 +66,20 @@ class Effect:
         if not self.known_order(order_id) or self.writes.line(order_id, line_no):
             return None
         return f"Order {order_id} has no line {line_no}."
+
+
+def instant(value: str | datetime | None) -> str | None:
+    """`value` as a UTC ISO instant to the microsecond (text order is time order), or None."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 Handler = Callable[[Effect, Any], "str | None"]
@@ -107,7 +130,7 @@ def stock_picked(fx: Effect, p: StockPicked) -> str | None:
             return why
         fx.writes.add_picked(p.order, p.line, p.qty)
         fx.writes.add_repick(p.order, p.line, -p.qty)  # a re-pick of the line, if there is one
-    fx.writes.add_stock(p.bin, p.sku, -p.qty)
+    fx.writes.add_stock(p.bin, p.sku, -p.qty, fx.at, fx.event_id)
     return None
 
 
@@ -120,12 +143,12 @@ def stock_returned(fx: Effect, p: StockReturned) -> str | None:
             # have been refused, e.g. the order was cancelled first).
             qty = max(0.0, min(qty, line.qty_picked))
             fx.writes.add_picked(p.order, p.line, -qty)
-    fx.writes.add_stock(p.bin, p.sku, qty)
+    fx.writes.add_stock(p.bin, p.sku, qty, fx.at, fx.event_id)
     return None
 
 
 def _write_off(fx: Effect, p: _WriteOff, kind: str) -> str | None:
-    fx.writes.add_stock(p.bin, p.sku, -p.qty)
+    fx.writes.add_stock(p.bin, p.sku, -p.qty, fx.at, fx.event_id)
     fx.writes.record_loss(fx.event_id, kind, p.bin, p.sku, p.qty, p.batch)
     return None
 
@@ -139,7 +162,7 @@ def stock_damaged(fx: Effect, p: _WriteOff) -> str | None:
 
 
 def out_of_stock_flagged(fx: Effect, p: OutOfStockFlagged) -> str | None:
-    fx.writes.set_stock(p.bin, p.sku, 0)
+    fx.writes.set_stock(p.bin, p.sku, 0, fx.at, fx.event_id)
     fx.writes.open_count_task(f"CT-{fx.event_id[:8]}", p.bin, p.sku, "oos_flag")
     return None
 
@@ -233,7 +256,7 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
     task = fx.writes.count_task(p.task)
     if task is None:
         return f"count task {clip(p.task)!r} is not known to the backend"
-    bin_, sku, state, _, recount_of = task
+    bin_, sku, state, _, recount_of, _ = task
     if state in ("approved", "rejected"):
         return f"count task {p.task} is {state} already: it takes no more counts"
     counter = p.counter or fx.user
@@ -241,16 +264,35 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
         return (
             f"{clip(counter)} counted {recount_of}: its recount must be done by someone else"
         )
-    total = fx.writes.add_count_entry(p.task, fx.event_id, counter, p.counted, fx.received_at)
+    scanned = (instant(p.first_scan_at) or fx.at, instant(p.last_scan_at) or fx.at)
+    if scanned[1] < scanned[0]:
+        return "last_scan_at: the last unit cannot be scanned before the first (first_scan_at)"
+    total = fx.writes.add_count_entry(
+        p.task, fx.event_id, counter, p.counted, fx.received_at, scanned
+    )
     if not p.done:
         return None  # another counter's count of the bin follows: they add up
-    fx.writes.submit_count(p.task, total)
-    was = fx.writes.on_hand(bin_, sku) or 0.0
+    book = _book_while_counted(fx, p.task, bin_, sku, total)
+    fx.writes.submit_count(p.task, total, book)
     cls = fx.writes.velocity_class(sku)
-    if not recount_of and not DEFAULT_TOLERANCE.within(total, was, cls):
+    if not recount_of and not DEFAULT_TOLERANCE.within(total, book, cls):
         fx.writes.open_count_task(f"{p.task}-R", bin_, sku, "variance", recount_of=p.task)
         fx.writes.set_needs_recount(p.task, True)
     return None
+
+
+def _book_while_counted(fx: Effect, task_id: str, bin_: str, sku: str, counted: float) -> float:
+    """The book a count is held against: the stock as it was while the bin was counted, from
+    what is on hand now less what the events recorded since each moment moved it (picks on
+    other devices too, and those that reach the backend late, once they are in)."""
+    now = fx.writes.on_hand(bin_, sku) or 0.0
+    first, last = (instant(t) for t in fx.writes.count_window(task_id))
+    if first is None or last is None:
+        return now
+    return book_during_count(
+        counted, now - fx.writes.moved_after(bin_, sku, first),
+        now - fx.writes.moved_after(bin_, sku, last),
+    )  # fmt: skip
 
 
 def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None:
@@ -263,7 +305,7 @@ def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None
     if role != "lead":
         whom = f"{clip(who)} is a {role}" if role else "no store lead is named on it"
         return f"only a store lead may {verb} a count: {whom}"
-    bin_, sku, state, counted, _ = task
+    bin_, sku, state, counted, _, _ = task
     if state != "submitted":
         return f"count task {p.task} has no submitted count to {verb}"
     if fx.writes.needs_recount(p.task):
@@ -275,11 +317,14 @@ def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None
         return f"reason {clip(p.reason)!r} is not one of {', '.join(REASONS)}"
     if approved:
         assert counted is not None  # a submitted task has its count
-        book = fx.writes.on_hand(bin_, sku)
-        if p.reason is None and book is not None and abs(counted - book) > 1e-9:
+        # Read again now: a pick made before the count but sent late counts by now.
+        book = _book_while_counted(fx, p.task, bin_, sku, counted)
+        if p.reason is None and abs(counted - book) > 1e-9:
             return f"a count off the book needs a reason: one of {', '.join(REASONS)}"
         fx.writes.record_variance(p.task, bin_, sku, book, counted, fx.received_at)
-        fx.writes.set_stock(bin_, sku, counted)
+        # What the count found off the book, added to the stock as it is now: the bin's
+        # picks since the count stay taken.
+        fx.writes.add_stock(bin_, sku, counted - book, fx.at, fx.event_id)
     fx.writes.decide_count(p.task, "approved" if approved else "rejected", p.reason)
     return None
 

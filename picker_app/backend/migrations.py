@@ -149,6 +149,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE count_tasks ADD COLUMN decided_why TEXT;
         """,
     ),
+    # Stock as of any moment (issue 14: picks during a count): every change of a bin's stock by
+    # an event, at the moment the device recorded it; when each counter's first and last unit
+    # was scanned; and the book a submitted count is compared with.
+    (
+        "0008_stock_moves",
+        """
+        CREATE TABLE IF NOT EXISTS stock_moves (
+            store TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT NOT NULL, delta REAL NOT NULL,
+            at TEXT NOT NULL, event_id TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS stock_moves_by_bin ON stock_moves (store, bin, sku, at);
+        ALTER TABLE count_entries ADD COLUMN first_at TEXT;
+        ALTER TABLE count_entries ADD COLUMN last_at TEXT;
+        ALTER TABLE count_tasks ADD COLUMN expected REAL;
+        """,
+    ),
 ]
 
 

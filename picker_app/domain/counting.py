@@ -46,3 +46,16 @@ class Tolerance:
 
 
 DEFAULT_TOLERANCE = Tolerance()
+
+
+def book_during_count(counted: float, at_first: float, at_last: float) -> float:
+    """The book a count is held against when the bin moved while it was counted.
+
+    `at_first` and `at_last` are the book at the count's first scan and at its last, from the
+    stock moves recorded in between (a pick of the bin confirmed before a unit was scanned
+    took a unit out of the bin; one after had it counted first). Any count between the two is
+    one that some order of those picks and scans explains, so it is held against itself (no
+    variance); beyond them, against the nearer.
+    """
+    low, high = min(at_first, at_last), max(at_first, at_last)
+    return min(max(counted, low), high)

@@ -24,7 +24,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic_core import ErrorDetails
 
 INT64_MAX = 2**63 - 1  # SQLite's INTEGER
@@ -196,6 +204,10 @@ class CountSubmitted(EventPayload):
     counted: Found
     counter: Code | None = None
     done: bool = True  # False: one of several counters of the task, more counts follow
+    # When the counter scanned the first unit and the last (the device's clock): the book is
+    # read as of then, so picks of the bin during the count are not a variance.
+    first_scan_at: AwareDatetime | None = None
+    last_scan_at: AwareDatetime | None = None
 
 
 class _CountDecision(EventPayload):

@@ -96,9 +96,10 @@ class CountService:
 
     def submit(self, task: CountTask, counter: str, done: bool = True) -> CountSubmitted:
         """Send this counter's count (the last of the bin's when `done`)."""
+        first, last = rows.scan_window(self.store, task.id, counter)
         event = CountSubmitted(
             task=task.id, bin=task.bin, sku=task.sku, counted=self.counted(task, counter),
-            counter=counter, done=done,
+            counter=counter, done=done, first_scan_at=first, last_scan_at=last,
         )  # fmt: skip
         with self.store.write():
             self.store.record(event, user=counter)

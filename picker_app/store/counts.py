@@ -4,6 +4,7 @@ is read here)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,6 +41,20 @@ def counted(store: LocalStore, task: str, counter: str) -> float:
         (task, counter),
     ).fetchone()
     return float(row[0])
+
+
+def scan_window(
+    store: LocalStore, task: str, counter: str
+) -> tuple[datetime | None, datetime | None]:
+    """When `counter` scanned the first unit of the task and the last, or Nones."""
+    times = [
+        datetime.fromisoformat(at)
+        for (at,) in store.conn.execute(
+            "SELECT at FROM count_scan WHERE task = ? AND counter = ?", (task, counter)
+        )
+    ]
+    times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in times]
+    return (min(times), max(times)) if times else (None, None)
 
 
 def submitted(store: LocalStore, task: str, done: bool) -> None:

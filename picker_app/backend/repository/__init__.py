@@ -34,6 +34,7 @@ class CountTaskRow(NamedTuple):
     state: str
     counted: float | None
     recount_of: str | None
+    expected: float | None  # the book the submitted count is held against (None: not yet)
 
 
 @dataclass(frozen=True)
@@ -147,12 +148,16 @@ class EventWrites(Protocol):
         """The stock of `sku` in `bin_`, or None if it was never stocked there."""
         ...
 
-    def add_stock(self, bin_: str, sku: str, delta: float) -> None:
-        """Stock + `delta` (from 0 if none): a change."""
+    def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> None:
+        """Stock + `delta` (from 0 if none), moved at `at` by an event: a change."""
         ...
 
-    def set_stock(self, bin_: str, sku: str, on_hand: float) -> None:
-        """Stock set to `on_hand`: a change."""
+    def set_stock(self, bin_: str, sku: str, on_hand: float, at: str, event_id: str) -> None:
+        """Stock set to `on_hand` at `at` by an event: a change."""
+        ...
+
+    def moved_after(self, bin_: str, sku: str, at: str) -> float:
+        """How much the events recorded after `at` (a UTC ISO instant) changed the stock by."""
         ...
 
     def record_loss(
@@ -168,8 +173,9 @@ class EventWrites(Protocol):
         """Open a count task unless one of that id exists: a change either way."""
         ...
 
-    def submit_count(self, task_id: str, counted: float) -> None:
-        """The task's count is in (state `submitted`): a change."""
+    def submit_count(self, task_id: str, counted: float, expected: float) -> None:
+        """The task's count is in (state `submitted`), held against the book `expected`: a
+        change."""
         ...
 
     def decide_count(self, task_id: str, state: str, reason: str | None = None) -> None:
@@ -177,9 +183,16 @@ class EventWrites(Protocol):
         ...
 
     def add_count_entry(
-        self, task_id: str, event_id: str, counter: str | None, counted: float, at: str
-    ) -> float:
-        """One counter's count of the task; returns the task's total (counts add up)."""
+        self, task_id: str, event_id: str, counter: str | None, counted: float, at: str,
+        scanned: tuple[str, str],
+    ) -> float:  # fmt: skip
+        """One counter's count of the task, with when its first and last unit were scanned;
+        returns the task's total (counts add up)."""
+        ...
+
+    def count_window(self, task_id: str) -> tuple[str | None, str | None]:
+        """When the task's first unit and its last were scanned, by any of its counters (None:
+        it has no counts)."""
         ...
 
     def counters(self, task_id: str) -> set[str]:

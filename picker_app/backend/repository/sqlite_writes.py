@@ -204,21 +204,37 @@ class SqliteEventWrites:
         )
         return row[0] if row else None
 
-    def add_stock(self, bin_: str, sku: str, delta: float) -> None:
+    def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> None:
         self.conn.execute(
             "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
             (self.store, bin_, sku, delta),
         )
-        self._change("stock", f"{bin_}|{sku}")
+        self._moved(bin_, sku, delta, at, event_id)
 
-    def set_stock(self, bin_: str, sku: str, on_hand: float) -> None:
+    def set_stock(self, bin_: str, sku: str, on_hand: float, at: str, event_id: str) -> None:
+        was = self.on_hand(bin_, sku) or 0.0
         self.conn.execute(
             "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = excluded.on_hand",
             (self.store, bin_, sku, on_hand),
         )
+        self._moved(bin_, sku, on_hand - was, at, event_id)
+
+    def _moved(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> None:
+        self.conn.execute(
+            "INSERT INTO stock_moves (store, bin, sku, delta, at, event_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (self.store, bin_, sku, delta, at, event_id),
+        )
         self._change("stock", f"{bin_}|{sku}")
+
+    def moved_after(self, bin_: str, sku: str, at: str) -> float:
+        return float(self._one(
+            "SELECT COALESCE(SUM(delta), 0) FROM stock_moves"
+            " WHERE store = ? AND bin = ? AND sku = ? AND at > ?",
+            bin_, sku, at,
+        )[0])  # fmt: skip
 
     def record_loss(
         self, event_id: str, kind: str, bin_: str, sku: str, qty: float, batch: str | None
@@ -231,7 +247,7 @@ class SqliteEventWrites:
     # Counting.
     def count_task(self, task_id: str) -> CountTaskRow | None:
         row = self._one(
-            "SELECT bin, sku, state, counted, recount_of FROM count_tasks"
+            "SELECT bin, sku, state, counted, recount_of, expected FROM count_tasks"
             " WHERE store = ? AND id = ?",
             task_id,
         )
@@ -247,10 +263,11 @@ class SqliteEventWrites:
         )
         self._change("count_task", task_id)
 
-    def submit_count(self, task_id: str, counted: float) -> None:
+    def submit_count(self, task_id: str, counted: float, expected: float) -> None:
         self.conn.execute(
-            "UPDATE count_tasks SET counted = ?, state = 'submitted' WHERE store = ? AND id = ?",
-            (counted, self.store, task_id),
+            "UPDATE count_tasks SET counted = ?, expected = ?, state = 'submitted'"
+            " WHERE store = ? AND id = ?",
+            (counted, expected, self.store, task_id),
         )
         self._change("count_task", task_id)
 
@@ -262,16 +279,26 @@ class SqliteEventWrites:
         self._change("count_task", task_id)
 
     def add_count_entry(
-        self, task_id: str, event_id: str, counter: str | None, counted: float, at: str
-    ) -> float:
+        self, task_id: str, event_id: str, counter: str | None, counted: float, at: str,
+        scanned: tuple[str, str],
+    ) -> float:  # fmt: skip
         self.conn.execute(
-            "INSERT INTO count_entries VALUES (?, ?, ?, ?, ?, ?)",
-            (self.store, task_id, event_id, counter, counted, at),
+            "INSERT INTO count_entries (store, task_id, event_id, counter, counted, at,"
+            " first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.store, task_id, event_id, counter, counted, at, *scanned),
         )
         return float(self._one(
             "SELECT COALESCE(SUM(counted), 0) FROM count_entries WHERE store = ? AND task_id = ?",
             task_id,
         )[0])  # fmt: skip
+
+    def count_window(self, task_id: str) -> tuple[str | None, str | None]:
+        first, last = self._one(
+            "SELECT MIN(COALESCE(first_at, at)), MAX(COALESCE(last_at, at)) FROM count_entries"
+            " WHERE store = ? AND task_id = ?",
+            task_id,
+        )
+        return first, last
 
     def counters(self, task_id: str) -> set[str]:
         return {
