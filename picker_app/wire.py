@@ -113,6 +113,11 @@ class CountTaskWire(_Wire):
     reason: Literal["oos_flag", "variance", "cycle"]
     state: str
     recount_of: str | None = None
+    counted: float | None = None
+    """What was counted, once the count is in and a lead may decide it (else None)."""
+    book: float | None = None
+    """The book it is held against, for the lead who decides (None while the bin is counted:
+    counts are blind)."""
 
 
 class BinPicks(_Wire):

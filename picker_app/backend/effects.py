@@ -257,7 +257,7 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
     if task is None:
         return f"count task {clip(p.task)!r} is not known to the backend"
     bin_, sku, state, _, recount_of, _ = task
-    if state in ("approved", "rejected"):
+    if state not in ("open", "submitted"):
         return f"count task {p.task} is {state} already: it takes no more counts"
     counter = p.counter or fx.user
     if recount_of and counter and counter in fx.writes.counters(recount_of):
@@ -325,7 +325,10 @@ def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None
         # What the count found off the book, added to the stock as it is now: the bin's
         # picks since the count stay taken.
         fx.writes.add_stock(bin_, sku, counted - book, fx.at, fx.event_id)
-    fx.writes.decide_count(p.task, "approved" if approved else "rejected", p.reason)
+    decision = "approved" if approved else "rejected"
+    fx.writes.decide_count(p.task, decision, p.reason)
+    if task.recount_of:  # the count its recount settles is closed with it
+        fx.writes.decide_count(task.recount_of, f"recount {decision}", p.reason)
     return None
 
 

@@ -57,6 +57,24 @@ def scan_window(
     return (min(times), max(times)) if times else (None, None)
 
 
+def to_decide(store: LocalStore) -> list[tuple[str, str, str | None, float, float, str | None]]:
+    """Counts in and waiting for a lead's decision: (id, bin, sku, counted, book, recount_of)
+    each, by id. Only those the backend sent the figures of (never one still being counted)."""
+    return [
+        (task_id, (json.loads(bins or "[]") or [""])[0], sku, counted, book, recount_of)
+        for task_id, bins, sku, counted, book, recount_of in store.conn.execute(
+            "SELECT id, bins, sku, counted, book, recount_of FROM count_task"
+            " WHERE state = 'submitted' AND counted IS NOT NULL AND book IS NOT NULL ORDER BY id"
+        )
+    ]
+
+
+def decided(store: LocalStore, task: str, state: str) -> None:
+    """The lead decided the count (inside `write()`): it leaves the list until the backend says
+    otherwise."""
+    store.conn.execute("UPDATE count_task SET state = ? WHERE id = ?", (state, task))
+
+
 def submitted(store: LocalStore, task: str, done: bool) -> None:
     """The counter's count is sent; the task is submitted when it was the last (inside
     `write()`)."""

@@ -140,4 +140,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX count_scan_task ON count_scan(task, counter);
         """,
     ),
+    # A count waiting for the lead's decision: what was counted and the book it is held against
+    # (the backend sends both only then; NULL while the bin is counted).
+    (
+        "0008_count_decisions",
+        """
+        ALTER TABLE count_task ADD COLUMN counted REAL;
+        ALTER TABLE count_task ADD COLUMN book REAL;
+        """,
+    ),
 ]

@@ -32,10 +32,11 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
             ],
         )
         conn.executemany(
-            "INSERT INTO count_task (id, bins, reason, state, recount_of, sku)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO count_task (id, bins, reason, state, recount_of, sku, counted, book)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of, t.sku)
+                (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of, t.sku, t.counted,
+                 t.book)
                 for t in snap.count_tasks
             ],
         )
@@ -124,10 +125,12 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
             if change.count_task is not None:
                 t = change.count_task
                 conn.execute(
-                    "INSERT INTO count_task (id, bins, reason, state, recount_of, sku)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                    " state = excluded.state, sku = excluded.sku",
-                    (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of, t.sku),
+                    "INSERT INTO count_task (id, bins, reason, state, recount_of, sku, counted,"
+                    " book) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    " state = excluded.state, sku = excluded.sku, counted = excluded.counted,"
+                    " book = excluded.book",
+                    (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of, t.sku,
+                     t.counted, t.book),
                 )
             if change.stock is not None:
                 st = change.stock

@@ -205,8 +205,14 @@ def order_wire(
 def count_task_wire(conn: sqlite3.Connection, store: str, task_id: str) -> CountTaskWire:
     """A count task as the devices get it."""
     r = conn.execute(
-        "SELECT id, bin, sku, reason, state, recount_of FROM count_tasks"
-        " WHERE store = ? AND id = ?",
+        "SELECT id, bin, sku, reason, state, recount_of, counted, expected, needs_recount"
+        " FROM count_tasks WHERE store = ? AND id = ?",
         (store, task_id),
     ).fetchone()
-    return CountTaskWire(id=r[0], bins=[r[1]], sku=r[2], reason=r[3], state=r[4], recount_of=r[5])
+    # A count's figures go out only once it waits for a lead's decision: a task that waits for
+    # a recount would show its recounter the book.
+    decidable = r[4] == "submitted" and not r[8] and r[7] is not None
+    return CountTaskWire(
+        id=r[0], bins=[r[1]], sku=r[2], reason=r[3], state=r[4], recount_of=r[5],
+        counted=r[6] if decidable else None, book=r[7] if decidable else None,
+    )  # fmt: skip

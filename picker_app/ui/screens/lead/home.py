@@ -26,6 +26,7 @@ class LeadHome(WorkScreen):
         Binding("f3", "pick", "Pick"),
         Binding("f4", "pack", "Pack"),
         Binding("f5", "counts", "Counts"),
+        Binding("f6", "decide", "Decide"),
     ]
 
     def __init__(self, parts: Parts, user: dict[str, str]) -> None:
@@ -46,7 +47,8 @@ class LeadHome(WorkScreen):
             "F2  the heat map: where picks happen\n"
             "F3  pick orders (the pickers' queue)\n"
             "F4  pack orders (the packing station)\n"
-            "F5  blind counts of the bins the backend opened\n"
+            "F5  count the bins the backend opened\n"
+            "F6  approve or reject counts\n"
             "\nSlotting, reorder and the heat map's report: picker-app slotting, reorder,\n"
             "heatmap. The store board comes next."
         )
@@ -69,6 +71,12 @@ class LeadHome(WorkScreen):
 
         if self.parts.counting is not None:
             self.app.push_screen(CountListScreen(self.parts.counting, self.user))
+
+    def action_decide(self) -> None:
+        from picker_app.services.count_decisions import CountDecisions
+        from picker_app.ui.screens.lead.decisions import DecisionScreen
+
+        self.app.push_screen(DecisionScreen(CountDecisions(self.parts.store), self.user))
 
     def action_pick(self) -> None:
         from picker_app.ui.screens.picker.queue import QueueScreen
