@@ -18,6 +18,7 @@ from picker_app.cli.reorder import add_reorder_parser
 from picker_app.cli.route import cmd_demo, cmd_route
 from picker_app.cli.scale import add_scale_parser
 from picker_app.cli.scanner import cmd_scanner, cmd_scanner_sim
+from picker_app.cli.shrinkage import add_shrinkage_parser
 from picker_app.cli.slotting import add_slotting_parser
 from picker_app.cli.sync import cmd_sync
 from picker_app.config import DEFAULT_PORT, DEMO_STORE
@@ -181,5 +182,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_label_parser(sub)
     add_heatmap_parser(sub)
     add_reorder_parser(sub)
+    add_shrinkage_parser(sub)
     add_slotting_parser(sub)
     return parser
