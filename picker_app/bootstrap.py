@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,11 +53,13 @@ def assemble(
 ) -> Parts:
     """The parts on this store (and layout): the people (`users`, default: read from the
     cache, so login works offline) and the services of each role."""
+    from picker_app.services.board import BoardService
     from picker_app.services.counting import CountService
     from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
     from picker_app.store import people
+    from picker_app.sync.board import fetch_board
 
     options = options or AppOptions()
     clock = clock or now
@@ -73,9 +76,11 @@ def assemble(
     )  # fmt: skip
     heat = HeatService(store, layout, clock) if layout is not None else None
     users = people.users(store) if users is None else users
+    fetch = partial(fetch_board, sync_client) if sync_client is not None else None
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
         packing, heat, CountService(store, layout, clock, options.scan_config),
+        BoardService(store, clock, fetch),
     )  # fmt: skip
 
 

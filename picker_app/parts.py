@@ -13,6 +13,7 @@ from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
 if TYPE_CHECKING:
     from picker_app.domain.layout import Layout
     from picker_app.scanner.serial_reader import SerialSettings
+    from picker_app.services.board import BoardService
     from picker_app.services.counting import CountService
     from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
@@ -54,6 +55,7 @@ class Parts:
     packing: PackService | None = None  # the packer's service
     heat: HeatService | None = None  # the lead's heat map (None without a layout)
     counting: CountService | None = None  # blind counts
+    board: BoardService | None = None  # the lead's live board
     stop: Callable[[], None] = lambda: None  # stops what was started for these parts
     mode: str = "local"  # "demo", the backend's URL, or "local" (given parts, as in tests)
     wake: list[Callable[[], None]] = field(default_factory=list)  # called when the backend is up

@@ -91,3 +91,25 @@ def test_lead_home_snapshot(snap_compare, rig, size):
         await login_lead(pilot)
 
     assert snap_compare(app_for(rig), terminal_size=size, run_before=run_before)
+
+
+async def test_the_board_opens_from_the_leads_home_on_a_kiosk_and_q_comes_back(rig):
+    from picker_app.ui.screens.lead.board import BoardScreen
+    from tests.test_ui_flow import message, wait_for
+
+    app = app_for(rig)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login_lead(pilot)
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        await wait_for(pilot, lambda: app.screen.renders > 0)
+        head = str(app.screen.query_one("#head").render())
+        assert "this device's view" in head  # no backend in these parts: the cache's view
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, LeadHome))
+    async with app_for(rig).run_test(size=(40, 20)) as pilot:
+        await login_lead(pilot)
+        await pilot.press("f7")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, LeadHome)
+        assert message(pilot.app).startswith("The board needs a screen of 100x30 or more")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from picker_app.backend.intake import guard
 from picker_app.backend.repository import Repository
-from picker_app.backend.routes import health, sync
+from picker_app.backend.routes import board, health, sync
 
 
 def create_app(db: Repository) -> FastAPI:
@@ -18,6 +18,7 @@ def create_app(db: Repository) -> FastAPI:
     app.state.repository = db
     app.include_router(health.router)
     app.include_router(sync.router)
+    app.include_router(board.router)
     guard(app)
     return app
 

@@ -165,6 +165,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE count_tasks ADD COLUMN expected REAL;
         """,
     ),
+    # The store board (issue 14): the events each device said it still holds (the upload's
+    # X-Pending-Events header), when it said so.
+    (
+        "0009_device_reports",
+        """
+        CREATE TABLE IF NOT EXISTS device_reports (
+            store TEXT NOT NULL, device TEXT NOT NULL, pending INTEGER NOT NULL,
+            at TEXT NOT NULL, PRIMARY KEY (store, device)
+        );
+        """,
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from picker_app.cli.backend import cmd_backend
+from picker_app.cli.board import add_board_parser
 from picker_app.cli.common import (
     Parser,
     baud_type,
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_label_parser(sub)
     add_heatmap_parser(sub)
     add_reorder_parser(sub)
+    add_board_parser(sub)
     add_shrinkage_parser(sub)
     add_slotting_parser(sub)
     return parser

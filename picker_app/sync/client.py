@@ -165,10 +165,11 @@ class SyncClient:
                 for e in events
             ],
         )
-        response = self._request(
-            "POST", "events", content=body.model_dump_json(),
-            headers={"Content-Type": "application/json"},
-        )  # fmt: skip
+        headers = {"Content-Type": "application/json"}
+        if self._store is not None:  # what is left after this batch, for the store board
+            left = self._store.counts()["pending"] - len(events)
+            headers["X-Pending-Events"] = str(max(0, left))
+        response = self._request("POST", "events", content=body.model_dump_json(), headers=headers)
         result = self._parse(response, BatchResult, "a batch result")
         ids = {e.event_id for e in events}
         if result.batch_id != batch_id or {r.event_id for r in result.results} != ids:

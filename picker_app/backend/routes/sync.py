@@ -1,13 +1,16 @@
 """The sync protocol (DESIGN.md): a store's snapshot, its changes after a cursor, and the
 upload of a device's events; each for a device of that store only (deps.store_device)."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 
 from picker_app.backend.batches import apply_batch
+from picker_app.backend.clock import iso
 from picker_app.backend.deps import Repo, Scoped
 from picker_app.backend.intake import BATCH_BODY_OPENAPI, clip, read_batch, request_body
+from picker_app.backend.repository.sqlite_board import BoardStorage, record_report
 from picker_app.domain.events import INT64_MAX
 from picker_app.wire import BatchResult, ChangesPage, Snapshot
 
@@ -44,6 +47,11 @@ def upload(
     who: Scoped,
     repo: Repo,
     body: Annotated[bytes, Depends(request_body)],
+    x_pending_events: Annotated[
+        str | None,
+        Header(description="how many events the device still holds after this batch (for the"
+               " store board; a value that is not a whole number is ignored, never refused)"),
+    ] = None,
 ) -> BatchResult:
     batch = read_batch(body)
     if batch.device != who.device:
@@ -52,4 +60,10 @@ def upload(
             f"this token belongs to device {who.device!r}, but the batch names device "
             f"{clip(batch.device)!r}: register this device under its own name",
         )
-    return apply_batch(repo, store, batch, who.device)
+    result = apply_batch(repo, store, batch, who.device)
+    pending = x_pending_events or ""
+    if pending.isascii() and pending.isdigit() and len(pending) < 10 and isinstance(
+        repo, BoardStorage
+    ):
+        record_report(repo, store, who.device, int(pending), iso(datetime.now(UTC)))
+    return result

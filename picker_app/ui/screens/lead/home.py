@@ -27,6 +27,7 @@ class LeadHome(WorkScreen):
         Binding("f4", "pack", "Pack"),
         Binding("f5", "counts", "Counts"),
         Binding("f6", "decide", "Decide"),
+        Binding("f7", "board", "Board"),
     ]
 
     def __init__(self, parts: Parts, user: dict[str, str]) -> None:
@@ -49,8 +50,9 @@ class LeadHome(WorkScreen):
             "F4  pack orders (the packing station)\n"
             "F5  count the bins the backend opened\n"
             "F6  approve or reject counts\n"
-            "\nSlotting, reorder and the heat map's report: picker-app slotting, reorder,\n"
-            "heatmap. The store board comes next."
+            "F7  the store board (a kiosk screen)\n"
+            "\nReports: picker-app slotting, reorder, shrinkage, heatmap; the board in a\n"
+            "browser: picker-app board --serve PORT."
         )
         self.say("Press a key below.")
 
@@ -77,6 +79,18 @@ class LeadHome(WorkScreen):
         from picker_app.ui.screens.lead.decisions import DecisionScreen
 
         self.app.push_screen(DecisionScreen(CountDecisions(self.parts.store), self.user))
+
+    def action_board(self) -> None:
+        from picker_app.ui.screens.lead.board import BoardScreen
+
+        if self.parts.board is None:
+            return
+        width, height = self.app.size
+        if width < 100 or height < 30:
+            self.say(f"The board needs a screen of 100x30 or more (this one is {width}x{height}):"
+                     " a kiosk, or picker-app board --serve in a browser.", True)  # fmt: skip
+            return
+        self.app.push_screen(BoardScreen(self.parts.board, closes=True))
 
     def action_pick(self) -> None:
         from picker_app.ui.screens.picker.queue import QueueScreen

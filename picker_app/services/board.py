@@ -1,0 +1,87 @@
+"""The store board: the backend's store-wide view while it answers, this device's own view
+(from its cache) when it does not, saying so. The backend's board comes from `fetch` (the
+caller passes the sync client's; services do not talk to the network themselves)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from picker_app.domain.board import (
+    Board,
+    DeviceRecord,
+    OosRecord,
+    OrderRecord,
+    WorkRecord,
+    build_board,
+    day_start,
+)
+from picker_app.errors import PickerError
+from picker_app.store import board as rows
+
+if TYPE_CHECKING:
+    from picker_app.store.db import LocalStore
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """A board and where it comes from: `offline` with why when it is this device's own."""
+
+    board: Board
+    offline: str | None = None  # why the backend's view is not shown (None: it is)
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class BoardService:
+    """Reads the board: `fetch()` (the backend's) or, when it fails, the cache's."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        clock: Callable[[], datetime],
+        fetch: Callable[[], Board] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.fetch = fetch
+
+    def read(self) -> BoardView:
+        """The board now: the backend's, else this device's with the reason."""
+        why = "no backend configured"
+        if self.fetch is not None:
+            try:
+                return BoardView(self.fetch())
+            except PickerError as err:
+                why = str(err)
+        return BoardView(self.local(), why)
+
+    def local(self) -> Board:
+        """This device's own board, from its cache, as of the clock."""
+        now = self.clock()
+        since = day_start(now).isoformat(timespec="milliseconds")
+        store = self.store
+        orders = [
+            OrderRecord(i, s, _when(p), n, left) for i, s, p, n, left in rows.open_orders(store)
+        ]
+        work = [WorkRecord(u, "picker", datetime.fromisoformat(at)) for u, at in
+                rows.picks_since(store, since)]  # fmt: skip
+        work += [WorkRecord(u, "packer", datetime.fromisoformat(at), n) for u, at, n in
+                 rows.checks_since(store, since) if u]  # fmt: skip
+        oos = [OosRecord(str(s), str(b), datetime.fromisoformat(at)) for s, b, at in
+               rows.oos_since(store, since)]  # fmt: skip
+        state = store.sync_state()
+        me = DeviceRecord(store.device, _when(state.get("last_success")), store.counts()["pending"])
+        return build_board(now, "device", orders, work, (), oos, rows.counts_open(store), [me],
+                           rows.names(store))  # fmt: skip
+
+    def watch(self, callback: Callable[[frozenset[str]], None]) -> None:
+        """Call `callback(tables)` after each commit to the cache (from the committing thread)."""
+        self.store.watch(callback)
+
+    def unwatch(self, callback: Callable[[frozenset[str]], None]) -> None:
+        self.store.unwatch(callback)
