@@ -87,7 +87,7 @@ def store(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
                 ("P2", "Picker 2", "picker", "B3", "x"),
             ],
             history=[
-                (f"O{sku}{i}", "2026-11-01T10:00:00+00:00", sku, 1.0)
+                (f"O{sku}{i}", "2026-10-01T10:00:00+00:00", sku, 1.0)  # before the period
                 for sku, (_, _, lines) in PRODUCTS.items()
                 for i in range(lines)
             ],
@@ -158,6 +158,18 @@ def test_totals_net_and_absolute_as_a_share_of_sales(store, capsys):
     assert got["loss_pct"] == round(100 * 375 / 13000, 3) == 2.885
     assert (got["target_pct"], got["over_target"]) == (2.0, True)
     assert report(capsys, store[0], "--target", "3")["over_target"] is False
+
+
+def test_the_seeded_order_history_in_the_period_counts_as_sales(store, capsys):
+    conn = sqlite3.connect(store[0])
+    with conn:  # 4 of RICE (Rs 50) in the period, 9 of MILK before it
+        conn.execute("INSERT INTO order_history VALUES (?, 'OH1', '2026-11-10T09:00:00+05:30',"
+                     " 'RICE', 4)", (STORE,))  # fmt: skip
+        conn.execute("INSERT INTO order_history VALUES (?, 'OH2', '2026-10-25T09:00:00+00:00',"
+                     " 'MILK', 9)", (STORE,))  # fmt: skip
+    conn.close()
+    got = report(capsys, store[0])
+    assert (got["sales_units"], got["sales_value"]) == (334, 13200)
 
 
 def test_by_bin_aisle_zone_reason_and_day(store, capsys):

@@ -66,7 +66,8 @@ class WriteOff:
 
 @dataclass(frozen=True)
 class Sale:
-    """One pick of stock for a customer (an applied `stock_picked` event)."""
+    """One sale: a pick of stock for a customer (an applied `stock_picked` event), or a line of
+    the order history the backend was seeded with."""
 
     sku: str
     qty: float
