@@ -76,8 +76,14 @@ class Embedded:
 
         seed_from_fixtures(db, FIXTURES, store_id, progress=bar)
         self.server = ServerThread(db, port=int(self.url.rsplit(":", 1)[1]))
+        from picker_app.backend.count_schedule import run_schedule
+
+        self.customers = threading.Event()  # set at stop: ends the threads below
+        threading.Thread(
+            target=run_schedule, args=(db, store_id, self.customers), name="count schedule",
+            daemon=True,
+        ).start()  # fmt: skip
         if customers:
-            self.customers = threading.Event()
             stream = arrivals(DEMO_DAY, datetime.now(UTC), random.Random("demo arrivals"))
             threading.Thread(
                 target=place_orders, args=(db, store_id, stream, self.customers),

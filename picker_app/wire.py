@@ -110,7 +110,7 @@ class CountTaskWire(_Wire):
     id: str
     bins: list[str]
     sku: str | None = None
-    reason: Literal["oos_flag", "variance", "cycle"]
+    reason: Literal["oos_flag", "variance", "cycle", "zero_confirm", "lead"]
     state: str
     recount_of: str | None = None
     counted: float | None = None

@@ -18,6 +18,7 @@ from picker_app.domain.counting import DEFAULT_TOLERANCE, REASONS, book_during_c
 from picker_app.domain.events import (
     EVENT_TYPES,
     AnyEvent,
+    CountRequested,
     CountSubmitted,
     LabelPrinted,
     LineRepickRequested,
@@ -131,6 +132,10 @@ def stock_picked(fx: Effect, p: StockPicked) -> str | None:
         fx.writes.add_picked(p.order, p.line, p.qty)
         fx.writes.add_repick(p.order, p.line, -p.qty)  # a re-pick of the line, if there is one
     fx.writes.add_stock(p.bin, p.sku, -p.qty, fx.at, fx.event_id)
+    left = fx.writes.on_hand(p.bin, p.sku)
+    if left is not None and left <= _EPSILON and not fx.writes.open_count_for(p.bin, p.sku):
+        # The pick emptied the bin by the book: is it really empty? (a zero-confirm count)
+        fx.writes.open_count_task(f"ZC-{fx.event_id[:8]}", p.bin, p.sku, "zero_confirm")
     return None
 
 
@@ -281,6 +286,24 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
     return None
 
 
+def count_requested(fx: Effect, p: CountRequested) -> str | None:
+    role = fx.writes.role_of(fx.user) if fx.user else None
+    if role != "lead":
+        whom = f"{clip(fx.user)} is a {role}" if role else "no store lead is named on it"
+        return f"only a store lead may ask for counts: {whom}"
+    found = {b: fx.writes.skus_in_bin(b) for b in dict.fromkeys(p.bins)}
+    unknown = [b for b, skus in found.items() if skus is None]
+    if unknown:
+        return f"no product is stocked in {', '.join(clip(b) for b in unknown[:5])}: check the bins"
+    n = 0
+    for bin_, skus in found.items():
+        for sku in skus or ():
+            if not fx.writes.open_count_for(bin_, sku):
+                fx.writes.open_count_task(f"LC-{fx.event_id[:8]}-{n}", bin_, sku, "lead")
+                n += 1
+    return None
+
+
 def _book_while_counted(fx: Effect, task_id: str, bin_: str, sku: str, counted: float) -> float:
     """The book a count is held against: the stock as it was while the bin was counted, from
     what is on hand now less what the events recorded since each moment moved it (picks on
@@ -355,6 +378,7 @@ HANDLERS: dict[str, Handler] = {
     "label_printed": label_printed,
     "order_dispatched": order_dispatched,
     "count_submitted": count_submitted,
+    "count_requested": count_requested,
     "count_approved": count_approved,
     "count_rejected": count_rejected,
 }

@@ -71,6 +71,17 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             day_name = "a festival's day" if args.rush else "the day"
             what = f"as {day_name} brings them, {curve.rate(now):.1f} a minute now"
         err.write(f"new orders: {what}\n")
+    import threading
+
+    from picker_app.backend.count_schedule import run_schedule
+
+    every = dict(zip("ABC", args.count_days, strict=True))
+    threading.Thread(
+        target=run_schedule, args=(db, args.store, threading.Event()), kwargs={"every": every},
+        name="count schedule", daemon=True,
+    ).start()  # fmt: skip
+    days = ", ".join(f"{c} every {d} days" for c, d in every.items())
+    err.write(f"cycle counts by schedule: {days}\n")
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0

@@ -59,16 +59,25 @@ def number_type(low: float, high: float, what: str):
     return parse
 
 
-# A step onto the busiest cell costs at most 1,001 quiet steps: beyond that the planner avoids
-# busy aisles all the same, and larger K only overflows the route's cost.
-_congestion = number_type(0, 1000, "K must be a number >= 0 (and at most 1000)")
-_probability = number_type(0, 1, "must be a number from 0 to 1")
-
 def baud_type(text: str) -> int:
     """An argparse type: a serial baud rate, the range `Settings.scanner_baud` accepts."""
     if not (text.isascii() and text.isdigit() and 300 <= int(text) <= 921600):
         raise argparse.ArgumentTypeError(f"must be a whole number from 300 to 921600, got {text!r}")
     return int(text)
+
+
+def count_days_type(text: str) -> tuple[int, int, int]:
+    """An argparse type: days between the counts of classes A, B and C, e.g. `7,30,90`."""
+    parts = text.split(",")
+    if len(parts) == 3 and all(p.strip().isascii() and p.strip().isdigit() for p in parts):
+        a, b, c = (int(p) for p in parts)
+        if 1 <= a <= 366 and 1 <= b <= 366 and 1 <= c <= 366:
+            return a, b, c
+    raise argparse.ArgumentTypeError(
+        f"must be three whole numbers of days from 1 to 366 for classes A,B,C (e.g. 7,30,90),"
+        f" got {text!r}"
+    )
+
 
 def prefix_type(text: str) -> bytes:
     """An argparse type: bytes written as ASCII text with backslash escapes (\\x02, \\t, \\\\)."""
@@ -81,6 +90,7 @@ def prefix_type(text: str) -> bytes:
             f"must be ASCII with escapes of bytes such as \\x02 (a backslash is \\\\), got {text!r}"
         ) from None
 
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on standard error (and exit status 2)."""
 
@@ -88,5 +98,7 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+# A step onto the busiest cell costs at most 1,001 quiet steps: beyond that the planner avoids
+# busy aisles all the same, and larger K only overflows the route's cost.
 congestion_type = number_type(0, 1000, "K must be a number >= 0 (and at most 1000)")
 probability_type = number_type(0, 1, "must be a number from 0 to 1")

@@ -10,6 +10,7 @@ from picker_app.cli.common import (
     Parser,
     baud_type,
     congestion_type,
+    count_days_type,
     prefix_type,
     probability_type,
 )
@@ -149,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--rush", action="store_true", help="a festival peak: three times the orders"
     )
     serve.add_argument("--seed", type=int, default=1, help="seed of the new orders")
+    serve.add_argument(
+        "--count-days", type=count_days_type, default=(7, 30, 90), metavar="A,B,C",
+        help="cycle counts by schedule: days between counts of velocity class A, B and C"
+        " (default 7,30,90: weekly, monthly, quarterly)",
+    )  # fmt: skip
     add = backend_sub.add_parser("add-device", help="issue a device token for one store")
     add.add_argument("--store", required=True, help=f"store id, e.g. {DEMO_STORE}")
     add.add_argument(

@@ -4,8 +4,10 @@ Plain logic."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 
 VelocityClass = Literal["A", "B", "C"]
@@ -59,3 +61,32 @@ def book_during_count(counted: float, at_first: float, at_last: float) -> float:
     """
     low, high = min(at_first, at_last), max(at_first, at_last)
     return min(max(counted, low), high)
+
+
+# How often each velocity class is counted (days): A weekly, B monthly, C quarterly.
+COUNT_EVERY_DAYS: Mapping[str, int] = {"A": 7, "B": 30, "C": 90}
+
+
+def counts_due(
+    classes: Mapping[str, str],
+    last_counted: Mapping[str, datetime],
+    since: datetime,
+    now: datetime,
+    every: Mapping[str, int] = COUNT_EVERY_DAYS,
+) -> list[str]:
+    """The products (of `classes`, SKU -> velocity class) whose cycle count is due at `now`:
+    last counted more than their class's interval ago. A product never counted counts as last
+    counted at `since` (when the store started) less a part of its interval fixed by its SKU,
+    so that products never counted come due spread over their interval, not all on the first
+    day. By SKU."""
+    due = []
+    for sku, cls in sorted(classes.items()):
+        days = every.get(cls, every.get("C", 90))
+        last = last_counted.get(sku)
+        if last is None:
+            hours = days * 24
+            phase = int.from_bytes(hashlib.blake2b(sku.encode(), digest_size=4).digest(), "big")
+            last = since - timedelta(hours=phase % hours)
+        if now - last >= timedelta(days=days):
+            due.append(sku)
+    return due

@@ -216,6 +216,14 @@ class _CountDecision(EventPayload):
     reason: Code | None = None  # domain.counting.REASONS
 
 
+class CountRequested(EventPayload):
+    """A store lead asks for these bins to be counted (by aisle, bin or product, resolved to
+    bins on the device); the backend opens a count task for each product in them."""
+
+    type: Literal["count_requested"] = Field(default="count_requested", exclude=True)
+    bins: tuple[Code, ...] = Field(min_length=1, max_length=MAX_LIST)
+
+
 class CountApproved(_CountDecision):
     type: Literal["count_approved"] = Field(default="count_approved", exclude=True)
 
@@ -239,6 +247,7 @@ AnyEvent = Annotated[
     | LabelPrinted
     | OrderDispatched
     | CountSubmitted
+    | CountRequested
     | CountApproved
     | CountRejected,
     Field(discriminator="type"),

@@ -5,14 +5,16 @@ book quantity is never read here: a blind count's screen cannot show it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from picker_app.domain.events import CountSubmitted
+from picker_app.domain.auth import may
+from picker_app.domain.events import MAX_LIST, CountRequested, CountSubmitted
 from picker_app.domain.layout import BinCodeError, Layout
-from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig
+from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
 from picker_app.domain.scan_result import Scan
 from picker_app.errors import UserError
 from picker_app.services.pick_reads import product_gtins
@@ -69,6 +71,57 @@ class CountService:
                 return task
         raise UserError(f"Bin {code} has no count open: scan the bin of a count in the list.")
 
+    def ask(self, text: str, lead: dict[str, str]) -> str:
+        """A lead asks for counts: of a bin (A07-2), a bay (A07), an aisle (A) or a product's
+        bin (its barcode), resolved to the bins products are slotted to; recorded as
+        `count_requested` (the backend opens the tasks). What it asked for, as a sentence."""
+        if not may(lead.get("role", ""), "approve"):
+            raise UserError("Only a store lead may ask for counts.")
+        bins, what = self._bins_asked(text)
+        events = [
+            CountRequested(bins=tuple(bins[i : i + MAX_LIST]))
+            for i in range(0, len(bins), MAX_LIST)
+        ]
+        with self.store.write():
+            for event in events:
+                self.store.record(event, user=lead["id"])
+        n = len(bins)
+        return f"Asked for counts of {what} ({n} bin{'s' if n != 1 else ''}): they open here" \
+            " once the backend has them."
+
+    def _bins_asked(self, text: str) -> tuple[list[str], str]:
+        code = text.strip().upper()
+        scan = interpret(text)
+        slotted = rows.slotted_bins(self.store)
+        if scan.kind in ("product", "variable_measure") and scan.gtin is not None:
+            found = rows.bin_of_barcode(self.store, scan.gtin)
+            if found is None:
+                raise UserError("That product has no bin here: scan its bin label instead.")
+            return [found], f"bin {found}"
+        if scan.kind == "bin" and scan.code is not None:
+            bin_code = scan.code
+            if self.layout is not None:
+                try:
+                    bin_code = self.layout.bin(bin_code).code
+                except BinCodeError as err:
+                    raise UserError(str(err)) from None
+            return [bin_code], f"bin {bin_code}"
+        bay = re.fullmatch(r"([A-Z]{1,2})(\d{1,3})", code)
+        if bay:
+            number = int(bay.group(2))
+            bins = [b for b in slotted if _bay_of(b) == (bay.group(1), number)]
+            what = f"bay {bay.group(1)}{number:02d}"
+        elif re.fullmatch(r"[A-Z]{1,2}", code):
+            bins = [b for b in slotted if _bay_of(b)[0] == code]
+            what = f"aisle {code}"
+        else:
+            raise UserError(
+                "Scan or key a bin (A07-2), a bay (A07), an aisle (A) or a product to count."
+            )
+        if not bins:
+            raise UserError(f"No product is slotted in {what}: nothing to count there.")
+        return bins, what
+
     def counted(self, task: CountTask, counter: str) -> float:
         return rows.counted(self.store, task.id, counter)
 
@@ -105,3 +158,9 @@ class CountService:
             self.store.record(event, user=counter)
             rows.submitted(self.store, task.id, done)
         return event
+
+
+def _bay_of(bin_code: str) -> tuple[str, int | None]:
+    """('A', 7) of bin A07-2 (aisle letters, bay number); (code, None) if it is not one."""
+    m = re.fullmatch(r"([A-Z]{1,2})(\d{1,3})-\d+", bin_code)
+    return (m.group(1), int(m.group(2))) if m else (bin_code, None)

@@ -57,6 +57,26 @@ def scan_window(
     return (min(times), max(times)) if times else (None, None)
 
 
+def slotted_bins(store: LocalStore) -> list[str]:
+    """Every bin a product is slotted to, by code."""
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT bin FROM sku WHERE bin IS NOT NULL AND bin != '' ORDER BY bin"
+        )
+    ]
+
+
+def bin_of_barcode(store: LocalStore, gtin: str) -> str | None:
+    """The bin of the product with this GTIN (GTIN-14 or the GTIN-13 inside it), or None."""
+    short = gtin[1:] if len(gtin) == 14 and gtin.startswith("0") else gtin
+    row = store.conn.execute(
+        "SELECT s.bin FROM sku_barcode b JOIN sku s ON s.sku = b.sku WHERE b.gtin IN (?, ?)",
+        (gtin, short),
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
 def to_decide(store: LocalStore) -> list[tuple[str, str, str | None, float, float, str | None]]:
     """Counts in and waiting for a lead's decision: (id, bin, sku, counted, book, recount_of)
     each, by id. Only those the backend sent the figures of (never one still being counted)."""

@@ -37,6 +37,16 @@ class CountTaskRow(NamedTuple):
     expected: float | None  # the book the submitted count is held against (None: not yet)
 
 
+class CountSchedule(NamedTuple):
+    """The store's products by bin, pick lines by product (the order history), when each
+    product was last counted and when the store started (ISO times, None: never)."""
+
+    bins: dict[str, str]
+    picks: dict[str, int]
+    last_counted: dict[str, str]
+    since: str | None
+
+
 @dataclass(frozen=True)
 class NewOrder:
     """An order a customer places: confirmed, promised at `promised_at` (ISO), its lines as
@@ -188,6 +198,18 @@ class EventWrites(Protocol):
     ) -> float:  # fmt: skip
         """One counter's count of the task, with when its first and last unit were scanned;
         returns the task's total (counts add up)."""
+        ...
+
+    def open_count_for(self, bin_: str, sku: str) -> bool:
+        """Whether a count of `sku` in `bin_` is open or waits for a decision."""
+        ...
+
+    def skus_in_bin(self, bin_: str) -> list[str] | None:
+        """The products stocked in (or slotted to) a bin; None for a bin the store lacks."""
+        ...
+
+    def count_schedule(self) -> CountSchedule:
+        """What the schedule of cycle counts needs of the store."""
         ...
 
     def count_window(self, task_id: str) -> tuple[str | None, str | None]:

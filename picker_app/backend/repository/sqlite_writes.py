@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from picker_app.backend.clock import now
-from picker_app.backend.repository import CountTaskRow, OrderLineRow
+from picker_app.backend.repository import CountSchedule, CountTaskRow, OrderLineRow
 from picker_app.wire import WireEvent
 
 
@@ -291,6 +291,36 @@ class SqliteEventWrites:
             "SELECT COALESCE(SUM(counted), 0) FROM count_entries WHERE store = ? AND task_id = ?",
             task_id,
         )[0])  # fmt: skip
+
+    def open_count_for(self, bin_: str, sku: str) -> bool:
+        return self._one(
+            "SELECT 1 FROM count_tasks WHERE store = ? AND bin = ? AND sku = ?"
+            " AND state IN ('open', 'submitted') LIMIT 1",
+            bin_, sku,
+        ) is not None  # fmt: skip
+
+    def skus_in_bin(self, bin_: str) -> list[str] | None:
+        rows = self.conn.execute(
+            "SELECT sku FROM stock WHERE store = ? AND bin = ?"
+            " UNION SELECT sku FROM catalog WHERE store = ? AND bin = ? ORDER BY sku",
+            (self.store, bin_, self.store, bin_),
+        ).fetchall()
+        return [r[0] for r in rows] or None
+
+    def count_schedule(self) -> CountSchedule:
+        bins = dict(self.conn.execute(
+            "SELECT sku, bin FROM catalog WHERE store = ? AND bin IS NOT NULL", (self.store,)
+        ).fetchall())  # fmt: skip
+        picks = dict(self.conn.execute(
+            "SELECT sku, COUNT(*) FROM order_history WHERE store = ? GROUP BY sku", (self.store,)
+        ).fetchall())  # fmt: skip
+        last = dict(self.conn.execute(
+            "SELECT t.sku, MAX(e.at) FROM count_entries e JOIN count_tasks t"
+            " ON t.store = e.store AND t.id = e.task_id WHERE e.store = ? GROUP BY t.sku",
+            (self.store,),
+        ).fetchall())  # fmt: skip
+        since = self._one("SELECT MIN(at) FROM changes WHERE store = ?")[0]
+        return CountSchedule(bins, picks, last, since)
 
     def count_window(self, task_id: str) -> tuple[str | None, str | None]:
         first, last = self._one(

@@ -1,7 +1,7 @@
-"""Blind counts: the open count tasks (scan a bin, or Enter for the first), then the count of
-one bin: each unit scanned (F7 keys a quantity, then one scan), what this counter has counted so
-far, never what the book says; F9 sends the count, F8 sends it when another person counts the
-same bin too."""
+"""Blind counts: the open count tasks (scan a bin, or Enter for the first; F2 asks for more:
+a bin, bay, aisle or product scanned or keyed next), then the count of one bin: each unit
+scanned (F7 keys a quantity, then one scan), what this counter has counted so far, never what
+the book says; F9 sends the count, F8 sends it when another person counts the same bin too."""
 
 from __future__ import annotations
 
@@ -28,13 +28,18 @@ _CSS = """
 
 class CountListScreen(WorkScreen[None]):
     DEFAULT_CSS = _CSS.format(name="CountListScreen")
-    BINDINGS = [Binding("enter", "first", "Count first"), Binding("escape", "back", "Back")]
+    BINDINGS = [
+        Binding("enter", "first", "Count first"),
+        Binding("f2", "ask", "Ask for counts"),
+        Binding("escape", "back", "Back"),
+    ]
 
     def __init__(self, service: CountService, user: dict[str, str]) -> None:
         super().__init__()
         self.service = service
         self.user = user
         self.tasks: list[CountTask] = []
+        self.asking = False  # the next scan or entry names what to count (F2)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -64,9 +69,11 @@ class CountListScreen(WorkScreen[None]):
             "\n".join(
                 f"{t.bin:<7} {(t.name or t.sku or '')[:26]}"
                 f"{'  recount' if t.recount_of else ''}"
+                f"{'  empty?' if t.reason == 'zero_confirm' else ''}"
                 for t in self.tasks
             )
-            or "No count is open: the backend opens them (an out-of-stock flag opens one)."
+            or "No count is open: the backend opens them (by schedule, out-of-stock flags, "
+            "picks that empty a bin), or ask for one with F2."
         )
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
@@ -76,6 +83,9 @@ class CountListScreen(WorkScreen[None]):
         self.handle_scan(text)
 
     def handle_scan(self, text: str) -> None:
+        if self.asking:
+            self._ask(text)
+            return
         if not text.strip():
             self.action_first()
             return
@@ -86,7 +96,25 @@ class CountListScreen(WorkScreen[None]):
             return
         self.app.push_screen(CountScreen(self.service, self.user, task), self._counted)
 
+    def action_ask(self) -> None:
+        self.asking = True
+        self.say("What to count? Scan or key a bin (A07-2), a bay (A07), an aisle (A) or a "
+                 "product; Esc: never mind.")  # fmt: skip
+
+    def _ask(self, text: str) -> None:
+        if not text.strip():
+            return
+        try:
+            said = self.service.ask(text, self.user)
+        except (UserError, PickerError) as err:
+            self.say(str(err), True)  # still asking: try again, or Esc
+            return
+        self.asking = False
+        self.say(said)
+
     def action_first(self) -> None:
+        if self.asking:
+            return  # an empty entry while asking asks for nothing
         if not self.tasks:
             self.say("No count is open.", True)
             return
@@ -98,6 +126,10 @@ class CountListScreen(WorkScreen[None]):
             self.say(result)
 
     def action_back(self) -> None:
+        if self.asking:
+            self.asking = False
+            self.say("Scan the bin of a count, or Enter for the first.")
+            return
         self.dismiss(None)
 
 
