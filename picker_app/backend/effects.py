@@ -379,6 +379,8 @@ HANDLERS: dict[str, Handler] = {
     "order_dispatched": order_dispatched,
     "count_submitted": count_submitted,
     "count_requested": count_requested,
+    # Kept in the event log for markdowns (the stock stays until it is sold or written off).
+    "stock_near_expiry": lambda fx, p: None,
     "count_approved": count_approved,
     "count_rejected": count_rejected,
 }

@@ -216,6 +216,20 @@ class _CountDecision(EventPayload):
     reason: Code | None = None  # domain.counting.REASONS
 
 
+class StockNearExpiry(EventPayload):
+    """A unit found in an expiry sweep that keeps too little for a customer (`pull`: off the
+    shelf for a markdown) or soon will (`soon`: sell it first); an expired one is a
+    stock_expired write-off instead."""
+
+    type: Literal["stock_near_expiry"] = Field(default="stock_near_expiry", exclude=True)
+    sku: Code
+    bin: Code
+    qty: Qty = 1.0
+    batch: Code | None = None
+    expiry: Code  # the date on the pack, YYYY-MM-DD
+    verdict: Literal["pull", "soon"]
+
+
 class CountRequested(EventPayload):
     """A store lead asks for these bins to be counted (by aisle, bin or product, resolved to
     bins on the device); the backend opens a count task for each product in them."""
@@ -248,6 +262,7 @@ AnyEvent = Annotated[
     | OrderDispatched
     | CountSubmitted
     | CountRequested
+    | StockNearExpiry
     | CountApproved
     | CountRejected,
     Field(discriminator="type"),

@@ -55,3 +55,13 @@ def alike_in_stock(
         " LIMIT ?",
         (category, unit, sku, qty, price, limit),
     ).fetchall()
+
+
+def sku_of_gtin(store: LocalStore, gtin: str) -> str | None:
+    """The product of a barcode (a GTIN-14, or the GTIN-13 or -12 inside it), or None."""
+    forms = {gtin, gtin.lstrip("0").zfill(13), gtin.lstrip("0").zfill(12)}
+    row = store.conn.execute(
+        f"SELECT sku FROM sku_barcode WHERE gtin IN ({','.join('?' * len(forms))})",
+        tuple(forms),
+    ).fetchone()
+    return row[0] if row else None

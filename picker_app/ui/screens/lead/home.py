@@ -28,6 +28,7 @@ class LeadHome(WorkScreen):
         Binding("f5", "counts", "Counts"),
         Binding("f6", "decide", "Decide"),
         Binding("f7", "board", "Board"),
+        Binding("f9", "expiry", "Expiry"),
     ]
 
     def __init__(self, parts: Parts, user: dict[str, str]) -> None:
@@ -51,6 +52,7 @@ class LeadHome(WorkScreen):
             "F5  count the bins the backend opened\n"
             "F6  approve or reject counts\n"
             "F7  the store board (a kiosk screen)\n"
+            "F9  expiry sweep of a category\n"
             "\nReports: picker-app slotting, reorder, shrinkage, heatmap; the board in a\n"
             "browser: picker-app board --serve PORT."
         )
@@ -79,6 +81,17 @@ class LeadHome(WorkScreen):
         from picker_app.ui.screens.lead.decisions import DecisionScreen
 
         self.app.push_screen(DecisionScreen(CountDecisions(self.parts.store), self.user))
+
+    def action_expiry(self) -> None:
+        from picker_app.services.expiry import ExpirySweeps
+        from picker_app.ui.screens.lead.expiry import ExpiryScreen
+
+        def swept(summary: str | None) -> None:
+            if summary:
+                self.say(summary)
+
+        sweeps = ExpirySweeps(self.parts.store, self.parts.clock)
+        self.app.push_screen(ExpiryScreen(sweeps, self.user), swept)
 
     def action_board(self) -> None:
         from picker_app.ui.screens.lead.board import BoardScreen
