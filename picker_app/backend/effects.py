@@ -231,6 +231,13 @@ def line_repick_requested(fx: Effect, p: LineRepickRequested) -> str | None:
 
 
 def label_printed(fx: Effect, p: LabelPrinted) -> str | None:
+    by = fx.writes.packed_by(p.order)
+    if by is not None and by != fx.device:
+        # Another station's pass packed the order (this one's was refused): not its label.
+        return (
+            f"Order {p.order} was packed at another station ({clip(by)}): this label is not"
+            " its. Keep these bags apart for the lead."
+        )
     fx.writes.record_label(
         fx.event_id, p.order, p.bag_id, p.bag, p.bags, p.reprint, fx.received_at
     )

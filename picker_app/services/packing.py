@@ -297,6 +297,13 @@ class PackService:
             for bag in job.qc.bags
         ]
 
+    def refused(self) -> list[tuple[str, str]]:
+        """The checks recorded here that the backend refused, with its reason: (order_id,
+        reason) each, oldest first (kept until a lead dismisses them)."""
+        return [
+            (str(order_id), str(reason)) for order_id, reason in rows.refused_results(self.store)
+        ]
+
     def order_state(self, order_id: str) -> str | None:
         """The order's state as the device has it now (None: not on this device)."""
         head = rows.head(self.store, order_id)

@@ -194,3 +194,13 @@ def label_done(store: LocalStore, job_id: int) -> None:
 def label_failed(store: LocalStore, job_id: int, error: str) -> None:
     """Why the label is not printed yet (inside `write()`)."""
     store.conn.execute("UPDATE label_job SET error = ? WHERE id = ?", (error, job_id))
+
+
+def refused_results(store: LocalStore) -> list[tuple[Any, ...]]:
+    """This device's QC results the backend refused (e.g. another station packed the order
+    first): (order_id, reason) each, oldest first."""
+    return store.conn.execute(
+        "SELECT json_extract(o.payload, '$.order'), r.reason FROM outbox o"
+        " JOIN rejected r ON r.event_id = o.event_id"
+        " WHERE o.type = 'qc_completed' AND o.state = 'rejected' ORDER BY o.seq"
+    ).fetchall()

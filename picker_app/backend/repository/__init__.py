@@ -175,6 +175,10 @@ class EventWrites(Protocol):
     ) -> None: ...
 
     # Counting.
+    def packed_by(self, order_id: str) -> str | None:
+        """The device whose QC pass packed the order, or None."""
+        ...
+
     def count_task(self, task_id: str) -> CountTaskRow | None: ...
 
     def open_count_task(

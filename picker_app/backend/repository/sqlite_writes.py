@@ -245,6 +245,15 @@ class SqliteEventWrites:
         )
 
     # Counting.
+    def packed_by(self, order_id: str) -> str | None:
+        row = self._one(
+            "SELECT e.device FROM qc_results q JOIN events e ON e.store = q.store"
+            " AND e.event_id = q.event_id WHERE q.store = ? AND q.order_id = ?"
+            " AND q.result = 'pass' ORDER BY q.at DESC LIMIT 1",
+            order_id,
+        )
+        return row[0] if row else None
+
     def count_task(self, task_id: str) -> CountTaskRow | None:
         row = self._one(
             "SELECT bin, sku, state, counted, recount_of, expected FROM count_tasks"

@@ -181,12 +181,16 @@ class CountScreen(WorkScreen[str | None]):
     def handle_scan(self, text: str) -> None:
         if not text.strip():
             return
-        qty, self.keyed = self.keyed or 1.0, None
+        qty = self.keyed or 1.0
         try:
             total = self.service.scan(self.job, interpret(text), self.user["id"], qty)
-        except (UserError, PickerError) as err:
+        except UserError as err:
             self.say(str(err), True)
             return
+        except PickerError as err:  # not kept (a full disk...): the keyed quantity stays
+            self.say(f"Not saved: {err}. Scan it again.", True)
+            return
+        self.keyed = None
         self.say(f"+{qty:g}: {total:g} counted.")
         self._show()
 

@@ -22,7 +22,7 @@ from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
 
-SHOWN = frozenset({"orders", "order_line", "tote", "qc_scan", "bag"})
+SHOWN = frozenset({"orders", "order_line", "tote", "qc_scan", "bag", "rejected"})
 
 
 def left_text(entry: PackEntry, now: datetime) -> str:
@@ -63,6 +63,7 @@ class WaitingScreen(WorkScreen):
         self.demo = demo
         self.entries: list[PackEntry] = []
         self.for_riders = 0
+        self.refusals_said: set[tuple[str, str]] = set()
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -96,6 +97,17 @@ class WaitingScreen(WorkScreen):
         self.entries = self.service.waiting()
         self.for_riders = len(self.service.packed())
         self._show()
+        self._say_refusals()
+
+    def _say_refusals(self) -> None:
+        """A check passed here that the backend refused (another station packed the order
+        first): said once, loudly, so the packer keeps its bags apart."""
+        new = [r for r in self.service.refused() if r not in self.refusals_said]
+        if not new:
+            return
+        self.refusals_said.update(new)
+        order_id, reason = new[-1]
+        self.say(f"{order_id} not packed here: {reason.rstrip('.')}. Ask the lead.", True)
 
     def action_refresh_list(self) -> None:
         self.refresh_list()
