@@ -58,8 +58,10 @@ def assemble(
     from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
+    from picker_app.services.slotting import SlottingService
     from picker_app.store import people
     from picker_app.sync.board import fetch_board
+    from picker_app.sync.slotting import fetch_slotting
 
     options = options or AppOptions()
     clock = clock or now
@@ -77,10 +79,12 @@ def assemble(
     heat = HeatService(store, layout, clock) if layout is not None else None
     users = people.users(store) if users is None else users
     fetch = partial(fetch_board, sync_client) if sync_client is not None else None
+    advice = partial(fetch_slotting, sync_client) if sync_client is not None else None
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
         packing, heat, CountService(store, layout, clock, options.scan_config),
         BoardService(store, clock, fetch),
+        SlottingService(store, layout, clock, advice, options.scan_config),
     )  # fmt: skip
 
 

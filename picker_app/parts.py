@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
+    from picker_app.services.slotting import SlottingService
     from picker_app.store.db import LocalStore
     from picker_app.sync.client import SyncClient
 
@@ -56,6 +57,7 @@ class Parts:
     heat: HeatService | None = None  # the lead's heat map (None without a layout)
     counting: CountService | None = None  # blind counts
     board: BoardService | None = None  # the lead's live board
+    slotting: SlottingService | None = None  # the lead's slotting moves
     stop: Callable[[], None] = lambda: None  # stops what was started for these parts
     mode: str = "local"  # "demo", the backend's URL, or "local" (given parts, as in tests)
     wake: list[Callable[[], None]] = field(default_factory=list)  # called when the backend is up

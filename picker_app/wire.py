@@ -120,6 +120,42 @@ class CountTaskWire(_Wire):
     counts are blind)."""
 
 
+class SlotMoveWire(_Wire):
+    """A slotting move a lead accepted (issue 14): a task while `open`, `done` once moved."""
+
+    id: str
+    sku: str
+    from_bin: str
+    to_bin: str
+    swap_sku: str | None = None
+    """The product that goes back the other way (to `from_bin`), if `to_bin` was not empty."""
+    state: Literal["open", "done"]
+
+
+class SlotAdvice(_Wire):
+    """One advised move: what goes where and what it saves a day."""
+
+    id: str
+    """The move's id, named when a lead accepts it (slot_move_accepted)."""
+    sku: str
+    name: str
+    from_bin: str
+    to_bin: str
+    swap_sku: str | None = None
+    picks_per_day: float
+    metres_per_day: float
+    seconds_per_day: float
+
+
+class SlottingAdvice(_Wire):
+    """The backend's slotting advice for a store, measured on its order history."""
+
+    as_of: str
+    days: float
+    orders: int
+    moves: list[SlotAdvice]
+
+
 class BinPicks(_Wire):
     """How often a bin was picked over the history the backend keeps (for the heat map)."""
 
@@ -139,16 +175,20 @@ class Snapshot(_Wire):
     users: list[UserWire]
     orders: list[OrderWire]
     count_tasks: list[CountTaskWire] = Field(default_factory=list)
+    slot_moves: list[SlotMoveWire] = Field(default_factory=list)
     bin_picks: list[BinPicks] = Field(default_factory=list)
 
 
 class Change(_Wire):
-    """One change after a cursor: the current state of an order or a stock row."""
+    """One change after a cursor: the current state of an order, a stock row, a count task, a
+    slotting move or a product (its bin, after a move)."""
 
     seq: int
     order: OrderWire | None = None
     stock: StockWire | None = None
     count_task: CountTaskWire | None = None
+    slot_move: SlotMoveWire | None = None
+    sku: SkuWire | None = None
 
 
 class ChangesPage(_Wire):

@@ -42,6 +42,13 @@ SAMPLES = {
     "order_dispatched": {"order": "OR1", "rider": "Ravi", "bags": 2},
     "count_submitted": {"task": "CT-1", "bin": "A01-1", "sku": "S", "counted": 4.0},
     "count_approved": {"task": "CT-1", "lead": "U900"},
+    "count_requested": {"bins": ["A01-1", "A01-2"]},
+    "stock_near_expiry": {"sku": "S", "bin": "H01-1", "qty": 1.0, "batch": "L1",
+                          "expiry": "2026-11-26", "verdict": "pull"},
+    "slot_move_accepted": {"move": "SM-1", "sku": "S", "from_bin": "A09-1", "to_bin": "A01-1",
+                           "swap_sku": None},
+    "slot_moved": {"move": "SM-1", "sku": "S", "from_bin": "A09-1", "to_bin": "A01-1",
+                   "qty": 6.0, "swap_sku": "T", "swap_qty": 2.0},
     "count_rejected": {"task": "CT-1"},
 }  # fmt: skip
 

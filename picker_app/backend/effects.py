@@ -14,6 +14,7 @@ from typing import Any
 
 from picker_app.backend.intake import clip
 from picker_app.backend.repository import EventWrites
+from picker_app.backend.slotting import store_layout
 from picker_app.domain.counting import DEFAULT_TOLERANCE, REASONS, book_during_count
 from picker_app.domain.events import (
     EVENT_TYPES,
@@ -27,6 +28,8 @@ from picker_app.domain.events import (
     PickShorted,
     PickStarted,
     QcCompleted,
+    SlotMoveAccepted,
+    SlotMoved,
     StockPicked,
     StockReturned,
     SubstitutionMade,
@@ -34,7 +37,9 @@ from picker_app.domain.events import (
     _CountDecision,
     _WriteOff,
 )
+from picker_app.domain.layout import BinCodeError
 from picker_app.domain.picking import pick_allowance
+from picker_app.domain.slotting import LOW_LEVELS, Product, fits
 
 _EPSILON = 1e-9  # float sums of picks (0.1 + 0.2)
 
@@ -370,6 +375,102 @@ def count_rejected(fx: Effect, p: _CountDecision) -> str | None:
     return _count_decision(fx, p, approved=False)
 
 
+def _slot_refusal(
+    fx: Effect, sku: str, from_bin: str, to_bin: str, swap_sku: str | None, move: str
+) -> str | None:
+    """Why `sku` cannot go from `from_bin` to `to_bin` (and `swap_sku` back) now: bins the
+    layout lacks or of another zone, a product not (or no longer) where the move says, a heavy
+    one high up, or another open move of the same products or bins; None if it can."""
+    if from_bin == to_bin:
+        return f"a move needs two bins: {clip(sku)} is in {clip(from_bin)} already"
+    layout = store_layout(*fx.writes.store_layout())
+    if layout is None:
+        return "the backend has no layout of this store: it cannot check the bins of a move"
+    try:
+        here, there = layout.bin(from_bin), layout.bin(to_bin)
+    except BinCodeError as err:
+        return str(err)
+    if here.bay.zone != there.bay.zone:
+        return (
+            f"bin {there.code} is in the {there.bay.zone} zone and {clip(sku)} is kept"
+            f" {here.bay.zone} in {here.code}: a move stays in its zone"
+        )
+    products = {}
+    for code, bin_ in ((sku, from_bin), (swap_sku, to_bin)):
+        if code is None:
+            continue
+        slot = fx.writes.product_slot(code)
+        if slot is None:
+            return f"{clip(code)} is not in the backend's catalog"
+        if slot[0] != bin_:
+            where = f"bin {slot[0]}" if slot[0] else "no bin"
+            return f"{clip(code)} is in {where} now, not {clip(bin_)}: ask for advice again"
+        products[code] = Product(code, code, bin_, slot[1])
+    held = [s for s in fx.writes.slotted_in(to_bin) if s != sku]
+    if swap_sku is None and held:
+        return f"bin {to_bin} holds {held[0]}: a move there swaps with it"
+    if swap_sku is not None and held != [swap_sku]:
+        return f"bin {to_bin} holds {', '.join(held) or 'nothing'}, not only {clip(swap_sku)}"
+    for code, bin_ in ((sku, to_bin), (swap_sku, from_bin)):
+        if code is not None and not fits(products[code], bin_, layout):
+            return f"{code} weighs 5 kg or more: it goes on levels 1 to {LOW_LEVELS}, not {bin_}"
+    others = [m for m in fx.writes.moves_touching([sku, swap_sku or sku], [from_bin, to_bin])
+              if m != move]  # fmt: skip
+    if others:
+        return f"move {others[0]} of the same products or bins is open: do it first"
+    return None
+
+
+def slot_move_accepted(fx: Effect, p: SlotMoveAccepted) -> str | None:
+    role = fx.writes.role_of(fx.user) if fx.user else None
+    if role != "lead":
+        whom = f"{clip(fx.user)} is a {role}" if role else "no store lead is named on it"
+        return f"only a store lead may accept a slotting move: {whom}"
+    known = fx.writes.slot_move(p.move)
+    if known is not None:
+        state = "done" if known.state == "done" else "accepted"
+        return f"slotting move {p.move} is {state} already"
+    why = _slot_refusal(fx, p.sku, p.from_bin, p.to_bin, p.swap_sku, p.move)
+    if why:
+        return why
+    fx.writes.accept_slot_move(
+        p.move, p.sku, p.from_bin, p.to_bin, p.swap_sku, fx.user, fx.received_at
+    )
+    return None
+
+
+def slot_moved(fx: Effect, p: SlotMoved) -> str | None:
+    move = fx.writes.slot_move(p.move)
+    if move is None:
+        return f"slotting move {clip(p.move)!r} is not known to the backend (never accepted)"
+    if move.state == "done":
+        return f"slotting move {p.move} is done already"
+    said = (p.sku, p.from_bin, p.to_bin, p.swap_sku)
+    if said != (move.sku, move.from_bin, move.to_bin, move.swap_sku):
+        return (
+            f"this is not move {p.move}: it takes {move.sku} from {move.from_bin} to"
+            f" {move.to_bin}"
+        )
+    if move.swap_sku is not None and p.swap_qty is None:
+        return f"move {p.move} swaps with {move.swap_sku}: how much of it moved is missing"
+    why = _slot_refusal(fx, p.sku, p.from_bin, p.to_bin, p.swap_sku, p.move)
+    if why:
+        return why
+    moved = [(p.sku, p.from_bin, p.to_bin, p.qty)]
+    if p.swap_sku is not None:
+        moved.append((p.swap_sku, p.to_bin, p.from_bin, p.swap_qty or 0.0))
+    for n, (sku, src, dst, qty) in enumerate(moved):
+        fx.writes.add_stock(src, sku, -qty, fx.at, fx.event_id)
+        fx.writes.add_stock(dst, sku, qty, fx.at, fx.event_id)
+        fx.writes.set_product_bin(sku, dst)
+        left = fx.writes.on_hand(src, sku) or 0.0
+        if abs(left) > _EPSILON and not fx.writes.open_count_for(src, sku):
+            # The book held more (or less) than was moved: count what is left behind.
+            fx.writes.open_count_task(f"SM-{fx.event_id[:8]}-{n}", src, sku, "variance")
+    fx.writes.finish_slot_move(p.move, p.qty, p.swap_qty, fx.received_at)
+    return None
+
+
 HANDLERS: dict[str, Handler] = {
     "pick_started": pick_started,
     "stock_picked": stock_picked,
@@ -390,6 +491,8 @@ HANDLERS: dict[str, Handler] = {
     "stock_near_expiry": lambda fx, p: None,
     "count_approved": count_approved,
     "count_rejected": count_rejected,
+    "slot_move_accepted": slot_move_accepted,
+    "slot_moved": slot_moved,
 }
 """Each event type's effect."""
 

@@ -176,6 +176,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # Slotting moves (issue 14): a move a lead accepted is a task (take from one bin, put to
+    # another, the swapped product back), `open` until a device reports it done.
+    (
+        "0010_slot_moves",
+        """
+        CREATE TABLE IF NOT EXISTS slot_moves (
+            store TEXT NOT NULL, id TEXT NOT NULL, sku TEXT NOT NULL, from_bin TEXT NOT NULL,
+            to_bin TEXT NOT NULL, swap_sku TEXT, state TEXT NOT NULL, accepted_by TEXT,
+            accepted_at TEXT NOT NULL, done_at TEXT, qty REAL, swap_qty REAL,
+            PRIMARY KEY (store, id)
+        );
+        """,
+    ),
 ]
 
 

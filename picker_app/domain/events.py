@@ -246,6 +246,34 @@ class CountRejected(_CountDecision):
     type: Literal["count_rejected"] = Field(default="count_rejected", exclude=True)
 
 
+class SlotMoveAccepted(EventPayload):
+    """A store lead accepts an advised slotting move (issue 14): `sku` goes from its bin
+    `from_bin` to `to_bin` (and `swap_sku`, the product in `to_bin`, the other way); the backend
+    opens it as a move task."""
+
+    type: Literal["slot_move_accepted"] = Field(default="slot_move_accepted", exclude=True)
+    move: Code
+    sku: Code
+    from_bin: Code
+    to_bin: Code
+    swap_sku: Code | None = None
+
+
+class SlotMoved(EventPayload):
+    """A move task done: `qty` of `sku` taken from `from_bin` and put to `to_bin` (and
+    `swap_qty` of the swapped product back the other way); the backend moves the stock and the
+    products' bins."""
+
+    type: Literal["slot_moved"] = Field(default="slot_moved", exclude=True)
+    move: Code
+    sku: Code
+    from_bin: Code
+    to_bin: Code
+    qty: Found
+    swap_sku: Code | None = None
+    swap_qty: Found | None = None
+
+
 AnyEvent = Annotated[
     PickStarted
     | StockPicked
@@ -264,7 +292,9 @@ AnyEvent = Annotated[
     | CountRequested
     | StockNearExpiry
     | CountApproved
-    | CountRejected,
+    | CountRejected
+    | SlotMoveAccepted
+    | SlotMoved,
     Field(discriminator="type"),
 ]
 """Any event, told apart by its `type` (on the wire a sibling of its payload)."""

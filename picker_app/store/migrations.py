@@ -149,4 +149,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE count_task ADD COLUMN book REAL;
         """,
     ),
+    # Slotting moves (issue 14): each move a lead accepted (`accepted` here until the backend
+    # has it, then `open`; `done` once moved), a task of take from one bin, put to another.
+    (
+        "0009_slot_moves",
+        """
+        CREATE TABLE slot_move (
+            id TEXT PRIMARY KEY, sku TEXT NOT NULL, from_bin TEXT NOT NULL,
+            to_bin TEXT NOT NULL, swap_sku TEXT, state TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -13,6 +13,8 @@ from picker_app.domain.events import (
     LineRepickRequested,
     OutOfStockFlagged,
     PickShorted,
+    SlotMoveAccepted,
+    SlotMoved,
     StockPicked,
     StockReturned,
     SubstitutionMade,
@@ -89,6 +91,32 @@ def _flagged(conn: sqlite3.Connection, p: OutOfStockFlagged, now: Clock) -> None
     conn.execute("UPDATE stock SET on_hand = 0 WHERE bin = ? AND sku = ?", (p.bin, p.sku))
 
 
+def _move_accepted(conn: sqlite3.Connection, p: SlotMoveAccepted, now: Clock) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO slot_move (id, sku, from_bin, to_bin, swap_sku, state)"
+        " VALUES (?, ?, ?, ?, ?, 'accepted')",
+        (p.move, p.sku, p.from_bin, p.to_bin, p.swap_sku),
+    )
+
+
+def _slot_moved(conn: sqlite3.Connection, p: SlotMoved, now: Clock) -> None:
+    moved = [(p.sku, p.from_bin, p.to_bin, p.qty)]
+    if p.swap_sku is not None:
+        moved.append((p.swap_sku, p.to_bin, p.from_bin, p.swap_qty or 0.0))
+    for sku, src, dst, qty in moved:
+        conn.execute(
+            "UPDATE stock SET on_hand = MAX(0, on_hand - ?) WHERE bin = ? AND sku = ?",
+            (qty, src, sku),
+        )
+        conn.execute(
+            "INSERT INTO stock (bin, sku, on_hand) VALUES (?, ?, ?) ON CONFLICT (bin, sku)"
+            " DO UPDATE SET on_hand = on_hand + excluded.on_hand",
+            (dst, sku, qty),
+        )
+        conn.execute("UPDATE sku SET bin = ? WHERE sku = ?", (dst, sku))
+    conn.execute("UPDATE slot_move SET state = 'done' WHERE id = ?", (p.move,))
+
+
 # One handler per event type with a local effect (the backend's table is backend/effects.py);
 # the other types change nothing on the device until the backend says so.
 HANDLERS: dict[str, Handler] = {
@@ -100,6 +128,8 @@ HANDLERS: dict[str, Handler] = {
     "substitution_made": _substituted,
     "out_of_stock_flagged": _flagged,
     "line_repick_requested": _sent_back,
+    "slot_move_accepted": _move_accepted,
+    "slot_moved": _slot_moved,
 }
 
 

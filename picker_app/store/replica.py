@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from picker_app.wire import ChangesPage, OrderWire, Snapshot
+from picker_app.wire import ChangesPage, OrderWire, SlotMoveWire, Snapshot
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
@@ -23,6 +23,10 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
             "pick_history",
         ):  # fmt: skip
             conn.execute(f"DELETE FROM {table}")
+        # The moves the backend has open; one accepted or done here stays so (its event may
+        # not be sent yet).
+        conn.execute("DELETE FROM slot_move WHERE state = 'open'")
+        _slot_moves(conn, snap.slot_moves)
         conn.executemany(
             "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
             [
@@ -132,6 +136,22 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
                     (t.id, json.dumps(t.bins), t.reason, t.state, t.recount_of, t.sku,
                      t.counted, t.book),
                 )
+            if change.slot_move is not None:
+                _slot_moves(conn, [change.slot_move])
+            if change.sku is not None:
+                k = change.sku
+                conn.execute(
+                    "INSERT INTO sku (sku, name, unit, weight_g, bin, category, price, store_code)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET"
+                    " name = excluded.name, unit = excluded.unit, weight_g = excluded.weight_g,"
+                    " bin = excluded.bin, category = excluded.category, price = excluded.price,"
+                    " store_code = excluded.store_code",
+                    (k.sku, k.name, k.unit, k.weight_g, k.bin, k.category, k.price, k.store_code),
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO sku_barcode (gtin, sku) VALUES (?, ?)",
+                    [(g, k.sku) for g in k.gtins],
+                )
             if change.stock is not None:
                 st = change.stock
                 conn.execute(
@@ -144,6 +164,16 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
             "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
             (str(page.next_cursor),),
         )
+
+
+def _slot_moves(conn: sqlite3.Connection, moves: Sequence[SlotMoveWire]) -> None:
+    """The backend's moves as it has them (a move done here stays done)."""
+    conn.executemany(
+        "INSERT INTO slot_move (id, sku, from_bin, to_bin, swap_sku, state)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+        " state = CASE WHEN state = 'done' THEN 'done' ELSE excluded.state END",
+        [(m.id, m.sku, m.from_bin, m.to_bin, m.swap_sku, m.state) for m in moves],
+    )
 
 
 def _waiting_totes(conn: sqlite3.Connection, orders: Sequence[OrderWire]) -> None:

@@ -37,6 +37,16 @@ class CountTaskRow(NamedTuple):
     expected: float | None  # the book the submitted count is held against (None: not yet)
 
 
+class SlotMoveRow(NamedTuple):
+    """One accepted slotting move as the effects read it."""
+
+    sku: str
+    from_bin: str
+    to_bin: str
+    swap_sku: str | None
+    state: str  # open, done
+
+
 class CountSchedule(NamedTuple):
     """The store's products by bin, pick lines by product (the order history), when each
     product was last counted and when the store started (ISO times, None: never)."""
@@ -241,6 +251,40 @@ class EventWrites(Protocol):
         self, task_id: str, bin_: str, sku: str, expected: float | None,
         counted: float | None, at: str,
     ) -> None: ...  # fmt: skip
+
+    # Slotting moves (repository/sqlite_slotting.py).
+    def store_layout(self) -> tuple[str | None, str | None]:
+        """(the layout file the store names, its content hash), Nones when it names none."""
+        ...
+
+    def product_slot(self, sku: str) -> tuple[str | None, float | None] | None:
+        """(bin, weight_g) of a product of the catalog, or None for an unknown product."""
+        ...
+
+    def slotted_in(self, bin_: str) -> list[str]:
+        """The products the catalog slots to `bin_`, by SKU."""
+        ...
+
+    def set_product_bin(self, sku: str, bin_: str) -> None:
+        """The product's bin is now `bin_`: a change (kind `sku`)."""
+        ...
+
+    def slot_move(self, move_id: str) -> SlotMoveRow | None: ...
+
+    def moves_touching(self, skus: Sequence[str], bins: Sequence[str]) -> list[str]:
+        """The open moves of any of these products or bins, by id."""
+        ...
+
+    def accept_slot_move(
+        self, move_id: str, sku: str, from_bin: str, to_bin: str, swap_sku: str | None,
+        lead: str | None, at: str,
+    ) -> None:  # fmt: skip
+        """An accepted move, open as a task: a change (kind `slot_move`)."""
+        ...
+
+    def finish_slot_move(self, move_id: str, qty: float, swap_qty: float | None, at: str) -> None:
+        """The move is done: a change."""
+        ...
 
 
 class Repository(Protocol):

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING
 
+from picker_app.backend.repository.sqlite_slotting import open_slot_moves, sku_wire, slot_move_wire
 from picker_app.backend.suggest import ReadSuggestions
 from picker_app.wire import (
     BinPicks,
@@ -110,6 +111,7 @@ def read_snapshot(db: BackendDB, store: str) -> Snapshot:
                 (store,),
             )
         ]
+        moves = open_slot_moves(conn, store)
         picks = [
             BinPicks(bin=r[0], picks=r[1])
             for r in conn.execute(
@@ -132,6 +134,7 @@ def read_snapshot(db: BackendDB, store: str) -> Snapshot:
         users=users,
         orders=orders,
         count_tasks=tasks,
+        slot_moves=moves,
         bin_picks=picks,
     )
 
@@ -171,6 +174,14 @@ def read_changes(db: BackendDB, store: str, cursor: int, limit: int) -> ChangesP
                     continue  # likewise a count task
                 task = count_task_wire(conn, store, key)
                 items.append(Change(seq=seq, count_task=task))
+            elif kind == "slot_move":
+                move = slot_move_wire(conn, store, key)
+                if move is not None:
+                    items.append(Change(seq=seq, slot_move=move))
+            elif kind == "sku":
+                product = sku_wire(conn, store, key)
+                if product is not None:
+                    items.append(Change(seq=seq, sku=product))
             else:
                 bin_, sku = key.split("|", 1)
                 on_hand = conn.execute(

@@ -10,6 +10,7 @@ from typing import Any
 
 from picker_app.backend.clock import now
 from picker_app.backend.repository import CountSchedule, CountTaskRow, OrderLineRow
+from picker_app.backend.repository.sqlite_slotting import SqliteSlotMoveWrites
 from picker_app.wire import WireEvent
 
 
@@ -34,7 +35,7 @@ def set_order(
         record_change(conn, store, "order", order_id)
 
 
-class SqliteEventWrites:
+class SqliteEventWrites(SqliteSlotMoveWrites):
     """EventWrites of one store on `conn` (the writer's, in a transaction)."""
 
     def __init__(self, conn: sqlite3.Connection, store: str) -> None:

@@ -28,6 +28,7 @@ class LeadHome(WorkScreen):
         Binding("f5", "counts", "Counts"),
         Binding("f6", "decide", "Decide"),
         Binding("f7", "board", "Board"),
+        Binding("f8", "slotting", "Slotting"),
         Binding("f9", "expiry", "Expiry"),
     ]
 
@@ -52,6 +53,7 @@ class LeadHome(WorkScreen):
             "F5  count the bins the backend opened\n"
             "F6  approve or reject counts\n"
             "F7  the store board (a kiosk screen)\n"
+            "F8  slotting: move fast movers nearer\n"
             "F9  expiry sweep of a category\n"
             "\nReports: picker-app slotting, reorder, shrinkage, heatmap; the board in a\n"
             "browser: picker-app board --serve PORT."
@@ -92,6 +94,12 @@ class LeadHome(WorkScreen):
 
         sweeps = ExpirySweeps(self.parts.store, self.parts.clock)
         self.app.push_screen(ExpiryScreen(sweeps, self.user), swept)
+
+    def action_slotting(self) -> None:
+        from picker_app.ui.screens.lead.slotting import SlottingScreen
+
+        if self.parts.slotting is not None:
+            self.app.push_screen(SlottingScreen(self.parts.slotting, self.user))
 
     def action_board(self) -> None:
         from picker_app.ui.screens.lead.board import BoardScreen
