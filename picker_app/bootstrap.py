@@ -58,9 +58,11 @@ def assemble(
     from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
+    from picker_app.services.reorder import ReorderService
     from picker_app.services.slotting import SlottingService
     from picker_app.store import people
     from picker_app.sync.board import fetch_board
+    from picker_app.sync.reorder import fetch_reorder
     from picker_app.sync.slotting import fetch_slotting
 
     options = options or AppOptions()
@@ -80,11 +82,13 @@ def assemble(
     users = people.users(store) if users is None else users
     fetch = partial(fetch_board, sync_client) if sync_client is not None else None
     advice = partial(fetch_slotting, sync_client) if sync_client is not None else None
+    listed = partial(fetch_reorder, sync_client) if sync_client is not None else None
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
         packing, heat, CountService(store, layout, clock, options.scan_config),
         BoardService(store, clock, fetch),
         SlottingService(store, layout, clock, advice, options.scan_config),
+        ReorderService(store, layout, clock, listed, options.scan_config),
     )  # fmt: skip
 
 

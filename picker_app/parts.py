@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from picker_app.services.heat import HeatService
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
+    from picker_app.services.reorder import ReorderService
     from picker_app.services.slotting import SlottingService
     from picker_app.store.db import LocalStore
     from picker_app.sync.client import SyncClient
@@ -58,6 +59,7 @@ class Parts:
     counting: CountService | None = None  # blind counts
     board: BoardService | None = None  # the lead's live board
     slotting: SlottingService | None = None  # the lead's slotting moves
+    reorder: ReorderService | None = None  # the lead's reorder list, pick faces to replenish
     stop: Callable[[], None] = lambda: None  # stops what was started for these parts
     mode: str = "local"  # "demo", the backend's URL, or "local" (given parts, as in tests)
     wake: list[Callable[[], None]] = field(default_factory=list)  # called when the backend is up

@@ -156,6 +156,41 @@ class SlottingAdvice(_Wire):
     moves: list[SlotAdvice]
 
 
+class ReorderLineWire(_Wire):
+    """One product to reorder: its stock, its sales a day, the days it covers, what to order."""
+
+    sku: str
+    name: str
+    unit: Literal["each", "kg"]
+    on_hand: float
+    per_day: float
+    days_left: float
+    suggest: float
+
+
+class ReorderList(_Wire):
+    """What to reorder at a store (issue 14), fewest days of stock first: products whose stock
+    covers fewer than `below` days of their average sales over the `days` to `as_of`, each
+    with the quantity that covers `cover` days."""
+
+    as_of: str
+    days: int
+    below: float
+    cover: float
+    lines: list[ReorderLineWire]
+
+
+class ReplenishTaskWire(_Wire):
+    """A pick face under its minimum (issue 14): bring `qty` of `sku` to `bin` from the back
+    store; `open` until a device reports it done."""
+
+    id: str
+    bin: str
+    sku: str
+    qty: float
+    state: Literal["open", "done"]
+
+
 class BinPicks(_Wire):
     """How often a bin was picked over the history the backend keeps (for the heat map)."""
 
@@ -176,12 +211,13 @@ class Snapshot(_Wire):
     orders: list[OrderWire]
     count_tasks: list[CountTaskWire] = Field(default_factory=list)
     slot_moves: list[SlotMoveWire] = Field(default_factory=list)
+    replenish_tasks: list[ReplenishTaskWire] = Field(default_factory=list)
     bin_picks: list[BinPicks] = Field(default_factory=list)
 
 
 class Change(_Wire):
     """One change after a cursor: the current state of an order, a stock row, a count task, a
-    slotting move or a product (its bin, after a move)."""
+    slotting move, a product (its bin, after a move) or a replenishment task."""
 
     seq: int
     order: OrderWire | None = None
@@ -189,6 +225,7 @@ class Change(_Wire):
     count_task: CountTaskWire | None = None
     slot_move: SlotMoveWire | None = None
     sku: SkuWire | None = None
+    replenish_task: ReplenishTaskWire | None = None
 
 
 class ChangesPage(_Wire):

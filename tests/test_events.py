@@ -50,6 +50,7 @@ SAMPLES = {
     "slot_moved": {"move": "SM-1", "sku": "S", "from_bin": "A09-1", "to_bin": "A01-1",
                    "qty": 6.0, "swap_sku": "T", "swap_qty": 2.0},
     "count_rejected": {"task": "CT-1"},
+    "stock_replenished": {"task": "RP-1", "bin": "A01-1", "sku": "S", "qty": 12.0},
 }  # fmt: skip
 
 

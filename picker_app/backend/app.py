@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from picker_app.backend.intake import guard
 from picker_app.backend.repository import Repository
-from picker_app.backend.routes import board, health, slotting, sync
+from picker_app.backend.routes import board, health, reorder, slotting, sync
 
 
 def create_app(db: Repository) -> FastAPI:
@@ -20,6 +20,7 @@ def create_app(db: Repository) -> FastAPI:
     app.include_router(sync.router)
     app.include_router(board.router)
     app.include_router(slotting.router)
+    app.include_router(reorder.router)
     guard(app)
     return app
 

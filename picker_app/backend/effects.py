@@ -31,6 +31,7 @@ from picker_app.domain.events import (
     SlotMoveAccepted,
     SlotMoved,
     StockPicked,
+    StockReplenished,
     StockReturned,
     SubstitutionMade,
     ToteClosed,
@@ -39,6 +40,7 @@ from picker_app.domain.events import (
 )
 from picker_app.domain.layout import BinCodeError
 from picker_app.domain.picking import pick_allowance
+from picker_app.domain.reorder import SALES_DAYS, pick_face_minimum, replenish_qty
 from picker_app.domain.slotting import LOW_LEVELS, Product, fits
 
 _EPSILON = 1e-9  # float sums of picks (0.1 + 0.2)
@@ -137,10 +139,38 @@ def stock_picked(fx: Effect, p: StockPicked) -> str | None:
         fx.writes.add_picked(p.order, p.line, p.qty)
         fx.writes.add_repick(p.order, p.line, -p.qty)  # a re-pick of the line, if there is one
     fx.writes.add_stock(p.bin, p.sku, -p.qty, fx.at, fx.event_id)
+    fx.writes.record_sale(p.sku, p.qty, fx.at)
     left = fx.writes.on_hand(p.bin, p.sku)
     if left is not None and left <= _EPSILON and not fx.writes.open_count_for(p.bin, p.sku):
         # The pick emptied the bin by the book: is it really empty? (a zero-confirm count)
         fx.writes.open_count_task(f"ZC-{fx.event_id[:8]}", p.bin, p.sku, "zero_confirm")
+    if left is not None:
+        _replenish_if_low(fx, p.bin, p.sku, left)
+    return None
+
+
+def _replenish_if_low(fx: Effect, bin_: str, sku: str, left: float) -> None:
+    """A pick face under its minimum (days of its product's sales, this pick's among them; at
+    least a unit) gets a replenishment task, unless one is open for it: up to its fill."""
+    if fx.writes.open_replenish_for(bin_, sku):
+        return
+    per_day = fx.writes.sales_per_day(sku, fx.at, SALES_DAYS)  # this pick's sale among them
+    minimum = pick_face_minimum(per_day, fx.writes.replenish_days())
+    if left < minimum - _EPSILON:
+        qty = replenish_qty(per_day, left, minimum)
+        fx.writes.open_replenish_task(f"RP-{fx.event_id[:8]}", bin_, sku, qty, fx.at)
+
+
+def stock_replenished(fx: Effect, p: StockReplenished) -> str | None:
+    task = fx.writes.replenish_task(p.task)
+    if task is None:
+        return f"replenishment task {clip(p.task)!r} is not known to the backend"
+    if task.state != "open":
+        return f"replenishment task {p.task} is done already"
+    if (p.bin, p.sku) != (task.bin, task.sku):
+        return f"this is not task {p.task}: it brings {task.sku} to bin {task.bin}"
+    fx.writes.add_stock(p.bin, p.sku, p.qty, fx.at, fx.event_id)
+    fx.writes.finish_replenish_task(p.task, p.qty, fx.received_at)
     return None
 
 
@@ -493,6 +523,7 @@ HANDLERS: dict[str, Handler] = {
     "count_rejected": count_rejected,
     "slot_move_accepted": slot_move_accepted,
     "slot_moved": slot_moved,
+    "stock_replenished": stock_replenished,
 }
 """Each event type's effect."""
 

@@ -189,6 +189,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # Pick-face replenishment (issue 14): a task to bring stock to a bin a pick left under its
+    # minimum, `open` until done; the store's settings (the minimum, in days of sales); and the
+    # indexes that read a product's sales (order history, picks) when a pick is applied.
+    (
+        "0011_replenish_tasks",
+        """
+        CREATE TABLE IF NOT EXISTS replenish_tasks (
+            store TEXT NOT NULL, id TEXT NOT NULL, bin TEXT NOT NULL, sku TEXT NOT NULL,
+            qty REAL NOT NULL, state TEXT NOT NULL, opened_at TEXT NOT NULL, done_at TEXT,
+            brought REAL, PRIMARY KEY (store, id)
+        );
+        CREATE INDEX IF NOT EXISTS replenish_tasks_open ON replenish_tasks (store, bin, sku, state);
+        CREATE TABLE IF NOT EXISTS store_settings (
+            store TEXT PRIMARY KEY, replenish_days REAL
+        );
+        CREATE INDEX IF NOT EXISTS order_history_by_sku ON order_history (store, sku);
+        CREATE INDEX IF NOT EXISTS stock_moves_by_sku ON stock_moves (store, sku, at);
+        CREATE TABLE IF NOT EXISTS sales_by_day (
+            store TEXT NOT NULL, sku TEXT NOT NULL, day TEXT NOT NULL, qty REAL NOT NULL,
+            PRIMARY KEY (store, sku, day)
+        );
+        INSERT INTO sales_by_day (store, sku, day, qty)
+            SELECT store, sku, date(placed_at), SUM(qty) FROM order_history
+            WHERE date(placed_at) IS NOT NULL GROUP BY store, sku, date(placed_at);
+        INSERT INTO sales_by_day (store, sku, day, qty)
+            SELECT m.store, m.sku, date(m.at), -SUM(m.delta) FROM stock_moves m
+            JOIN events e ON e.store = m.store AND e.event_id = m.event_id
+            WHERE e.type = 'stock_picked' AND e.status = 'applied' AND m.delta < 0
+            GROUP BY m.store, m.sku, date(m.at)
+            ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty;
+        """,
+    ),
 ]
 
 

@@ -82,6 +82,8 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ).start()  # fmt: skip
     days = ", ".join(f"{c} every {d} days" for c, d in every.items())
     err.write(f"cycle counts by schedule: {days}\n")
+    db.set_replenish_days(args.store, args.replenish_days)
+    err.write(f"pick faces replenished under {args.replenish_days:g} days of sales\n")
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0

@@ -11,6 +11,7 @@ from picker_app.cli.common import (
     baud_type,
     congestion_type,
     count_days_type,
+    number_type,
     prefix_type,
     probability_type,
 )
@@ -24,6 +25,7 @@ from picker_app.cli.shrinkage import add_shrinkage_parser
 from picker_app.cli.slotting import add_slotting_parser
 from picker_app.cli.sync import cmd_sync
 from picker_app.config import DEFAULT_PORT, DEMO_STORE
+from picker_app.domain.reorder import REPLENISH_DAYS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--count-days", type=count_days_type, default=(7, 30, 90), metavar="A,B,C",
         help="cycle counts by schedule: days between counts of velocity class A, B and C"
         " (default 7,30,90: weekly, monthly, quarterly)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--replenish-days", type=number_type(0.1, 30, "--replenish-days must be 0.1 to 30"),
+        default=REPLENISH_DAYS, metavar="N",
+        help="a pick face's minimum: N days of its product's average sales, at least a unit;"
+        " a pick that leaves a bin under it opens a replenishment task"
+        f" (default {REPLENISH_DAYS:g})",
     )  # fmt: skip
     add = backend_sub.add_parser("add-device", help="issue a device token for one store")
     add.add_argument("--store", required=True, help=f"store id, e.g. {DEMO_STORE}")

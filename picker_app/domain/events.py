@@ -274,6 +274,17 @@ class SlotMoved(EventPayload):
     swap_qty: Found | None = None
 
 
+class StockReplenished(EventPayload):
+    """A replenishment task done (issue 14): `qty` of `sku` brought from the back store to the
+    pick face `bin`; the backend adds the stock and closes the task."""
+
+    type: Literal["stock_replenished"] = Field(default="stock_replenished", exclude=True)
+    task: Code
+    bin: Code
+    sku: Code
+    qty: Qty
+
+
 AnyEvent = Annotated[
     PickStarted
     | StockPicked
@@ -294,7 +305,8 @@ AnyEvent = Annotated[
     | CountApproved
     | CountRejected
     | SlotMoveAccepted
-    | SlotMoved,
+    | SlotMoved
+    | StockReplenished,
     Field(discriminator="type"),
 ]
 """Any event, told apart by its `type` (on the wire a sibling of its payload)."""

@@ -73,3 +73,23 @@ def reorder_csv(lines: Iterable[ReorderLine]) -> str:
             f"{r.sku},{name},{r.unit},{r.on_hand:g},{r.per_day:.2f},{r.days_left:.1f},{r.suggest:g}"
         )
     return "\n".join(rows) + "\n"
+
+
+# Pick-face replenishment (issue 14): a bin's minimum is a day of its product's sales (at least
+# a unit); under it, a task brings the pick face back to its fill, 3 days of sales.
+REPLENISH_DAYS = 1.0
+FILL_DAYS = 3.0
+
+
+def pick_face_minimum(per_day: float, days: float = REPLENISH_DAYS) -> float:
+    """The least a pick face should hold: `days` of its product's average sales, at least 1."""
+    return max(1.0, days * per_day)
+
+
+def replenish_qty(
+    per_day: float, left: float, minimum: float, fill_days: float = FILL_DAYS
+) -> float:
+    """Whole units to bring to a pick face holding `left`: up to `fill_days` of sales (never
+    below its minimum), at least 1."""
+    fill = max(fill_days * per_day, minimum)
+    return float(max(1, math.ceil(fill - max(0.0, left) - 1e-9)))

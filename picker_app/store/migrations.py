@@ -160,4 +160,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # Reorder and replenishment (issue 14): the last reorder list fetched from the backend
+    # (its JSON, shown offline with when it was fetched), and the pick faces to replenish
+    # (`open` as the backend has them, `done` here once reported).
+    (
+        "0010_reorder",
+        """
+        CREATE TABLE reorder_kept (
+            id INTEGER PRIMARY KEY CHECK (id = 1), fetched_at TEXT NOT NULL, body TEXT NOT NULL
+        );
+        CREATE TABLE replenish_task (
+            id TEXT PRIMARY KEY, bin TEXT NOT NULL, sku TEXT NOT NULL, qty REAL NOT NULL,
+            state TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -16,6 +16,7 @@ from picker_app.domain.events import (
     SlotMoveAccepted,
     SlotMoved,
     StockPicked,
+    StockReplenished,
     StockReturned,
     SubstitutionMade,
     _WriteOff,
@@ -117,6 +118,15 @@ def _slot_moved(conn: sqlite3.Connection, p: SlotMoved, now: Clock) -> None:
     conn.execute("UPDATE slot_move SET state = 'done' WHERE id = ?", (p.move,))
 
 
+def _replenished(conn: sqlite3.Connection, p: StockReplenished, now: Clock) -> None:
+    conn.execute(
+        "INSERT INTO stock (bin, sku, on_hand) VALUES (?, ?, ?) ON CONFLICT (bin, sku)"
+        " DO UPDATE SET on_hand = on_hand + excluded.on_hand",
+        (p.bin, p.sku, p.qty),
+    )
+    conn.execute("UPDATE replenish_task SET state = 'done' WHERE id = ?", (p.task,))
+
+
 # One handler per event type with a local effect (the backend's table is backend/effects.py);
 # the other types change nothing on the device until the backend says so.
 HANDLERS: dict[str, Handler] = {
@@ -130,6 +140,7 @@ HANDLERS: dict[str, Handler] = {
     "line_repick_requested": _sent_back,
     "slot_move_accepted": _move_accepted,
     "slot_moved": _slot_moved,
+    "stock_replenished": _replenished,
 }
 
 

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from picker_app.wire import ChangesPage, OrderWire, SlotMoveWire, Snapshot
+from picker_app.wire import ChangesPage, OrderWire, ReplenishTaskWire, SlotMoveWire, Snapshot
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
@@ -27,6 +27,8 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
         # not be sent yet).
         conn.execute("DELETE FROM slot_move WHERE state = 'open'")
         _slot_moves(conn, snap.slot_moves)
+        conn.execute("DELETE FROM replenish_task WHERE state = 'open'")
+        _replenish_tasks(conn, snap.replenish_tasks)
         conn.executemany(
             "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
             [
@@ -138,6 +140,8 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
                 )
             if change.slot_move is not None:
                 _slot_moves(conn, [change.slot_move])
+            if change.replenish_task is not None:
+                _replenish_tasks(conn, [change.replenish_task])
             if change.sku is not None:
                 k = change.sku
                 conn.execute(
@@ -173,6 +177,16 @@ def _slot_moves(conn: sqlite3.Connection, moves: Sequence[SlotMoveWire]) -> None
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
         " state = CASE WHEN state = 'done' THEN 'done' ELSE excluded.state END",
         [(m.id, m.sku, m.from_bin, m.to_bin, m.swap_sku, m.state) for m in moves],
+    )
+
+
+def _replenish_tasks(conn: sqlite3.Connection, tasks: Sequence[ReplenishTaskWire]) -> None:
+    """The backend's replenishment tasks as it has them (one done here stays done)."""
+    conn.executemany(
+        "INSERT INTO replenish_task (id, bin, sku, qty, state) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET qty = excluded.qty,"
+        " state = CASE WHEN state = 'done' THEN 'done' ELSE excluded.state END",
+        [(t.id, t.bin, t.sku, t.qty, t.state) for t in tasks],
     )
 
 

@@ -47,6 +47,15 @@ class SlotMoveRow(NamedTuple):
     state: str  # open, done
 
 
+class ReplenishTaskRow(NamedTuple):
+    """One pick-face replenishment task as the effects read it."""
+
+    bin: str
+    sku: str
+    qty: float
+    state: str  # open, done
+
+
 class CountSchedule(NamedTuple):
     """The store's products by bin, pick lines by product (the order history), when each
     product was last counted and when the store started (ISO times, None: never)."""
@@ -286,6 +295,35 @@ class EventWrites(Protocol):
         """The move is done: a change."""
         ...
 
+    # Pick-face replenishment (repository/sqlite_reorder.py).
+    def replenish_days(self) -> float:
+        """The store's pick-face minimum, in days of a product's average sales."""
+        ...
+
+    def sales_per_day(self, sku: str, until: str, days: int) -> float:
+        """The product's average sales a day over the `days` UTC days to `until`'s (a UTC ISO
+        instant): the order history and the picks applied (sales_by_day)."""
+        ...
+
+    def record_sale(self, sku: str, qty: float, at: str) -> None:
+        """A pick applied: `qty` of `sku` sold on the UTC day of `at` (sales_by_day)."""
+        ...
+
+    def open_replenish_for(self, bin_: str, sku: str) -> bool:
+        """Whether a replenishment task of `sku` in `bin_` is open."""
+        ...
+
+    def open_replenish_task(self, task_id: str, bin_: str, sku: str, qty: float, at: str) -> None:
+        """Open a task to bring `qty` of `sku` to `bin_`, unless one of that id exists: a
+        change (kind `replenish_task`)."""
+        ...
+
+    def replenish_task(self, task_id: str) -> ReplenishTaskRow | None: ...
+
+    def finish_replenish_task(self, task_id: str, brought: float, at: str) -> None:
+        """The task is done, `brought` units brought: a change."""
+        ...
+
 
 class Repository(Protocol):
     """The backend's storage, as the routes, the seeding and the batches use it."""
@@ -325,6 +363,10 @@ class Repository(Protocol):
         ...
 
     def has_catalog(self, store: str) -> bool: ...
+
+    def set_replenish_days(self, store: str, days: float) -> None:
+        """The store's pick-face minimum, in days of a product's average sales."""
+        ...
 
     def load_store(self, store: str, data: StoreData) -> None:
         """Load a store's starting data in one transaction."""

@@ -22,6 +22,7 @@ from picker_app.backend.clock import now
 from picker_app.backend.intake import IncomingBatch, clip
 from picker_app.backend.repository import NewOrder, StoreData
 from picker_app.backend.repository.sqlite_reads import read_changes, read_snapshot
+from picker_app.backend.repository.sqlite_reorder import set_replenish_days
 from picker_app.backend.repository.sqlite_writes import SqliteEventWrites, record_change, set_order
 from picker_app.backend.seed import add_orders
 from picker_app.backend.suggest import ReadSuggestions, Suggester, build_suggester
@@ -208,6 +209,11 @@ class BackendDB:
         ).fetchone()
         return found is not None
 
+    def set_replenish_days(self, store: str, days: float) -> None:
+        """The store's pick-face minimum, in days of a product's average sales (issue 14)."""
+        with self.transaction() as conn:
+            set_replenish_days(conn, store, days)
+
     def load_store(self, store: str, data: StoreData) -> None:
         """A store's starting data, in one transaction."""
         with self.transaction() as conn:
@@ -225,6 +231,14 @@ class BackendDB:
             conn.executemany(
                 "INSERT INTO order_history VALUES (?, ?, ?, ?, ?)",
                 [(store, *h) for h in data.history],
+            )
+            conn.execute(  # each product's sales a day (replenishment reads them at every pick)
+                "INSERT INTO sales_by_day (store, sku, day, qty)"
+                " SELECT store, sku, date(placed_at), SUM(qty) FROM order_history"
+                " WHERE store = ? AND date(placed_at) IS NOT NULL"
+                " GROUP BY store, sku, date(placed_at)"
+                " ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty",
+                (store,),
             )
             conn.execute(
                 "INSERT OR REPLACE INTO store_meta VALUES (?, ?, ?)",

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING
 
+from picker_app.backend.repository.sqlite_reorder import open_replenish_tasks, replenish_task_wire
 from picker_app.backend.repository.sqlite_slotting import open_slot_moves, sku_wire, slot_move_wire
 from picker_app.backend.suggest import ReadSuggestions
 from picker_app.wire import (
@@ -112,6 +113,7 @@ def read_snapshot(db: BackendDB, store: str) -> Snapshot:
             )
         ]
         moves = open_slot_moves(conn, store)
+        replenish = open_replenish_tasks(conn, store)
         picks = [
             BinPicks(bin=r[0], picks=r[1])
             for r in conn.execute(
@@ -135,6 +137,7 @@ def read_snapshot(db: BackendDB, store: str) -> Snapshot:
         orders=orders,
         count_tasks=tasks,
         slot_moves=moves,
+        replenish_tasks=replenish,
         bin_picks=picks,
     )
 
@@ -178,6 +181,10 @@ def read_changes(db: BackendDB, store: str, cursor: int, limit: int) -> ChangesP
                 move = slot_move_wire(conn, store, key)
                 if move is not None:
                     items.append(Change(seq=seq, slot_move=move))
+            elif kind == "replenish_task":
+                replenish = replenish_task_wire(conn, store, key)
+                if replenish is not None:
+                    items.append(Change(seq=seq, replenish_task=replenish))
             elif kind == "sku":
                 product = sku_wire(conn, store, key)
                 if product is not None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from picker_app.backend.clock import now
 from picker_app.backend.repository import CountSchedule, CountTaskRow, OrderLineRow
+from picker_app.backend.repository.sqlite_reorder import SqliteReplenishWrites
 from picker_app.backend.repository.sqlite_slotting import SqliteSlotMoveWrites
 from picker_app.wire import WireEvent
 
@@ -35,7 +36,7 @@ def set_order(
         record_change(conn, store, "order", order_id)
 
 
-class SqliteEventWrites(SqliteSlotMoveWrites):
+class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
     """EventWrites of one store on `conn` (the writer's, in a transaction)."""
 
     def __init__(self, conn: sqlite3.Connection, store: str) -> None:

@@ -30,6 +30,7 @@ class LeadHome(WorkScreen):
         Binding("f7", "board", "Board"),
         Binding("f8", "slotting", "Slotting"),
         Binding("f9", "expiry", "Expiry"),
+        Binding("f11", "reorder", "Reorder"),
     ]
 
     def __init__(self, parts: Parts, user: dict[str, str]) -> None:
@@ -55,8 +56,9 @@ class LeadHome(WorkScreen):
             "F7  the store board (a kiosk screen)\n"
             "F8  slotting: move fast movers nearer\n"
             "F9  expiry sweep of a category\n"
-            "\nReports: picker-app slotting, reorder, shrinkage, heatmap; the board in a\n"
-            "browser: picker-app board --serve PORT."
+            "F11 what to reorder, CSV for supplier\n"
+            "\nReports: picker-app slotting, reorder,\n"
+            "shrinkage, heatmap, board --serve PORT"
         )
         self.say("Press a key below.")
 
@@ -100,6 +102,12 @@ class LeadHome(WorkScreen):
 
         if self.parts.slotting is not None:
             self.app.push_screen(SlottingScreen(self.parts.slotting, self.user))
+
+    def action_reorder(self) -> None:
+        from picker_app.ui.screens.lead.reorder import ReorderScreen
+
+        if self.parts.reorder is not None:
+            self.app.push_screen(ReorderScreen(self.parts.reorder, self.user))
 
     def action_board(self) -> None:
         from picker_app.ui.screens.lead.board import BoardScreen

@@ -1,0 +1,188 @@
+"""Reorder and pick-face replenishment in SQLite (issue 14): a product's sales (the order history
+and the picks applied since), the replenishment tasks as the effects write them (a mixin of
+SqliteEventWrites) and as the devices get them, and what the reorder list is computed on, read
+in one read transaction on a reader connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
+
+from picker_app.backend.repository import ReplenishTaskRow
+from picker_app.domain.reorder import REPLENISH_DAYS
+from picker_app.wire import ReplenishTaskWire
+
+
+def _when(text: str) -> datetime | None:
+    """An ISO time as an aware one (UTC when it names no zone), or None."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def sales(
+    conn: sqlite3.Connection, store: str, since: datetime, until: datetime, sku: str | None = None
+) -> Iterator[tuple[datetime, str, float]]:
+    """(when, sku, qty) of each sale of `store` (of `sku` alone if given) after `since` up to
+    `until`: the lines of the order history, then the picks applied (stock_picked events)."""
+    where, args = ("AND sku = ?", (sku,)) if sku else ("", ())
+    for placed_at, s, qty in conn.execute(
+        f"SELECT placed_at, sku, qty FROM order_history WHERE store = ? {where}", (store, *args)
+    ):
+        when = _when(placed_at)
+        if when is not None and since < when <= until:
+            yield when, s, float(qty)
+    # A pick's stock move is dated by the event (a UTC instant: text order is time order).
+    moved = (
+        "SELECT m.at, m.sku, -m.delta FROM stock_moves m JOIN events e ON e.event_id = m.event_id"
+        f" WHERE m.store = ? {where.replace('sku', 'm.sku')} AND m.at > ? AND m.at <= ?"
+        " AND e.type = 'stock_picked' AND e.status = 'applied' AND m.delta < 0"
+    )
+    bounds = (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat())
+    for at, s, qty in conn.execute(moved, (store, *args, *bounds)):
+        when = _when(at)
+        if when is not None:
+            yield when, s, float(qty)
+
+
+class SqliteReplenishWrites:
+    """The replenishment part of SqliteEventWrites (one store, the writer's connection)."""
+
+    conn: sqlite3.Connection
+    store: str
+
+    def _one(self, sql: str, *args: object) -> Any: ...  # SqliteEventWrites'
+
+    def _change(self, kind: str, key: str) -> None: ...  # SqliteEventWrites'
+
+    def replenish_days(self) -> float:
+        row = self._one("SELECT replenish_days FROM store_settings WHERE store = ?")
+        return float(row[0]) if row and row[0] is not None else REPLENISH_DAYS
+
+    def sales_per_day(self, sku: str, until: str, days: int) -> float:
+        # From the sales a day (one row per product and UTC day: a few rows, not every line).
+        end = _when(until) or datetime.now(UTC)
+        last = end.astimezone(UTC).date()
+        first = last - timedelta(days=days)
+        total = self._one(
+            "SELECT COALESCE(SUM(qty), 0) FROM sales_by_day WHERE store = ? AND sku = ?"
+            " AND day > ? AND day <= ?",
+            sku, first.isoformat(), last.isoformat(),
+        )[0]  # fmt: skip
+        return float(total) / days
+
+    def record_sale(self, sku: str, qty: float, at: str) -> None:
+        """A pick applied: `qty` of `sku` sold on the UTC day of `at`."""
+        day = (_when(at) or datetime.now(UTC)).astimezone(UTC).date().isoformat()
+        self.conn.execute(
+            "INSERT INTO sales_by_day (store, sku, day, qty) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty",
+            (self.store, sku, day, qty),
+        )
+
+    def open_replenish_for(self, bin_: str, sku: str) -> bool:
+        return self._one(
+            "SELECT 1 FROM replenish_tasks WHERE store = ? AND bin = ? AND sku = ?"
+            " AND state = 'open' LIMIT 1",
+            bin_, sku,
+        ) is not None  # fmt: skip
+
+    def open_replenish_task(self, task_id: str, bin_: str, sku: str, qty: float, at: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO replenish_tasks (store, id, bin, sku, qty, state, opened_at)"
+            " VALUES (?, ?, ?, ?, ?, 'open', ?)",
+            (self.store, task_id, bin_, sku, qty, at),
+        )
+        self._change("replenish_task", task_id)
+
+    def replenish_task(self, task_id: str) -> ReplenishTaskRow | None:
+        row = self._one(
+            "SELECT bin, sku, qty, state FROM replenish_tasks WHERE store = ? AND id = ?", task_id
+        )
+        return ReplenishTaskRow(*row) if row else None
+
+    def finish_replenish_task(self, task_id: str, brought: float, at: str) -> None:
+        self.conn.execute(
+            "UPDATE replenish_tasks SET state = 'done', brought = ?, done_at = ?"
+            " WHERE store = ? AND id = ?",
+            (brought, at, self.store, task_id),
+        )
+        self._change("replenish_task", task_id)
+
+
+# The devices' reads.
+def replenish_task_wire(
+    conn: sqlite3.Connection, store: str, task_id: str
+) -> ReplenishTaskWire | None:
+    """A replenishment task as the devices get it, or None."""
+    r = conn.execute(
+        "SELECT id, bin, sku, qty, state FROM replenish_tasks WHERE store = ? AND id = ?",
+        (store, task_id),
+    ).fetchone()
+    if r is None:
+        return None
+    return ReplenishTaskWire(id=r[0], bin=r[1], sku=r[2], qty=r[3], state=r[4])
+
+
+def open_replenish_tasks(conn: sqlite3.Connection, store: str) -> list[ReplenishTaskWire]:
+    """The replenishment tasks not done yet, by id."""
+    return [
+        ReplenishTaskWire(id=r[0], bin=r[1], sku=r[2], qty=r[3], state=r[4])
+        for r in conn.execute(
+            "SELECT id, bin, sku, qty, state FROM replenish_tasks WHERE store = ?"
+            " AND state = 'open' ORDER BY id",
+            (store,),
+        )
+    ]
+
+
+# What the reorder list is computed on.
+@runtime_checkable
+class ReorderStorage(Protocol):
+    """What the reorder list needs of the backend's storage (BackendDB has it)."""
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+
+@dataclass(frozen=True)
+class ReorderInputs:
+    """A store's stock per product (summed over its bins), each product's (name, unit), and
+    its sales of the window as (when, sku, qty)."""
+
+    on_hand: dict[str, float]
+    products: dict[str, tuple[str, str]]
+    sales: list[tuple[datetime, str, float]]
+
+
+def reorder_inputs(db: ReorderStorage, store: str, until: datetime, days: int) -> ReorderInputs:
+    """What the reorder list of `store` is computed on, in one read: the stock now and the
+    sales of the `days` to `until`."""
+    with db.reading() as conn:
+        on_hand = {
+            r[0]: float(r[1])
+            for r in conn.execute(
+                "SELECT sku, SUM(MAX(on_hand, 0)) FROM stock WHERE store = ? GROUP BY sku",
+                (store,),
+            )
+        }
+        products = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute("SELECT sku, name, unit FROM catalog WHERE store = ?", (store,))
+        }
+        sold = list(sales(conn, store, until - timedelta(days=days), until))
+    return ReorderInputs(on_hand, products, sold)
+
+
+def set_replenish_days(conn: sqlite3.Connection, store: str, days: float) -> None:
+    """The store's pick-face minimum, in days of its products' sales."""
+    conn.execute(
+        "INSERT INTO store_settings (store, replenish_days) VALUES (?, ?) ON CONFLICT (store)"
+        " DO UPDATE SET replenish_days = excluded.replenish_days",
+        (store, days),
+    )
