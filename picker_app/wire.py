@@ -75,6 +75,8 @@ class UserWire(_Wire):
     role: Literal["picker", "packer", "lead", "rider"]
     badge: str
     pin_hash: str
+    may_count: bool = False
+    """A store lead let this person take count tasks (leads always may)."""
 
 
 class OrderLineWire(_Wire):
@@ -226,6 +228,7 @@ class Change(_Wire):
     slot_move: SlotMoveWire | None = None
     sku: SkuWire | None = None
     replenish_task: ReplenishTaskWire | None = None
+    user: UserWire | None = None
 
 
 class ChangesPage(_Wire):

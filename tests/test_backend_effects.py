@@ -55,7 +55,8 @@ def test_count_submitted_then_approved_sets_stock_and_records_the_variance(db):
     task = one(db, "SELECT id FROM count_tasks WHERE bin = ?", bin_)[0]
     early, _ = send(db, "count_approved", {"task": task, "lead": "U117"}, user="U117")
     assert early.status == "rejected" and "no submitted count" in early.reason
-    assert send(db, "count_submitted", {"task": task, "counted": 7})[0].status == "applied"
+    assert send(db, "count_submitted", {"task": task, "counted": 7, "counter": "U117"},
+                user="U117")[0].status == "applied"  # fmt: skip
     # The flag set the book to 0: a count of 7 is off it, beyond any tolerance: a recount first.
     blocked, _ = send(db, "count_approved", {"task": task, "reason": "miscount"}, user="U117")
     assert blocked.status == "rejected" and f"decide its recount {task}-R" in blocked.reason
@@ -191,10 +192,11 @@ def test_a_count_far_from_the_stock_opens_a_recount(db):
     bin_, sku, before = one(db, "SELECT bin, sku, on_hand FROM stock WHERE on_hand > 50 LIMIT 1")
     send(db, "out_of_stock_flagged", {"bin": bin_, "sku": sku})  # stock now 0, task opened
     task = one(db, "SELECT id FROM count_tasks WHERE bin = ?", bin_)[0]
-    send(db, "count_submitted", {"task": task, "counted": 40})
+    send(db, "count_submitted", {"task": task, "counted": 40, "counter": "U117"}, user="U117")
     recount = one(db, "SELECT id, reason, recount_of FROM count_tasks WHERE recount_of = ?", task)
     assert recount == (f"{task}-R", "variance", task)
-    send(db, "count_submitted", {"task": f"{task}-R", "counted": 41})
+    send(db, "count_submitted", {"task": f"{task}-R", "counted": 41, "counter": "U118"},
+         user="U118")  # fmt: skip
     assert one(db, "SELECT COUNT(*) FROM count_tasks WHERE recount_of = ?", f"{task}-R")[0] == 0
 
 

@@ -162,7 +162,7 @@ def test_every_event_type_has_a_payload_model_and_one_handler():
     from picker_app.domain.events import EVENT_TYPES, PAYLOADS
 
     assert set(PAYLOADS) == set(HANDLERS) == EVENT_TYPES
-    assert len(EVENT_TYPES) == 21
+    assert len(EVENT_TYPES) == 22
 
 
 def test_the_payloads_the_device_records_are_valid():

@@ -43,6 +43,9 @@ def counted_twice(rig, found: float = 7) -> tuple[str, str]:
     rig.client.sync_once()
     (recount,) = counting.open_tasks()
     assert recount.recount_of == task.id
+    assert counting.permit("BD4102", LEAD) == (
+        "Manjunath Gowda may now take counts (F8 on the pickers' queue)."
+    )  # the lead lets a picker count
     counting.scan(recount, interpret(gtin_of(rig.store, sku)), "U102", qty=found)
     counting.submit(recount, "U102")
     rig.client.sync_once()

@@ -62,7 +62,7 @@ def test_a_count_done_keeps_a_product_off_the_schedule(db):
     later = since + timedelta(days=91)
     open_due_counts(db, STORE, later)
     task, bin_, sku = tasks(db, "cycle")[0]
-    send(db, "count_submitted", {"task": task, "counted": 0, "counter": "U101"}, user="U101")
+    send(db, "count_submitted", {"task": task, "counted": 0, "counter": "U117"}, user="U117")
     db.conn.execute("UPDATE count_tasks SET state = 'approved' WHERE id = ?", (task,))
     db.conn.execute("UPDATE count_entries SET at = ? WHERE task_id = ?",
                     (later.isoformat(), task))  # fmt: skip
@@ -167,3 +167,46 @@ async def test_f2_on_the_count_list_asks_for_the_counts_of_an_aisle(rig):
         assert isinstance(app.screen, CountListScreen)
         assert message(app) == "Scan the bin of a count, or Enter for the first."
     assert asked(rig) and all(b.startswith("A") for b in asked(rig))
+
+
+async def test_a_lead_lets_a_picker_count_and_the_picker_counts_from_the_queue(rig):
+    from picker_app.bootstrap import AppOptions, make_app
+    from picker_app.ui.screens.lead.counts import CountListScreen
+    from picker_app.ui.screens.picker.queue import QueueScreen
+    from tests.test_counts_ui import flag_on_another_device
+    from tests.test_ui_flow import message, wait_for
+
+    flag_on_another_device(rig)
+    app = make_app(rig.store, {"U117": "5736", "U101": "7051"}, rig.layout,
+                   options=AppOptions(), clock=rig.clock)  # fmt: skip
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")  # a picker, not let count yet
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await pilot.press("f8")
+        await pilot.pause()
+        assert message(app) == "Counts are for leads and those a lead lets count: ask your lead."
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.pause()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, CountListScreen))
+        await pilot.press("f3", *"BD4101", "enter")
+        await wait_for(pilot, lambda: "may now take counts" in message(app))
+        assert message(app) == "Ravi Kumar may now take counts (F8 on the pickers' queue)."
+        await pilot.press("escape", "f10")
+        await pilot.pause()
+        await pilot.press(*"BD4101", "enter", *"7051", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, CountListScreen))
+        assert "1 count open" in str(app.screen.query_one("#title").render())
+        await pilot.press("f2")  # asking for counts stays the lead's
+        await pilot.pause()
+        assert message(app) == "Only a store lead may ask for counts."
+    (event,) = [e for e in rig.store.pending() if e.type == "count_permission_set"]
+    assert event.payload == {"user": "U101", "allowed": True} and event.user == "U117"
+    rig.client.sync_once()
+    assert rig.backend.conn.execute(
+        "SELECT may_count FROM users WHERE store = ? AND id = 'U101'", (STORE,)
+    ).fetchone() == (1,)

@@ -26,6 +26,39 @@ def test_tolerance_by_class_with_a_floor_of_one_unit(counted, book, cls, ok):
     assert Tolerance().within(counted, book, cls) is ok
 
 
+@pytest.fixture(autouse=True)
+def counters(request):
+    """The lead U117 lets the pickers U101-U103 count (tests with a backend)."""
+    if "db" not in request.fixturenames:
+        return
+    db = request.getfixturevalue("db")
+    for user in ("U101", "U102", "U103"):
+        result, _ = send(db, "count_permission_set", {"user": user, "allowed": True}, user="U117")
+        assert result.status == "applied", result.reason
+
+
+def test_only_a_lead_or_someone_a_lead_let_count_may_count(db):
+    bin_, sku, task = flagged_bin(db, 10)
+    stranger, _ = send(db, "count_submitted", {"task": task, "counted": 10, "counter": "U104"},
+                       user="U104")  # fmt: skip
+    assert stranger.status == "rejected"
+    assert stranger.reason == (
+        "only a store lead, or someone a lead let count, may count: U104 is a picker"
+    )
+    picker, _ = send(db, "count_permission_set", {"user": "U104", "allowed": True}, user="U101")
+    assert picker.status == "rejected" and "only a store lead may let someone count" in (
+        picker.reason
+    )
+    send(db, "count_permission_set", {"user": "U104", "allowed": True}, user="U117")
+    ok, _ = send(db, "count_submitted", {"task": task, "counted": 10, "counter": "U104"},
+                 user="U104")  # fmt: skip
+    assert ok.status == "applied"
+    send(db, "count_permission_set", {"user": "U101", "allowed": False}, user="U117")
+    gone, _ = send(db, "count_submitted", {"task": f"{task}", "counted": 1, "counter": "U101"},
+                   user="U101")  # fmt: skip
+    assert gone.status == "rejected" and "U101 is a picker" in gone.reason
+
+
 def flagged_bin(db, stock: float) -> tuple[str, str, str]:
     """A bin whose stock is set to `stock`, with a count task for it."""
     bin_, sku = one(db, "SELECT bin, sku FROM stock WHERE on_hand > 0 LIMIT 1")

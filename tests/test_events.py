@@ -43,6 +43,7 @@ SAMPLES = {
     "count_submitted": {"task": "CT-1", "bin": "A01-1", "sku": "S", "counted": 4.0},
     "count_approved": {"task": "CT-1", "lead": "U900"},
     "count_requested": {"bins": ["A01-1", "A01-2"]},
+    "count_permission_set": {"user": "U101", "allowed": True},
     "stock_near_expiry": {"sku": "S", "bin": "H01-1", "qty": 1.0, "batch": "L1",
                           "expiry": "2026-11-26", "verdict": "pull"},
     "slot_move_accepted": {"move": "SM-1", "sku": "S", "from_bin": "A09-1", "to_bin": "A01-1",

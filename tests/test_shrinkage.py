@@ -95,6 +95,8 @@ def store(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
             layout_hash=layout.content_hash,
         ),
     )
+    for counter in ("P1", "P2"):  # the lead lets the pickers count
+        send(db, "count_permission_set", {"user": counter, "allowed": True}, user="L1")
     at = "2026-{}:00.000+00:00".format  # as the backend's clock writes a time
     ids = {
         # Before the period: left out.

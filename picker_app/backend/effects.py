@@ -19,6 +19,7 @@ from picker_app.domain.counting import DEFAULT_TOLERANCE, REASONS, book_during_c
 from picker_app.domain.events import (
     EVENT_TYPES,
     AnyEvent,
+    CountPermissionSet,
     CountRequested,
     CountSubmitted,
     LabelPrinted,
@@ -307,6 +308,10 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
     if state not in ("open", "submitted"):
         return f"count task {p.task} is {state} already: it takes no more counts"
     counter = p.counter or fx.user
+    who = fx.writes.role_of(counter) if counter else None
+    if who != "lead" and not (counter and fx.writes.may_count(counter)):
+        whom = f"{clip(counter)} is a {who}" if who else "no counter of this store is named"
+        return f"only a store lead, or someone a lead let count, may count: {whom}"
     if recount_of and counter and counter in fx.writes.counters(recount_of):
         return (
             f"{clip(counter)} counted {recount_of}: its recount must be done by someone else"
@@ -325,6 +330,18 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
     if not recount_of and not DEFAULT_TOLERANCE.within(total, book, cls):
         fx.writes.open_count_task(f"{p.task}-R", bin_, sku, "variance", recount_of=p.task)
         fx.writes.set_needs_recount(p.task, True)
+    return None
+
+
+def count_permission_set(fx: Effect, p: CountPermissionSet) -> str | None:
+    role = fx.writes.role_of(fx.user) if fx.user else None
+    if role != "lead":
+        whom = f"{clip(fx.user)} is a {role}" if role else "no store lead is named on it"
+        return f"only a store lead may let someone count: {whom}"
+    target = fx.writes.role_of(p.user)
+    if target is None:
+        return f"{clip(p.user)} is not a person of this store"
+    fx.writes.set_may_count(p.user, p.allowed)
     return None
 
 
@@ -517,6 +534,7 @@ HANDLERS: dict[str, Handler] = {
     "order_dispatched": order_dispatched,
     "count_submitted": count_submitted,
     "count_requested": count_requested,
+    "count_permission_set": count_permission_set,
     # Kept in the event log for markdowns (the stock stays until it is sold or written off).
     "stock_near_expiry": lambda fx, p: None,
     "count_approved": count_approved,

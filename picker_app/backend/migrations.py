@@ -221,6 +221,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty;
         """,
     ),
+    # Counts by others than leads (issue 14): whom a store lead let take count tasks.
+    (
+        "0012_count_permission",
+        "ALTER TABLE users ADD COLUMN may_count INTEGER NOT NULL DEFAULT 0",
+    ),
 ]
 
 

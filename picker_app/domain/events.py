@@ -230,6 +230,14 @@ class StockNearExpiry(EventPayload):
     verdict: Literal["pull", "soon"]
 
 
+class CountPermissionSet(EventPayload):
+    """A store lead lets a person take count tasks (`allowed`), or no longer."""
+
+    type: Literal["count_permission_set"] = Field(default="count_permission_set", exclude=True)
+    user: Code
+    allowed: bool
+
+
 class CountRequested(EventPayload):
     """A store lead asks for these bins to be counted (by aisle, bin or product, resolved to
     bins on the device); the backend opens a count task for each product in them."""
@@ -301,6 +309,7 @@ AnyEvent = Annotated[
     | OrderDispatched
     | CountSubmitted
     | CountRequested
+    | CountPermissionSet
     | StockNearExpiry
     | CountApproved
     | CountRejected

@@ -12,13 +12,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from picker_app.domain.auth import may
-from picker_app.domain.events import MAX_LIST, CountRequested, CountSubmitted
+from picker_app.domain.events import (
+    MAX_LIST,
+    CountPermissionSet,
+    CountRequested,
+    CountSubmitted,
+)
 from picker_app.domain.layout import BinCodeError, Layout
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
 from picker_app.domain.scan_result import Scan
 from picker_app.errors import UserError
 from picker_app.services.pick_reads import product_gtins
-from picker_app.store import catalog
+from picker_app.store import catalog, people
 from picker_app.store import counts as rows
 
 if TYPE_CHECKING:
@@ -70,6 +75,29 @@ class CountService:
             if task.bin == code:
                 return task
         raise UserError(f"Bin {code} has no count open: scan the bin of a count in the list.")
+
+    def may_count(self, user: dict[str, str]) -> bool:
+        """A lead, or someone a lead let count (as this device knows it now)."""
+        return may(user.get("role", ""), "count") or people.may_count(self.store, user["id"])
+
+    def permit(self, text: str, lead: dict[str, str]) -> str:
+        """A lead scans (or keys) a person's badge: they may take count tasks now, or no longer
+        if they could (`count_permission_set`). What changed, as a sentence."""
+        if not may(lead.get("role", ""), "approve"):
+            raise UserError("Only a store lead may let someone count.")
+        found = people.by_badge(self.store, text.strip())
+        if found is None:
+            raise UserError("Scan the badge of the person who is to count (e.g. BD4101).")
+        user_id, name, role = found
+        if may(role, "count"):
+            raise UserError(f"{name} is a store lead: leads always may count.")
+        allowed = not people.may_count(self.store, user_id)
+        with self.store.write():
+            self.store.record(CountPermissionSet(user=user_id, allowed=allowed), user=lead["id"])
+            people.set_may_count(self.store, user_id, allowed)
+        if allowed:
+            return f"{name} may now take counts (F8 on the pickers' queue)."
+        return f"{name} may no longer take counts."
 
     def ask(self, text: str, lead: dict[str, str]) -> str:
         """A lead asks for counts: of a bin (A07-2), a bay (A07), an aisle (A) or a product's

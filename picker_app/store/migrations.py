@@ -175,4 +175,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # Whom a store lead let take count tasks (issue 14), as the backend sends it.
+    (
+        "0011_count_permission",
+        "ALTER TABLE users ADD COLUMN may_count INTEGER NOT NULL DEFAULT 0",
+    ),
 ]

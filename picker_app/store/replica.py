@@ -67,8 +67,9 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
             [(r.bin, r.sku, r.on_hand, str(snap.cursor)) for r in snap.stock],
         )
         conn.executemany(
-            "INSERT INTO users (id, name, role, badge, pin_hash) VALUES (?, ?, ?, ?, ?)",
-            [(u.id, u.name, u.role, u.badge, u.pin_hash) for u in snap.users],
+            "INSERT INTO users (id, name, role, badge, pin_hash, may_count)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(u.id, u.name, u.role, u.badge, u.pin_hash, int(u.may_count)) for u in snap.users],
         )
         conn.executemany(
             "INSERT INTO orders (id, promised_at, state, priority, area, substitutions, tote)"
@@ -142,6 +143,15 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
                 _slot_moves(conn, [change.slot_move])
             if change.replenish_task is not None:
                 _replenish_tasks(conn, [change.replenish_task])
+            if change.user is not None:
+                u = change.user
+                conn.execute(
+                    "INSERT INTO users (id, name, role, badge, pin_hash, may_count)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    " name = excluded.name, role = excluded.role, badge = excluded.badge,"
+                    " pin_hash = excluded.pin_hash, may_count = excluded.may_count",
+                    (u.id, u.name, u.role, u.badge, u.pin_hash, int(u.may_count)),
+                )
             if change.sku is not None:
                 k = change.sku
                 conn.execute(

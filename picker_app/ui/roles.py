@@ -42,7 +42,9 @@ def picker_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:
     if parts.picking is None:
         return None
     options = parts.options
-    return QueueScreen.open(parts.picking, user, options.batch_max, options.scan_config)
+    return QueueScreen.open(
+        parts.picking, user, options.batch_max, options.scan_config, parts.counting
+    )
 
 
 def lead_home(parts: Parts, user: dict[str, str]) -> Screen[object] | None:

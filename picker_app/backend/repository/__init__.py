@@ -252,6 +252,14 @@ class EventWrites(Protocol):
         """The role of a person of this store, or None."""
         ...
 
+    def may_count(self, user_id: str) -> bool:
+        """Whether a store lead let this person take count tasks."""
+        ...
+
+    def set_may_count(self, user_id: str, allowed: bool) -> None:
+        """Let a person take count tasks, or no longer: a change."""
+        ...
+
     def velocity_class(self, sku: str) -> str:
         """A, B or C by the product's pick lines in the order history (domain.counting)."""
         ...

@@ -226,7 +226,9 @@ class BackendDB:
                 [(store, *row) for row in data.stock],
             )
             conn.executemany(
-                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)", [(store, *u) for u in data.users]
+                "INSERT INTO users (store, id, name, role, badge, pin_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(store, *u) for u in data.users],
             )
             conn.executemany(
                 "INSERT INTO order_history VALUES (?, ?, ?, ?, ?)",

@@ -81,9 +81,10 @@ def read_snapshot(db: BackendDB, store: str) -> Snapshot:
             )
         ]
         users = [
-            UserWire(id=r[0], name=r[1], role=r[2], badge=r[3], pin_hash=r[4])
+            UserWire(id=r[0], name=r[1], role=r[2], badge=r[3], pin_hash=r[4], may_count=r[5])
             for r in conn.execute(
-                "SELECT id, name, role, badge, pin_hash FROM users WHERE store = ? ORDER BY id",
+                "SELECT id, name, role, badge, pin_hash, may_count FROM users WHERE store = ?"
+                " ORDER BY id",
                 (store,),
             )
         ]
@@ -185,6 +186,17 @@ def read_changes(db: BackendDB, store: str, cursor: int, limit: int) -> ChangesP
                 replenish = replenish_task_wire(conn, store, key)
                 if replenish is not None:
                     items.append(Change(seq=seq, replenish_task=replenish))
+            elif kind == "user":
+                r = conn.execute(
+                    "SELECT id, name, role, badge, pin_hash, may_count FROM users"
+                    " WHERE store = ? AND id = ?",
+                    (store, key),
+                ).fetchone()
+                if r is not None:
+                    person = UserWire(
+                        id=r[0], name=r[1], role=r[2], badge=r[3], pin_hash=r[4], may_count=r[5]
+                    )
+                    items.append(Change(seq=seq, user=person))
             elif kind == "sku":
                 product = sku_wire(conn, store, key)
                 if product is not None:

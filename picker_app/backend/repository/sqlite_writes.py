@@ -363,6 +363,17 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         )
         return bool(row and row[0])
 
+    def may_count(self, user_id: str) -> bool:
+        row = self._one("SELECT may_count FROM users WHERE store = ? AND id = ?", user_id)
+        return bool(row and row[0])
+
+    def set_may_count(self, user_id: str, allowed: bool) -> None:
+        self.conn.execute(
+            "UPDATE users SET may_count = ? WHERE store = ? AND id = ?",
+            (int(allowed), self.store, user_id),
+        )
+        self._change("user", user_id)
+
     def role_of(self, user_id: str) -> str | None:
         row = self._one("SELECT role FROM users WHERE store = ? AND id = ?", user_id)
         return row[0] if row else None

@@ -31,6 +31,7 @@ class CountListScreen(WorkScreen[None]):
     BINDINGS = [
         Binding("enter", "first", "Count first"),
         Binding("f2", "ask", "Ask for counts"),
+        Binding("f3", "permit", "Let count"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -40,6 +41,7 @@ class CountListScreen(WorkScreen[None]):
         self.user = user
         self.tasks: list[CountTask] = []
         self.asking = False  # the next scan or entry names what to count (F2)
+        self.permitting = False  # the next scan is the badge of who may count (F3)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -83,6 +85,9 @@ class CountListScreen(WorkScreen[None]):
         self.handle_scan(text)
 
     def handle_scan(self, text: str) -> None:
+        if self.permitting:
+            self._permit(text)
+            return
         if self.asking:
             self._ask(text)
             return
@@ -96,7 +101,29 @@ class CountListScreen(WorkScreen[None]):
             return
         self.app.push_screen(CountScreen(self.service, self.user, task), self._counted)
 
+    def action_permit(self) -> None:
+        if not self.service.may_count(self.user) or self.user.get("role") != "lead":
+            self.say("Only a store lead may let someone count.", True)
+            return
+        self.asking, self.permitting = False, True
+        self.say("Scan the badge of who may take counts (again: no longer); Esc: never mind.")
+
+    def _permit(self, text: str) -> None:
+        if not text.strip():
+            return
+        try:
+            said = self.service.permit(text, self.user)
+        except (UserError, PickerError) as err:
+            self.say(str(err), True)
+            return
+        self.permitting = False
+        self.say(said)
+
     def action_ask(self) -> None:
+        if self.user.get("role") != "lead":
+            self.say("Only a store lead may ask for counts.", True)
+            return
+        self.permitting = False
         self.asking = True
         self.say("What to count? Scan or key a bin (A07-2), a bay (A07), an aisle (A) or a "
                  "product; Esc: never mind.")  # fmt: skip
@@ -113,7 +140,7 @@ class CountListScreen(WorkScreen[None]):
         self.say(said)
 
     def action_first(self) -> None:
-        if self.asking:
+        if self.asking or self.permitting:
             return  # an empty entry while asking asks for nothing
         if not self.tasks:
             self.say("No count is open.", True)
@@ -126,8 +153,8 @@ class CountListScreen(WorkScreen[None]):
             self.say(result)
 
     def action_back(self) -> None:
-        if self.asking:
-            self.asking = False
+        if self.asking or self.permitting:
+            self.asking = self.permitting = False
             self.say("Scan the bin of a count, or Enter for the first.")
             return
         self.dismiss(None)

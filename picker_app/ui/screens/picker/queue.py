@@ -26,6 +26,7 @@ from picker_app.domain.queue import clock_text
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
 from picker_app.domain.words import a
 from picker_app.errors import PickerError
+from picker_app.services.counting import CountService
 from picker_app.services.picking import PickService, PickTask, QueueEntry
 from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import NoticeDialog
@@ -82,18 +83,20 @@ class QueueScreen(WorkScreen):
         Binding("3", "take(3)", "Batch of 3", show=False),
         Binding("4", "take(4)", "Batch of 4", show=False),
         Binding("f5", "refresh_queue", "Refresh"),
+        Binding("f8", "counts", "Counts", show=False),  # for those a lead lets count
     ]
     HINT = "Enter: take the next order; 2-4 Enter: a batch; or scan a tote or an order label."
 
     def __init__(
         self, service: PickService, user: dict[str, str], batch_max: int = 4,
-        scan_config: ScanConfig = DEFAULT_SCAN_CONFIG,
+        scan_config: ScanConfig = DEFAULT_SCAN_CONFIG, counting: CountService | None = None,
     ) -> None:  # fmt: skip
         super().__init__()
         self.service = service
         self.user = user
         self.batch_max = batch_max
         self.scan_config = scan_config
+        self.counting = counting
         self.entries: list[QueueEntry] = []
         self.waiting = 0  # orders waiting, as last read
         self.skew = timedelta()  # the backend's clock against this device's, as last read
@@ -105,12 +108,12 @@ class QueueScreen(WorkScreen):
     @classmethod
     def open(
         cls, service: PickService, user: dict[str, str], batch_max: int = 4,
-        scan_config: ScanConfig = DEFAULT_SCAN_CONFIG,
+        scan_config: ScanConfig = DEFAULT_SCAN_CONFIG, counting: CountService | None = None,
     ) -> QueueScreen:  # fmt: skip
         """The mode's first screen for `user`, with the task they left open, if any (resumed
         once it is shown). A PickerError (e.g. the task is open in another app on this device)
         says why they cannot start."""
-        queue = cls(service, user, batch_max, scan_config)
+        queue = cls(service, user, batch_max, scan_config, counting)
         queue._resume = service.open_task(user["id"])
         return queue
 
@@ -197,6 +200,16 @@ class QueueScreen(WorkScreen):
         sync = self.query_one("#sync", Static)
         sync.update(notice)
         sync.display = bool(notice)
+
+    def action_counts(self) -> None:
+        from picker_app.ui.screens.lead.counts import CountListScreen
+
+        if self.counting is None:
+            return
+        if not self.counting.may_count(self.user):
+            self.say("Counts are for leads and those a lead lets count: ask your lead.", True)
+            return
+        self.app.push_screen(CountListScreen(self.counting, self.user))
 
     def action_refresh_queue(self) -> None:
         self.refresh_queue()
