@@ -1,5 +1,6 @@
 """The heat map of where picks happen (issue 14): picks per bay over a window, with the totals
-per aisle and per zone, and the store map drawn with a shade per bay and its legend.
+per aisle and per zone, and the store map drawn with a shade per bay and its legend; two maps of
+one store (before and after slotting moves) side by side under one legend.
 
 Plain logic: the picks come as a `bin,picks` CSV's text or as timed pick lines (the device's
 history, the demo's order history); nothing here reads a file or a clock.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -140,7 +142,11 @@ def shade_levels(summary: HeatSummary) -> list[int]:
     """The upper bound of picks for each shade: quartiles of the picked bays (demand is skewed:
     a fifth of the products take most picks, so an even split of the range would draw nearly
     every bay in the palest shade)."""
-    values = sorted(summary.bays.values())
+    return _levels(list(summary.bays.values()))
+
+
+def _levels(picked: list[int]) -> list[int]:
+    values = sorted(picked)
     if not values:
         return [1] * len(SHADES)
     levels = []
@@ -159,27 +165,84 @@ def shade_of(picks: int, levels: list[int]) -> str:
     return SHADES[-1]
 
 
-def heat_lines(layout: Layout, summary: HeatSummary) -> list[str]:
-    """The store map with each picked bay drawn in its shade, then the legend and the totals
-    per zone and per aisle."""
-    levels = shade_levels(summary)
+def _floor(layout: Layout, summary: HeatSummary, levels: list[int]) -> list[str]:
+    """The store map's rows with each picked bay drawn in its shade."""
     grid = [list(row) for row in layout.rows]
     for bay in layout.bays:
         n = summary.bays.get(bay.code, 0)
         if n:
             r, c = bay.cell
             grid[r][c] = shade_of(n, levels)
-    lines = ["".join(row) for row in grid]
+    return ["".join(row) for row in grid]
+
+
+def _legend(levels: list[int], window: str) -> str:
     lows = [1, *(u + 1 for u in levels[:-1])]
     legend = "  ".join(
         f"{shade} {low}-{high}" if low < high else f"{shade} {high}"
         for shade, low, high in zip(SHADES, lows, levels, strict=True)
         if low <= high
     )  # each shade a quarter of the bays picked
-    lines.append(f"picks per bay ({summary.window}): {legend}; a letter: none")
-    lines.append(
-        "zones: " + ", ".join(f"{name} {n}" for name, n in summary.zones.items())
-        + f"; total {summary.total}"
-    )
+    return f"picks per bay ({window}): {legend}; a letter: none"
+
+
+def _zones(summary: HeatSummary) -> str:
+    zones = ", ".join(f"{name} {n}" for name, n in summary.zones.items())
+    return f"{zones}; total {summary.total}"
+
+
+def heat_lines(layout: Layout, summary: HeatSummary) -> list[str]:
+    """The store map with each picked bay drawn in its shade, then the legend and the totals
+    per zone and per aisle."""
+    levels = shade_levels(summary)
+    lines = _floor(layout, summary, levels)
+    lines.append(_legend(levels, summary.window))
+    lines.append("zones: " + _zones(summary))
     lines.append("aisles: " + " ".join(f"{a} {n}" for a, n in summary.aisles.items()))
     return lines
+
+
+PAIR_GAP = 4  # columns between the two maps side by side
+
+
+def heat_pair_lines(
+    layout: Layout,
+    before: HeatSummary,
+    after: HeatSummary,
+    width: int,
+    titles: tuple[str, str] = ("before", "after"),
+) -> list[str]:
+    """Two heat maps of one store (`before` and `after`, each under its title) side by side
+    when `width` columns hold both, else one under the other; one legend for both (the shades
+    are the quartiles of both maps' bays), the totals per zone of each, and the bays that gain
+    or lose picks, wrapped to `width`."""
+    levels = _levels([*before.bays.values(), *after.bays.values()])
+    left, right = _floor(layout, before, levels), _floor(layout, after, levels)
+    heads = [title[: layout.width].ljust(layout.width) for title in titles]
+    if 2 * layout.width + PAIR_GAP <= width:
+        gap = " " * PAIR_GAP
+        lines = [(heads[0] + gap + heads[1]).rstrip()]
+        lines += [a + gap + b for a, b in zip(left, right, strict=True)]
+    else:
+        lines = [heads[0].rstrip(), *left, "", heads[1].rstrip(), *right]
+    notes = [_legend(levels, before.window)]
+    if before.zones == after.zones:
+        notes.append("zones, before and after alike: " + _zones(before))
+    else:
+        notes.append(f"zones, {titles[0]}: " + _zones(before))
+        notes.append(f"zones, {titles[1]}: " + _zones(after))
+    changes = _changes(before, after)
+    gained = [f"{bay} +{d}" for bay, d in changes if d > 0]
+    lost = [f"{bay} {d}" for bay, d in changes if d < 0]
+    notes.append("bays that gain picks: " + (", ".join(gained) or "none"))
+    notes.append("bays that lose picks: " + (", ".join(lost) or "none"))
+    for note in notes:
+        lines += textwrap.wrap(note, max(width, 20), subsequent_indent="  ") or [""]
+    return lines
+
+
+def _changes(before: HeatSummary, after: HeatSummary) -> list[tuple[str, int]]:
+    """(bay, after - before) of each bay whose picks change, the largest change first."""
+    codes = sorted(set(before.bays) | set(after.bays))
+    deltas = [(c, after.bays.get(c, 0) - before.bays.get(c, 0)) for c in codes]
+    return sorted(((c, d) for c, d in deltas if d), key=lambda cd: (-abs(cd[1]), cd[0]))

@@ -193,3 +193,46 @@ def orders_of(lines: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     for order_id, sku in lines:
         out.setdefault(order_id, []).append(sku)
     return out
+
+
+def bins_after(bins: Mapping[str, str], moves: Iterable[Move]) -> dict[str, str]:
+    """Each product's bin (sku -> bin code) once `moves` are made; a swap moves both."""
+    after = dict(bins)
+    for move in moves:
+        after[move.sku] = move.to_bin
+        if move.swap_sku is not None:
+            after[move.swap_sku] = move.from_bin
+    return after
+
+
+def bay_picks(
+    layout: Layout, orders: Mapping[str, Sequence[str]], bins: Mapping[str, str]
+) -> dict[str, int]:
+    """Pick lines per bay code: each line of `orders` counted at its product's bin in `bins`
+    (lines of a product with no bin, or with a bin the layout lacks, are left out)."""
+    bay_of: dict[str, str | None] = {}  # sku -> its bay's code (each product read once)
+    picks: dict[str, int] = {}
+    for skus in orders.values():
+        for sku in skus:
+            if sku not in bay_of:
+                try:
+                    bay_of[sku] = layout.bin(bins[sku]).bay.code if sku in bins else None
+                except BinCodeError:
+                    bay_of[sku] = None
+            bay = bay_of[sku]
+            if bay is not None:
+                picks[bay] = picks.get(bay, 0) + 1
+    return picks
+
+
+def heat_before_after(
+    layout: Layout,
+    products: Sequence[Product],
+    orders: Mapping[str, Sequence[str]],
+    moves: Iterable[Move],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Picks per bay of `orders` with the products where they are, and again with each moved
+    product's picks counted at its new bin (the same lines: the totals per zone hold, as the
+    moves stay within their zones)."""
+    bins = {p.sku: p.bin for p in products}
+    return bay_picks(layout, orders, bins), bay_picks(layout, orders, bins_after(bins, moves))
