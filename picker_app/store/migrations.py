@@ -175,4 +175,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # The shrinkage report (issue 14): the last one fetched from the backend (its JSON, shown
+    # offline with when it was fetched).
+    (
+        "0011_shrinkage",
+        """
+        CREATE TABLE shrinkage_kept (
+            id INTEGER PRIMARY KEY CHECK (id = 1), fetched_at TEXT NOT NULL, body TEXT NOT NULL
+        );
+        """,
+    ),
 ]
