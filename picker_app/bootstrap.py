@@ -59,10 +59,12 @@ def assemble(
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
     from picker_app.services.reorder import ReorderService
+    from picker_app.services.shrinkage import ShrinkageService
     from picker_app.services.slotting import SlottingService
     from picker_app.store import people
     from picker_app.sync.board import fetch_board
     from picker_app.sync.reorder import fetch_reorder
+    from picker_app.sync.shrinkage import fetch_shrinkage
     from picker_app.sync.slotting import fetch_slotting
 
     options = options or AppOptions()
@@ -83,12 +85,14 @@ def assemble(
     fetch = partial(fetch_board, sync_client) if sync_client is not None else None
     advice = partial(fetch_slotting, sync_client) if sync_client is not None else None
     listed = partial(fetch_reorder, sync_client) if sync_client is not None else None
+    lost = partial(fetch_shrinkage, sync_client) if sync_client is not None else None
     return Parts(
         store, users, layout, demo_pins, sync_client, scanner, options, clock, picking,
         packing, heat, CountService(store, layout, clock, options.scan_config),
         BoardService(store, clock, fetch),
         SlottingService(store, layout, clock, advice, options.scan_config),
         ReorderService(store, layout, clock, listed, options.scan_config),
+        ShrinkageService(store, clock, lost),
     )  # fmt: skip
 
 

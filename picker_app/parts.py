@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from picker_app.services.packing import PackService
     from picker_app.services.picking import PickService
     from picker_app.services.reorder import ReorderService
+    from picker_app.services.shrinkage import ShrinkageService
     from picker_app.services.slotting import SlottingService
     from picker_app.store.db import LocalStore
     from picker_app.sync.client import SyncClient
@@ -60,6 +61,7 @@ class Parts:
     board: BoardService | None = None  # the lead's live board
     slotting: SlottingService | None = None  # the lead's slotting moves
     reorder: ReorderService | None = None  # the lead's reorder list, pick faces to replenish
+    shrinkage: ShrinkageService | None = None  # the lead's shrinkage report
     stop: Callable[[], None] = lambda: None  # stops what was started for these parts
     mode: str = "local"  # "demo", the backend's URL, or "local" (given parts, as in tests)
     wake: list[Callable[[], None]] = field(default_factory=list)  # called when the backend is up

@@ -182,6 +182,92 @@ class ReorderList(_Wire):
     lines: list[ReorderLineWire]
 
 
+class ShrinkageGroupWire(_Wire):
+    """The losses of one bin, aisle, zone, reason or day: net (stock found offsets stock
+    missing) and absolute (it does not), in units and rupees; the net value as a percentage of
+    the period's sales (None: no sales)."""
+
+    key: str
+    units: float
+    value: float
+    abs_units: float
+    abs_value: float
+    pct_of_sales: float | None
+
+
+class ShrinkageLossWire(_Wire):
+    """One of the largest losses: a count short of the book or a write-off."""
+
+    source: Literal["count", "write_off"]
+    ref: str
+    bin: str
+    sku: str | None
+    name: str | None = None
+    """The product's name in the catalog (None: not in it)."""
+    reason: str
+    day: str
+    units: float
+    value: float
+
+
+class BinAccuracyWire(_Wire):
+    """The approved counts of one bin: how many, how many within tolerance, units off."""
+
+    bin: str
+    counts: int
+    within: int
+    accurate: bool
+    abs_units: float
+    net_units: float
+
+
+class CountAccuracyWire(_Wire):
+    """How accurate the counts were: bins whose every count was within tolerance (`pct`: None
+    when no bin was counted), and the counts' differences from the book, absolute and net."""
+
+    bins: int
+    accurate_bins: int
+    pct: float | None
+    counts: int
+    counts_within: int
+    abs_units: float
+    abs_value: float
+    net_units: float
+    net_value: float
+    by_bin: list[BinAccuracyWire]
+
+
+class ShrinkageReportWire(_Wire):
+    """A store's shrinkage over the `days` from `since` to `until` (issue 14): stock lost, net
+    and absolute, in units and rupees; the period's sales; the net loss as a % of sales against
+    `target_pct`; by bin, aisle, zone, reason and day; the largest losses; the counts'
+    accuracy; the SKUs valued at 0 (no price); `left_out`: records without a readable time.
+    The same figures as `picker-app shrinkage --json` (domain/shrinkage)."""
+
+    store: str
+    days: int
+    since: str
+    until: str
+    units: float
+    value: float
+    abs_units: float
+    abs_value: float
+    sales_units: float
+    sales_value: float
+    loss_pct: float | None
+    target_pct: float
+    over_target: bool
+    by_bin: list[ShrinkageGroupWire]
+    by_aisle: list[ShrinkageGroupWire]
+    by_zone: list[ShrinkageGroupWire]
+    by_reason: list[ShrinkageGroupWire]
+    by_day: list[ShrinkageGroupWire]
+    top: list[ShrinkageLossWire]
+    accuracy: CountAccuracyWire
+    unpriced: list[str]
+    left_out: int = 0
+
+
 class ReplenishTaskWire(_Wire):
     """A pick face under its minimum (issue 14): bring `qty` of `sku` to `bin` from the back
     store; `open` until a device reports it done."""

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from picker_app.backend.intake import guard
 from picker_app.backend.repository import Repository
-from picker_app.backend.routes import board, health, reorder, slotting, sync
+from picker_app.backend.routes import board, health, reorder, shrinkage, slotting, sync
 
 
 def create_app(db: Repository) -> FastAPI:
@@ -21,6 +21,7 @@ def create_app(db: Repository) -> FastAPI:
     app.include_router(board.router)
     app.include_router(slotting.router)
     app.include_router(reorder.router)
+    app.include_router(shrinkage.router)
     guard(app)
     return app
 

@@ -1,6 +1,8 @@
 """`picker-app shrinkage`: the store lead's shrinkage report from the backend's database, read
 only: approved counts and write-offs over the last `--days`, by bin, aisle, zone, reason and day,
-as a share of the period's sales against `--target`; the largest losses; the counts' accuracy."""
+as a share of the period's sales against `--target`; the largest losses; the counts' accuracy.
+The reading and the report are the backend's (backend/repository/sqlite_shrinkage.py and
+backend/shrinkage.py, as `GET /v1/stores/{store}/shrinkage` has them); this opens the file."""
 
 from __future__ import annotations
 
@@ -9,27 +11,14 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from picker_app.cli.common import Parser, load_layout, number_type
-from picker_app.domain.counting import velocity_classes
-from picker_app.domain.layout import BinCodeError, Layout, parse_layout
-from picker_app.domain.shrinkage import (
-    TARGET_PCT,
-    TOP,
-    CountRecord,
-    Sale,
-    WriteOff,
-    report_lines,
-    shrinkage_report,
-)
+from picker_app.domain.layout import Layout
+from picker_app.domain.shrinkage import DAYS, TARGET_PCT, TOP, report_lines
 from picker_app.errors import UserError
-
-DAYS = 30
-_TABLES = ("variances", "count_tasks", "losses", "events", "catalog", "store_meta")
-_WRITE_OFFS = ("stock_expired", "stock_damaged")
 
 
 def whole_type(low: int, high: int, what: str) -> Callable[[str], int]:
@@ -55,17 +44,6 @@ def moment_type(text: str) -> datetime:
     return when if when.tzinfo is not None else when.astimezone()
 
 
-def _when(text: object) -> datetime | None:
-    """A stored time (ISO 8601; without an offset: UTC), or None when it cannot be read."""
-    if not isinstance(text, str):
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
 def _no_backend(path: Path) -> UserError:
     return UserError(
         f"no backend database at {path}: start the app once (make run) or give --database"
@@ -76,6 +54,8 @@ def _no_backend(path: Path) -> UserError:
 def read_only(path: Path) -> Iterator[sqlite3.Connection]:
     """The backend's database opened read-only (it is never written or locked by the report),
     or the sentence that it is not there or not a backend's."""
+    from picker_app.backend.repository.sqlite_shrinkage import TABLES
+
     if not path.is_file():
         raise _no_backend(path)
     try:
@@ -87,7 +67,7 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         except sqlite3.DatabaseError:
             raise _no_backend(path) from None
-        if not set(_TABLES) <= tables:
+        if not set(TABLES) <= tables:
             raise _no_backend(path)
         try:
             yield conn
@@ -97,9 +77,10 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
 
 def _store(conn: sqlite3.Connection, wanted: str | None, path: Path) -> str:
     """The store asked for, or the only store of the database, or the demo store."""
+    from picker_app.backend.repository.sqlite_shrinkage import store_ids
     from picker_app.config import DEMO_STORE
 
-    stores = sorted(r[0] for r in conn.execute("SELECT DISTINCT store FROM catalog"))
+    stores = store_ids(conn)
     store = wanted or (stores[0] if len(stores) == 1 else DEMO_STORE)
     if store not in stores:
         known = ", ".join(stores) or "none"
@@ -107,142 +88,38 @@ def _store(conn: sqlite3.Connection, wanted: str | None, path: Path) -> str:
     return store
 
 
-def _layout(conn: sqlite3.Connection, store: str, given: str | None, err: TextIO) -> Layout | None:
-    """The store's layout: `given`, or the one the backend names (its text, or a shipped
-    file such as layouts/demo-store.toml); None, said on `err`, when there is none to read."""
+def _layout(named: str, store: str, given: str | None, err: TextIO) -> Layout | None:
+    """The store's layout: `given`, or the one the backend names (`named`: its text, or a
+    shipped file such as layouts/demo-store.toml); None, said on `err`, when there is none."""
     if given:
         return load_layout(given)
-    from picker_app.shipped import shipped_file
+    from picker_app.backend.shrinkage import stored_layout
 
-    row = conn.execute("SELECT layout FROM store_meta WHERE store = ?", (store,)).fetchone()
-    named = (row[0] or "") if row else ""
-    try:
-        if "\n" in named:
-            return parse_layout(named, f"the layout of {store}")
-        if named:
-            return load_layout(shipped_file(named))
-    except UserError as e:
-        err.write(f"picker-app: zones unknown: {e}\n")
-        return None
-    err.write(f"picker-app: zones unknown: the backend names no layout of {store}\n")
-    return None
-
-
-def _places(layout: Layout | None, bins: set[str]) -> dict[str, tuple[str, str]]:
-    """(aisle, zone) of each bin code the layout knows."""
-    out: dict[str, tuple[str, str]] = {}
-    for code in bins:
-        if layout is None:
-            continue
-        try:
-            bay = layout.bin(code).bay
-        except BinCodeError:
-            continue
-        out[code] = (bay.aisle, bay.zone)
-    return out
-
-
-def read_records(
-    conn: sqlite3.Connection, store: str
-) -> tuple[list[CountRecord], list[WriteOff], list[Sale], int]:
-    """The store's approved counts (with the lead's reason), write-offs (at their event's
-    time), applied picks, and how many records had no readable time (left out)."""
-    unreadable = 0
-    counts: list[CountRecord] = []
-    for task, bin_, sku, expected, counted, at, why in conn.execute(
-        "SELECT v.task_id, v.bin, v.sku, v.expected, v.counted, v.at, t.decided_why"
-        " FROM variances v LEFT JOIN count_tasks t ON t.store = v.store AND t.id = v.task_id"
-        " WHERE v.store = ? ORDER BY v.rowid",
-        (store,),
-    ):
-        when = _when(at)
-        if when is None or counted is None:
-            unreadable += 1
-            continue
-        counts.append(CountRecord(task, bin_, sku, expected, float(counted), when, why))
-    times: dict[str, str] = {}
-    for event_id, created_at in conn.execute(
-        "SELECT event_id, created_at FROM events WHERE store = ? AND status = 'applied'"
-        f" AND type IN ({', '.join('?' * len(_WRITE_OFFS))}) ORDER BY rowid",
-        (store, *_WRITE_OFFS),
-    ):
-        times.setdefault(event_id, created_at)
-    write_offs: list[WriteOff] = []
-    for event_id, kind, bin_, sku, qty in conn.execute(
-        "SELECT event_id, kind, bin, sku, qty FROM losses WHERE store = ? ORDER BY rowid",
-        (store,),
-    ):
-        when = _when(times.get(event_id))
-        if when is None or qty is None:
-            unreadable += 1
-            continue
-        write_offs.append(WriteOff(event_id, kind, bin_, sku, float(qty), when))
-    sales: list[Sale] = []
-    for payload, created_at in conn.execute(
-        "SELECT payload, created_at FROM events WHERE store = ? AND type = 'stock_picked'"
-        " AND status = 'applied' ORDER BY rowid",
-        (store,),
-    ):
-        when = _when(created_at)
-        try:
-            p = json.loads(payload)
-            sale = Sale(str(p["sku"]), float(p["qty"]), when) if when else None
-        except (ValueError, KeyError, TypeError):
-            sale = None
-        if sale is None:
-            unreadable += 1
-        else:
-            sales.append(sale)
-    # The store's sales from before the backend took its orders (the seeded order history).
-    for placed_at, sku, qty in conn.execute(
-        "SELECT placed_at, sku, qty FROM order_history WHERE store = ?", (store,)
-    ):
-        when = _when(placed_at)
-        if when is None or qty is None:
-            unreadable += 1
-        else:
-            sales.append(Sale(sku, float(qty), when))
-    return counts, write_offs, sales, unreadable
-
-
-def _classes(conn: sqlite3.Connection, store: str) -> dict[str, str]:
-    """The velocity class of each SKU, as the backend judges a count's tolerance by (its pick
-    lines in the order history)."""
-    picks = {s: 0 for (s,) in conn.execute("SELECT sku FROM catalog WHERE store = ?", (store,))}
-    for sku, n in conn.execute(
-        "SELECT sku, COUNT(*) FROM order_history WHERE store = ? GROUP BY sku", (store,)
-    ):
-        picks[sku] = int(n)
-    return dict(velocity_classes(picks))
+    layout, why = stored_layout(named, store)
+    if layout is None:
+        err.write(f"picker-app: zones unknown: {why}\n")
+    return layout
 
 
 def cmd_shrinkage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from picker_app.backend.repository.sqlite_shrinkage import shrinkage_inputs
+    from picker_app.backend.shrinkage import report_of
     from picker_app.config import BACKEND_FILE, data_dir
 
     path = Path(args.database) if args.database else data_dir() / BACKEND_FILE
     until = args.now or datetime.now().astimezone()
-    since = until - timedelta(days=args.days)
+
     with read_only(path) as conn:
         store = _store(conn, args.store, path)
-        counts, write_offs, sales, unreadable = read_records(conn, store)
-        catalog = list(
-            conn.execute("SELECT sku, price, name FROM catalog WHERE store = ?", (store,))
-        )
-        classes = _classes(conn, store)
-        bins = {c.bin for c in counts} | {w.bin for w in write_offs if w.bin}
-        places = _places(_layout(conn, store, args.layout, err), bins)
-    report = shrinkage_report(
-        counts, write_offs, sales,
-        prices={sku: float(price) for sku, price, _ in catalog if price is not None},
-        places=places, since=since, until=until, classes=classes,
-        target_pct=args.target, top=args.top, tz=until.tzinfo or UTC,
-    )  # fmt: skip
-    if unreadable:
-        err.write(f"picker-app: {unreadable} records without a readable time left out\n")
+        inputs = shrinkage_inputs(conn, store)
+    layout = _layout(inputs.layout, store, args.layout, err)
+    report = report_of(inputs, layout, until, args.days, args.target, args.top)
+    if inputs.unreadable:
+        err.write(f"picker-app: {inputs.unreadable} records without a readable time left out\n")
     if args.json:
         out.write(json.dumps({"store": store, "days": args.days, **report.to_json()}) + "\n")
         return 0
-    names = {sku: name for sku, _, name in catalog}
+    names = {sku: name for sku, (_, name) in inputs.catalog.items()}
     title = f"shrinkage at {store}, {args.days} days"
     out.write("\n".join(report_lines(report, title, names, args.top)) + "\n")
     return 0

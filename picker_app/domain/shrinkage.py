@@ -27,6 +27,7 @@ from picker_app.domain.counting import DEFAULT_TOLERANCE, Tolerance
 
 TARGET_PCT = 2.0  # the store's shrinkage target: losses at most 2% of sales
 TOP = 10
+DAYS = 30  # the period of the report, ending now
 UNKNOWN = "unknown"  # the zone (or aisle, bin) of a record the layout cannot place
 NO_REASON = "no reason"  # a count approved without a reason code (it matched the book)
 _AISLE_RE = re.compile(r"[A-Za-z]+")

@@ -180,4 +180,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0011_count_permission",
         "ALTER TABLE users ADD COLUMN may_count INTEGER NOT NULL DEFAULT 0",
     ),
+    # The shrinkage report (issue 14): the last one fetched from the backend (its JSON, shown
+    # offline with when it was fetched).
+    (
+        "0012_shrinkage",
+        """
+        CREATE TABLE shrinkage_kept (
+            id INTEGER PRIMARY KEY CHECK (id = 1), fetched_at TEXT NOT NULL, body TEXT NOT NULL
+        );
+        """,
+    ),
 ]

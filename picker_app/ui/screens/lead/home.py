@@ -31,6 +31,7 @@ class LeadHome(WorkScreen):
         Binding("f8", "slotting", "Slotting"),
         Binding("f9", "expiry", "Expiry"),
         Binding("f11", "reorder", "Reorder"),
+        Binding("f12", "shrinkage", "Shrinkage"),
     ]
 
     def __init__(self, parts: Parts, user: dict[str, str]) -> None:
@@ -57,6 +58,7 @@ class LeadHome(WorkScreen):
             "F8  slotting: move fast movers nearer\n"
             "F9  expiry sweep of a category\n"
             "F11 what to reorder, CSV for supplier\n"
+            "F12 shrinkage: stock lost, by reason\n"
             "\nReports: picker-app slotting, reorder,\n"
             "shrinkage, heatmap, board --serve PORT"
         )
@@ -108,6 +110,12 @@ class LeadHome(WorkScreen):
 
         if self.parts.reorder is not None:
             self.app.push_screen(ReorderScreen(self.parts.reorder, self.user))
+
+    def action_shrinkage(self) -> None:
+        from picker_app.ui.screens.lead.shrinkage import ShrinkageScreen
+
+        if self.parts.shrinkage is not None:
+            self.app.push_screen(ShrinkageScreen(self.parts.shrinkage))
 
     def action_board(self) -> None:
         from picker_app.ui.screens.lead.board import BoardScreen

@@ -1,0 +1,59 @@
+"""The shrinkage report on the lead's device (issue 14): the backend's report (computed on its
+counts, write-offs and sales, as `picker-app shrinkage`), kept in the cache each time it is
+fetched so that offline the last one is shown with when it was fetched. The report comes from
+`fetch` (the caller passes the sync client's; services do not talk to the network)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from picker_app.errors import PickerError
+from picker_app.services.pick_reads import parse_time
+from picker_app.store import shrinkage as rows
+from picker_app.wire import ShrinkageReportWire
+
+if TYPE_CHECKING:
+    from picker_app.store.db import LocalStore
+
+
+@dataclass(frozen=True)
+class ShrinkageView:
+    """The report to show: the backend's now, or offline the last one kept (with when it was
+    fetched; None, with no report, if none ever was) and why it is not the backend's now."""
+
+    report: ShrinkageReportWire | None = None
+    fetched_at: datetime | None = None
+    offline: str | None = None
+
+
+class ShrinkageService:
+    def __init__(
+        self, store: LocalStore, clock: Callable[[], datetime],
+        fetch: Callable[[], ShrinkageReportWire] | None = None,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.clock = clock
+        self.fetch = fetch
+
+    def read(self) -> ShrinkageView:
+        """The backend's report (kept for offline), or offline the last one kept, with why."""
+        why = "no backend configured"
+        if self.fetch is not None:
+            try:
+                report = self.fetch()
+            except PickerError as err:
+                why = str(err)
+            else:
+                fetched = self.clock()
+                with suppress(PickerError):  # a full disk: shown now, not kept for offline
+                    rows.keep_report(self.store, report, fetched.isoformat())
+                return ShrinkageView(report, fetched, None)
+        kept = rows.kept_report(self.store)
+        if kept is None:
+            return ShrinkageView(None, None, why)
+        report, fetched_at = kept
+        return ShrinkageView(report, parse_time(fetched_at), why)
