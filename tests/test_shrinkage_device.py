@@ -60,6 +60,8 @@ def losses(rig, monkeypatch):
     ).fetchone()[0]
     with rig.backend.event_writes(STORE) as writes:
         writes.open_count_task("CT-S1", "F02-1", COUNTED, "cycle")
+    for counter in ("U101", "U102"):  # the lead lets two pickers count
+        send(rig, "count_permission_set", {"user": counter, "allowed": True}, user="U117")
     send(rig, "count_submitted", {"task": "CT-S1", "counted": on_hand - 5, "counter": "U101"})
     send(rig, "count_submitted", {"task": "CT-S1-R", "counted": on_hand - 5, "counter": "U102"},
          user="U102")  # fmt: skip
