@@ -220,3 +220,16 @@ def test_board_snapshot_offline_at_kiosk_size(snap_compare, rig):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+
+def test_board_snapshot_offline_on_a_larger_screen(snap_compare, rig):
+    """A 160x45 screen: the panes grow, nothing is cut (the device's own view: the backend's
+    clock is real time, so its view cannot make a fixed picture)."""
+    app = BoardApp(BoardService(rig.store, rig.clock), STORE, interval_s=600, tz=UTC)
+
+    async def run_before(pilot) -> None:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
