@@ -333,11 +333,20 @@ def count_submitted(fx: Effect, p: CountSubmitted) -> str | None:
     return None
 
 
+def _not_a_lead(fx: Effect, who: str | None, may: str) -> str | None:
+    """Why `who` (the event's user, or the lead it names) may not `may`: not a store lead (the
+    role the backend has for them); None for a lead."""
+    role = fx.writes.role_of(who) if who else None
+    if role == "lead":
+        return None
+    whom = f"{clip(who)} is a {role}" if role else "no store lead is named on it"
+    return f"only a store lead may {may}: {whom}"
+
+
 def count_permission_set(fx: Effect, p: CountPermissionSet) -> str | None:
-    role = fx.writes.role_of(fx.user) if fx.user else None
-    if role != "lead":
-        whom = f"{clip(fx.user)} is a {role}" if role else "no store lead is named on it"
-        return f"only a store lead may let someone count: {whom}"
+    why = _not_a_lead(fx, fx.user, "let someone count")
+    if why:
+        return why
     target = fx.writes.role_of(p.user)
     if target is None:
         return f"{clip(p.user)} is not a person of this store"
@@ -346,10 +355,9 @@ def count_permission_set(fx: Effect, p: CountPermissionSet) -> str | None:
 
 
 def count_requested(fx: Effect, p: CountRequested) -> str | None:
-    role = fx.writes.role_of(fx.user) if fx.user else None
-    if role != "lead":
-        whom = f"{clip(fx.user)} is a {role}" if role else "no store lead is named on it"
-        return f"only a store lead may ask for counts: {whom}"
+    why = _not_a_lead(fx, fx.user, "ask for counts")
+    if why:
+        return why
     found = {b: fx.writes.skus_in_bin(b) for b in dict.fromkeys(p.bins)}
     unknown = [b for b, skus in found.items() if skus is None]
     if unknown:
@@ -382,11 +390,10 @@ def _count_decision(fx: Effect, p: _CountDecision, approved: bool) -> str | None
     if task is None:
         return f"count task {clip(p.task)!r} is not known to the backend"
     who = fx.user or p.lead
-    role = fx.writes.role_of(who) if who else None
     verb = "approve" if approved else "reject"
-    if role != "lead":
-        whom = f"{clip(who)} is a {role}" if role else "no store lead is named on it"
-        return f"only a store lead may {verb} a count: {whom}"
+    why = _not_a_lead(fx, who, f"{verb} a count")
+    if why:
+        return why
     bin_, sku, state, counted, _, _ = task
     if state != "submitted":
         return f"count task {p.task} has no submitted count to {verb}"
@@ -469,10 +476,9 @@ def _slot_refusal(
 
 
 def slot_move_accepted(fx: Effect, p: SlotMoveAccepted) -> str | None:
-    role = fx.writes.role_of(fx.user) if fx.user else None
-    if role != "lead":
-        whom = f"{clip(fx.user)} is a {role}" if role else "no store lead is named on it"
-        return f"only a store lead may accept a slotting move: {whom}"
+    why = _not_a_lead(fx, fx.user, "accept a slotting move")
+    if why:
+        return why
     known = fx.writes.slot_move(p.move)
     if known is not None:
         state = "done" if known.state == "done" else "accepted"

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from picker_app.store import catalog
+
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
 
@@ -68,13 +70,10 @@ def slotted_bins(store: LocalStore) -> list[str]:
 
 
 def bin_of_barcode(store: LocalStore, gtin: str) -> str | None:
-    """The bin of the product with this GTIN (GTIN-14 or the GTIN-13 inside it), or None."""
-    short = gtin[1:] if len(gtin) == 14 and gtin.startswith("0") else gtin
-    row = store.conn.execute(
-        "SELECT s.bin FROM sku_barcode b JOIN sku s ON s.sku = b.sku WHERE b.gtin IN (?, ?)",
-        (gtin, short),
-    ).fetchone()
-    return row[0] if row and row[0] else None
+    """The bin of the product with this GTIN (catalog.sku_of_gtin), or None."""
+    sku = catalog.sku_of_gtin(store, gtin)
+    found = catalog.product(store, sku) if sku else None
+    return found[2] if found and found[2] else None
 
 
 def to_decide(store: LocalStore) -> list[tuple[str, str, str | None, float, float, str | None]]:
