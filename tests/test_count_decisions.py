@@ -5,6 +5,7 @@ only then. A picker's approval is refused on the device and, sent anyway, by the
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -14,6 +15,8 @@ from picker_app.domain.scan import interpret
 from picker_app.errors import UserError
 from picker_app.services.count_decisions import CountDecisions
 from picker_app.services.counting import CountService
+from picker_app.store.db import LocalStore
+from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.ui.screens.lead.decisions import DecisionScreen
 from picker_app.wire import EventBatch, WireEvent
 from tests.appkit import STORE
@@ -149,3 +152,64 @@ def test_decision_screen_snapshot(snap_compare, rig, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("second", [True, False], ids=["approve-approve", "approve-reject"])
+def test_two_leads_deciding_one_count_at_once_change_the_stock_once(rig, tmp_path, second):
+    """Two leads' devices decide the same recount while both are offline, then sync at the same
+    instant from two threads over HTTP: the backend applies one decision, refuses the other with
+    a sentence that the losing device keeps, and the stock moves once (or not at all)."""
+    bin_, sku = counted_twice(rig)
+    other = LocalStore.open(tmp_path / "second" / "picker.db", device="handheld-2")
+    token = rig.backend.add_device(STORE, other.device)
+    other_client = SyncClient(other, SyncSettings(rig.server.url, STORE, token))
+    other_client.download_changes()
+    mine, theirs = CountDecisions(rig.store), CountDecisions(other)
+    (item,) = mine.waiting()
+    assert [i.id for i in theirs.waiting()] == [item.id]
+    mine.decide(item, LEAD, True, "theft")
+    theirs.decide(theirs.waiting()[0], {"id": "U118", "name": "Lead 2", "role": "lead"},
+                  second, "miscount")  # fmt: skip
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def sync(client: SyncClient) -> None:
+        try:
+            start.wait()
+            client.upload_all()
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=sync, args=(c,)) for c in (rig.client, other_client)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    states = dict(rig.backend.conn.execute(
+        "SELECT id, state FROM count_tasks WHERE store = ? AND bin = ?", (STORE, bin_)
+    ).fetchall())  # fmt: skip
+    outcomes, decisions = [], []
+    for store in (rig.store, other):
+        row = store.conn.execute(
+            "SELECT o.state, r.reason, o.event_id FROM outbox o LEFT JOIN rejected r"
+            " USING (event_id) WHERE o.type IN ('count_approved', 'count_rejected')"
+        ).fetchone()
+        outcomes.append((row[0], row[1]))
+        decisions.append(row[2])
+    assert sorted(state for state, _ in outcomes) == ["rejected", "sent"]
+    (reason,) = [why for state, why in outcomes if state == "rejected"]
+    # The loser's verb: what the losing device asked for.
+    loser_approved = outcomes[0][0] == "rejected" or second
+    verb = "approve" if loser_approved else "reject"
+    assert reason == f"count task {item.id} has no submitted count to {verb}"
+    winner_approved = outcomes[0][0] == "sent" or second
+    assert backend_stock(rig, bin_, sku) == (7 if winner_approved else 12)
+    decided = "approved" if winner_approved else "rejected"
+    assert sorted(states.values()) == sorted([decided, f"recount {decided}"])
+    approvals = [r[0] for r in rig.backend.conn.execute(
+        "SELECT delta FROM stock_moves WHERE store = ? AND bin = ? AND sku = ? AND event_id IN"
+        " (?, ?)", (STORE, bin_, sku, *decisions),
+    )]  # fmt: skip
+    assert approvals == ([-5.0] if winner_approved else [])
+    other.close()
