@@ -254,6 +254,45 @@ async def test_esc_leaves_a_replenishment_and_coming_back_resumes_it(rig):
     assert kept.saved(rig.store, kept.REPLENISH, task.id) is None
 
 
+async def test_while_nothing_is_brought_another_tasks_bin_starts_that_one(rig):
+    first = replenish_task(rig)
+    other_bin = next(b for (b,) in rig.store.conn.execute("SELECT DISTINCT bin FROM sku"
+                     " WHERE bin IS NOT NULL ORDER BY bin") if b != first.bin)  # fmt: skip
+    with rig.store.write() as conn:  # a second task, as a download would bring it
+        conn.execute("INSERT INTO replenish_task (id, bin, sku, qty, state)"
+                     " VALUES ('RP-second', ?, ?, 4, 'open')", (other_bin, first.sku))  # fmt: skip
+    app = reorder_app(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.pause()
+        await pilot.press("f11")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen)
+                       and app.screen.view is not None)  # fmt: skip
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplenishScreen))
+        screen = app.screen
+        assert isinstance(screen, ReplenishScreen)
+        await pilot.press(*first.bin, "enter")
+        await pilot.pause()
+        assert screen.progress is not None and screen.progress.task.id == first.id
+        await pilot.press(*other_bin, "enter")
+        await pilot.pause()
+        assert screen.progress is not None and screen.progress.task.id == "RP-second"
+        assert str(screen.query_one("#title").render()) == f"Replenish {other_bin}: 0 brought"
+        await pilot.press(*gtin_of(rig.store, first.sku), "enter")
+        await pilot.pause()
+        await pilot.press(*first.bin, "enter")  # something brought: the task stays this one
+        await pilot.pause()
+        assert message(app) == f"That is bin {first.bin}: this task is bin {other_bin}."
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplenishScreen))
+        again = app.screen
+        assert isinstance(again, ReplenishScreen) and again.progress is not None
+        assert (again.progress.task.id, again.progress.qty) == ("RP-second", 1.0)
+
+
 # Killed with SIGKILL while scanning.
 CHILD = """
 import json, sys
