@@ -6,6 +6,7 @@ refused with a sentence; plain logic, no IO (the service resolves a scan to a bi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from picker_app.errors import UserError
 
@@ -39,6 +40,28 @@ class MoveProgress:
     @property
     def done(self) -> bool:
         return self.step == DONE
+
+    def to_dict(self) -> dict[str, Any]:
+        """Where the move is, to keep (the task itself is kept apart, by its id)."""
+        return {"step": self.step, "qty": self.qty, "swap_qty": self.swap_qty}
+
+    @classmethod
+    def from_dict(cls, task: MoveTask, state: dict[str, Any]) -> MoveProgress:
+        """The move `task` where `state` (of `to_dict`) left it; its first step if `state` is
+        not one (kept by another version of the app)."""
+        step, qty, swap_qty = state.get("step"), state.get("qty"), state.get("swap_qty")
+        if (
+            step not in STEPS or (step == TAKE_BACK and not task.swap_sku)
+            or not isinstance(qty, int | float) or not isinstance(swap_qty, int | float)
+            or qty < 0 or swap_qty < 0
+        ):  # fmt: skip
+            return cls(task)
+        return cls(task, str(step), float(qty), float(swap_qty))
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go back to `state` (of `to_dict`): a scan whose saving failed is undone."""
+        back = MoveProgress.from_dict(self.task, state)
+        self.step, self.qty, self.swap_qty = back.step, back.qty, back.swap_qty
 
     def prompt(self) -> str:
         """What to do next, as a sentence."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from picker_app.domain.events import StockReplenished
 from picker_app.domain.layout import BinCodeError, Layout
@@ -19,6 +19,7 @@ from picker_app.domain.reorder import ReorderLine, reorder_csv
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
 from picker_app.errors import PickerError, UserError
 from picker_app.services.pick_reads import parse_time, product_gtins
+from picker_app.store import progress as kept
 from picker_app.store import projection
 from picker_app.store import reorder as rows
 from picker_app.wire import ReorderLineWire, ReorderList
@@ -57,6 +58,24 @@ class ReplenishProgress:
     task: ReplenishTask
     at_bin: bool = False
     qty: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Where the replenishment is, to keep (the task itself is kept apart, by its id)."""
+        return {"at_bin": self.at_bin, "qty": self.qty}
+
+    @classmethod
+    def from_dict(cls, task: ReplenishTask, state: dict[str, Any]) -> ReplenishProgress:
+        """The replenishment of `task` where `state` (of `to_dict`) left it; its start if
+        `state` is not one (kept by another version of the app)."""
+        at_bin, qty = state.get("at_bin"), state.get("qty")
+        if not isinstance(at_bin, bool) or not isinstance(qty, int | float) or qty < 0:
+            return cls(task)
+        return cls(task, at_bin, float(qty))
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go back to `state` (of `to_dict`): a scan whose saving failed is undone."""
+        back = ReplenishProgress.from_dict(self.task, state)
+        self.at_bin, self.qty = back.at_bin, back.qty
 
     def prompt(self) -> str:
         t = self.task
@@ -118,9 +137,38 @@ class ReorderService:
         """The pick faces to replenish, by bin."""
         return [ReplenishTask(*r) for r in rows.replenish_tasks(self.store)]
 
+    def start(self, task: ReplenishTask) -> ReplenishProgress:
+        """The task's progress: where it was left (kept in the cache with each scan, so after
+        Esc, a restart or a crash too), or its start."""
+        state = kept.saved(self.store, kept.REPLENISH, task.id)
+        if state is None:
+            return ReplenishProgress(task)
+        return ReplenishProgress.from_dict(task, state)
+
+    def under_way(self) -> ReplenishProgress | None:
+        """The replenishment last scanned and not reported, of a task still open, or None."""
+        tasks = {t.id: t for t in self.tasks()}
+        for task_id, state in kept.replenishing(self.store):
+            if task_id in tasks:
+                return ReplenishProgress.from_dict(tasks[task_id], state)
+        return None
+
     def scan(self, progress: ReplenishProgress, text: str, qty: float = 1.0) -> str:
         """A scan while replenishing: the bin first, then each unit brought (`qty` of them);
-        what to do next, or a UserError sentence."""
+        what to do next, or a UserError sentence. A scan accepted is kept in the cache
+        before this returns (undone in `progress` if it cannot be)."""
+        before = progress.to_dict()
+        said = self._step(progress, text, qty)
+        try:
+            with self.store.write():
+                kept.save(self.store, kept.REPLENISH, progress.task.id, progress.to_dict(),
+                          self.clock().isoformat())  # fmt: skip
+        except BaseException:
+            progress.restore(before)
+            raise
+        return said
+
+    def _step(self, progress: ReplenishProgress, text: str, qty: float) -> str:
         t = progress.task
         scan = interpret(text, self.scan_config)
         if scan.kind == "bin" and scan.code is not None:
@@ -155,4 +203,5 @@ class ReorderService:
         with self.store.write():
             self.store.record(event, user=user["id"])
             projection.apply(self.store, event, self.clock)
+            kept.drop(self.store, kept.REPLENISH, t.id)
         return f"Replenished {progress.qty:g} of {t.sku} in {t.bin}."

@@ -19,6 +19,7 @@ from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
 from picker_app.domain.slot_moves import MoveProgress, MoveTask
 from picker_app.errors import PickerError, UserError
 from picker_app.services.pick_reads import product_gtins
+from picker_app.store import progress as kept
 from picker_app.store import projection
 from picker_app.store import slot_moves as rows
 from picker_app.wire import SlotAdvice, SlottingAdvice
@@ -49,7 +50,6 @@ class SlottingService:
         self.clock = clock
         self.fetch = fetch
         self.scan_config = scan_config
-        self._doing: dict[str, MoveProgress] = {}  # moves under way, kept while the app runs
 
     def read(self) -> AdviceView:
         """The backend's advice (less the moves this device accepted already) and the tasks;
@@ -92,12 +92,27 @@ class SlottingService:
         return f"Accepted: {move.sku} {move.from_bin} -> {move.to_bin}, a task now."
 
     def start(self, task: MoveTask) -> MoveProgress:
-        """The move's progress: where it was left in this session, or its first step."""
-        return self._doing.setdefault(task.id, MoveProgress(task))
+        """The move's progress: where it was left (kept in the cache with each scan, so after
+        Esc, a restart or a crash too), or its first step."""
+        state = kept.saved(self.store, kept.SLOT_MOVE, task.id)
+        return MoveProgress.from_dict(task, state) if state is not None else MoveProgress(task)
 
     def scan(self, progress: MoveProgress, text: str, qty: float = 1.0) -> str:
         """A scan while doing a move: a bin label or a unit of a product (`qty` of them);
-        what to do next, or a UserError sentence."""
+        what to do next, or a UserError sentence. A scan accepted is kept in the cache
+        before this returns (undone in `progress` if it cannot be)."""
+        before = progress.to_dict()
+        said = self._step(progress, text, qty)
+        try:
+            with self.store.write():
+                kept.save(self.store, kept.SLOT_MOVE, progress.task.id, progress.to_dict(),
+                           self.clock().isoformat())  # fmt: skip
+        except BaseException:
+            progress.restore(before)
+            raise
+        return said
+
+    def _step(self, progress: MoveProgress, text: str, qty: float) -> str:
         scan = interpret(text, self.scan_config)
         if scan.kind == "bin" and scan.code is not None:
             code = scan.code
@@ -132,6 +147,6 @@ class SlottingService:
         with self.store.write():
             self.store.record(event, user=user["id"])
             projection.apply(self.store, event, self.clock)
-        self._doing.pop(t.id, None)
+            kept.drop(self.store, kept.SLOT_MOVE, t.id)
         swap = f", {progress.swap_qty:g} of {t.swap_sku} back" if t.swap_sku else ""
         return f"Moved {progress.qty:g} of {t.sku} {t.from_bin} -> {t.to_bin}{swap}."

@@ -190,4 +190,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # A multi-scan task under way (a slotting move, a replenishment): its progress (the JSON of
+    # its domain state), saved with each scan accepted so that Esc, a restart or a crash
+    # resumes it where it was; deleted with the event that reports the task done.
+    (
+        "0013_task_progress",
+        """
+        CREATE TABLE task_progress (
+            kind TEXT NOT NULL CHECK (kind IN ('slot_move', 'replenish')), task TEXT NOT NULL,
+            state TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (kind, task)
+        );
+        """,
+    ),
 ]

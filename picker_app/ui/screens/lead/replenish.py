@@ -1,7 +1,8 @@
 """The pick faces to replenish (tasks the backend opens when a pick leaves a bin under its
 minimum): scan a task's bin, then each unit brought from the back store (F7 keys a quantity,
 then one scan); F9 reports it (`stock_replenished`) and the bin's stock goes up. Any role may
-replenish. Esc leaves (a task under way is dropped, nothing is reported)."""
+replenish. Each scan is kept in the cache as it is accepted: Esc leaves a task under way for
+later, and coming back (after Esc, a restart or a crash) resumes it where it was."""
 
 from __future__ import annotations
 
@@ -56,7 +57,11 @@ class ReplenishScreen(WorkScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()
+        self.progress = self.service.under_way()
         self._show()
+        if self.progress is not None:
+            self.say(self.progress.prompt())
+            return
         self.say("Scan the bin of a task to replenish it." if self.tasks
                  else "No pick face to replenish now.")  # fmt: skip
 
@@ -88,17 +93,19 @@ class ReplenishScreen(WorkScreen[None]):
         if not text.strip():
             return
         qty, self.keyed = self.keyed or 1.0, None
-        if self.progress is None or not self.progress.at_bin:
-            scan = interpret(text, self.service.scan_config)
-            code = scan.code if scan.kind == "bin" else None
+        p = self.progress
+        scan = interpret(text, self.service.scan_config)
+        code = scan.code if scan.kind == "bin" else None
+        if p is None or not p.at_bin or (p.qty <= 0 and code and code != p.task.bin):
+            # Another task's bin, while nothing is brought for the one begun: that one now.
             task = next((t for t in self.tasks if code and t.bin == code), None)
             if task is None:
                 self.say("Scan the bin of a task shown." if self.tasks
                          else "No pick face to replenish now.", True)  # fmt: skip
                 return
-            self.progress = ReplenishProgress(task)
+            self.progress = p = self.service.start(task)
         try:
-            said = self.service.scan(self.progress, text, qty)
+            said = self.service.scan(p, text, qty)
         except PickerError as err:
             self.say(str(err), True)
             return

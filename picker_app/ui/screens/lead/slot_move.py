@@ -1,7 +1,8 @@
 """One slotting move, done step by step: scan the bin the product leaves, each unit of it (F7
 keys a quantity, then one scan), the bin it goes to; for a swap, each unit of the other product
 there and the first bin again. Once the last bin is scanned the move is reported (`slot_moved`)
-and the products' bins change. Esc leaves it for later (its steps are kept while the app runs)."""
+and the products' bins change. Esc leaves it for later: each scan is kept in the cache as it is
+accepted, so the move resumes where it was (after Esc, a restart or a crash)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,14 @@ class SlotMoveScreen(WorkScreen[str | None]):
         self.query_one(ScanInput).focus()
         self._show()
         self.say(self.progress.prompt())
+        if self.progress.done:  # its last scan was kept, the app stopped before reporting it
+            self.call_after_refresh(self._finish)
+
+    def _finish(self) -> None:
+        try:
+            self.dismiss(self.service.finish(self.progress, self.user))
+        except PickerError as err:
+            self.say(str(err), True)
 
     def _show(self) -> None:
         p = self.progress
@@ -82,11 +91,11 @@ class SlotMoveScreen(WorkScreen[str | None]):
         qty, self.keyed = self.keyed or 1.0, None
         try:
             said = self.service.scan(self.progress, text, qty)
-            if self.progress.done:
-                self.dismiss(self.service.finish(self.progress, self.user))
-                return
         except PickerError as err:
             self.say(str(err), True)
+            return
+        if self.progress.done:
+            self._finish()
             return
         self._show()
         self.say(said)

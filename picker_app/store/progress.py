@@ -1,0 +1,57 @@
+"""Multi-scan tasks under way (a slotting move, a replenishment): the progress of each, saved as
+it is scanned (the JSON of its domain state), read back to resume it, deleted once it is done."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from picker_app.store.db import LocalStore
+
+SLOT_MOVE, REPLENISH = "slot_move", "replenish"
+
+
+def save(store: LocalStore, kind: str, task: str, state: dict[str, Any], at: str) -> None:
+    """Keep the progress of task `task` of `kind` (inside `write()`), replacing the last."""
+    store.conn.execute(
+        # REPLACE: a new rowid each time, so the rowid orders them by their last scan.
+        "INSERT OR REPLACE INTO task_progress (kind, task, state, at) VALUES (?, ?, ?, ?)",
+        (kind, task, json.dumps(state, sort_keys=True), at),
+    )
+
+
+def saved(store: LocalStore, kind: str, task: str) -> dict[str, Any] | None:
+    """The progress kept of a task, or None (none kept, or not readable)."""
+    row = store.conn.execute(
+        "SELECT state FROM task_progress WHERE kind = ? AND task = ?", (kind, task)
+    ).fetchone()
+    return _state(row[0]) if row else None
+
+
+def replenishing(store: LocalStore) -> list[tuple[str, dict[str, Any]]]:
+    """(task id, progress) of each replenishment kept of a task still open, the last scanned
+    first."""
+    found = []
+    for task, text in store.conn.execute(
+        "SELECT p.task, p.state FROM task_progress p JOIN replenish_task t ON t.id = p.task"
+        " WHERE p.kind = ? AND t.state = 'open' ORDER BY p.rowid DESC",
+        (REPLENISH,),
+    ):
+        state = _state(text)
+        if state is not None:
+            found.append((task, state))
+    return found
+
+
+def drop(store: LocalStore, kind: str, task: str) -> None:
+    """Forget the progress of a task (inside `write()`, with the event reporting it done)."""
+    store.conn.execute("DELETE FROM task_progress WHERE kind = ? AND task = ?", (kind, task))
+
+
+def _state(text: str) -> dict[str, Any] | None:
+    try:
+        state = json.loads(text)
+    except ValueError:
+        return None
+    return state if isinstance(state, dict) else None
