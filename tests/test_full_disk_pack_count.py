@@ -319,3 +319,49 @@ async def test_the_count_screen_says_not_saved_and_keeps_the_keyed_quantity(rig_
         await pilot.pause()
         assert message(app) == "+3: 3 counted."
         assert app.screen is screen
+
+
+MOVE_FILLER = (
+    "INSERT INTO task_progress (kind, task, state, at)"
+    " VALUES ('slot_move', ? || '~' || hex(randomblob(8)), '', '')",
+    "DELETE FROM task_progress WHERE state = ''",
+)
+
+
+def test_a_move_scan_on_a_full_disk_is_not_kept_and_goes_through_once_space_returns(rig_on_disk):
+    """A slotting move's scan that cannot be kept is one sentence and changes nothing: not the
+    step on the screen, not what a restart resumes; with space back the same scan goes on.
+    (The disk fills before the move's first scan, which adds a row: a later scan rewrites its
+    row in place, which needs no new page under SQLite's page limit.)"""
+    from picker_app.services.slotting import SlottingService
+    from picker_app.store import progress as kept
+    from tests.test_slot_moves import LEAD, accepted_task
+
+    rig, disk = rig_on_disk
+    slotting, move, task = accepted_task(rig, swap=False)
+    progress = slotting.start(task)
+    first = progress.prompt()
+
+    disk.fill(MOVE_FILLER, (task.id,))
+    with pytest.raises(StoreError, match=FULL) as refused:
+        slotting.scan(progress, move.from_bin)
+    assert refused.value.kind == "full"
+    assert progress.prompt() == first  # the screen's step is not moved
+    assert not rig.store.writer.in_transaction
+    assert kept.saved(rig.store, kept.SLOT_MOVE, task.id) is None
+    resumed = SlottingService(rig.store, rig.layout, rig.clock).start(task)
+    assert resumed.prompt() == first  # nor what a restart would find
+
+    disk.free()  # no restart: the same progress goes on
+    gtin = gtin_of(rig.store, move.sku)
+    slotting.scan(progress, move.from_bin)
+    slotting.scan(progress, gtin, qty=3)
+    slotting.scan(progress, move.to_bin)
+    assert slotting.finish(progress, LEAD) == (
+        f"Moved 3 of {move.sku} {move.from_bin} -> {move.to_bin}."
+    )
+    rig.client.sync_once()
+    assert rig.backend.conn.execute(
+        "SELECT COUNT(*), MIN(status) FROM events WHERE type = 'slot_moved' AND device = ?",
+        (rig.store.device,),
+    ).fetchone() == (1, "applied")
