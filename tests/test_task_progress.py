@@ -461,3 +461,21 @@ def test_a_replenishment_killed_after_n_acknowledged_scans_keeps_every_one(rig, 
     assert [e["qty"] for e in events(store, "stock_replenished")] == [resumed.qty]
     assert again.under_way() is None
     store.close()
+
+
+def test_the_list_of_moves_says_how_far_a_begun_move_is(rig):
+    from picker_app.ui.screens.lead.slotting import item_lines
+
+    slotting, move, task = accepted_task(rig, swap=True)
+    assert slotting.under_way(task) is None
+    assert item_lines(task, False, None)[1] == f"   to do, swap {move.swap_sku}"
+    progress = slotting.start(task)
+    slotting.scan(progress, move.from_bin)
+    slotting.scan(progress, gtin_of(rig.store, move.sku), qty=2)
+    again = SlottingService(reopened(rig), rig.layout, rig.clock)  # after a restart too
+    begun = again.under_way(task)
+    assert begun == "under way: 2 taken"
+    assert item_lines(task, False, begun)[1] == f"   under way: 2 taken, swap {move.swap_sku}"
+    slotting.scan(progress, move.to_bin)
+    assert slotting.under_way(task) == f"under way: 2 put, 0 of {move.swap_sku} taken"
+    again.store.close()

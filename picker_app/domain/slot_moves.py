@@ -63,6 +63,16 @@ class MoveProgress:
         back = MoveProgress.from_dict(self.task, state)
         self.step, self.qty, self.swap_qty = back.step, back.qty, back.swap_qty
 
+    def summary(self) -> str | None:
+        """How far the move is, for the list of moves (None: not begun)."""
+        t = self.task
+        return {
+            FROM_BIN: None,
+            TAKE: f"under way: {self.qty:g} taken",
+            TAKE_BACK: f"under way: {self.qty:g} put, {self.swap_qty:g} of {t.swap_sku} taken",
+            DONE: "done, to report: open it",
+        }[self.step]
+
     def prompt(self) -> str:
         """What to do next, as a sentence."""
         t = self.task

@@ -75,6 +75,10 @@ class SlottingService:
             for i, sku, name, src, dst, swap, swap_name, state in rows.moves(self.store)
         ]
 
+    def under_way(self, task: MoveTask) -> str | None:
+        """How far a move is (kept in the cache with each scan), or None if not begun."""
+        return self.start(task).summary()
+
     def accept(self, move: SlotAdvice, lead: dict[str, str]) -> str:
         """A lead accepts an advised move: recorded, it is a task here at once (and on the
         other devices once the backend has it). A UserError when the person may not."""

@@ -26,15 +26,18 @@ from picker_app.wire import SlotAdvice
 Item = SlotAdvice | MoveTask
 
 
-def item_lines(item: Item, chosen: bool) -> list[str]:
-    """Two lines for a move: its bins and product, then what it saves (advice) or its state."""
+def item_lines(item: Item, chosen: bool, under_way: str | None = None) -> list[str]:
+    """Two lines for a move: its bins and product, then what it saves (advice) or its state
+    (and how far it is, if begun)."""
     mark = ">" if chosen else " "
     head = f"{mark} {item.from_bin}>{item.to_bin} {item.name}"
     if isinstance(item, SlotAdvice):
         swap = f", swap {item.swap_sku}" if item.swap_sku else ", empty bin"
         return [head, f"   {item.metres_per_day:.0f} m, {item.seconds_per_day:.0f} s a day{swap}"]
     swap = f", swap {item.swap_sku}" if item.swap_sku else ""
-    state = "to do" if item.state == "open" else "to do (not sent yet)"
+    state = under_way or "to do"
+    if item.state != "open":
+        state += " (not sent yet)"
     return [head, f"   {state}{swap}"]
 
 
@@ -134,7 +137,8 @@ class SlottingScreen(WorkScreen[None]):
                 lines.append("Advised: metres, picker-s a day saved")
             if k == self.chosen:
                 chosen_at = len(lines)
-            lines += item_lines(item, k == self.chosen)
+            begun = self.service.under_way(item) if isinstance(item, MoveTask) else None
+            lines += item_lines(item, k == self.chosen, begun)
         if not advice:
             lines.append(
                 "No advice: it needs the backend." if self.view and self.view.offline
