@@ -12,20 +12,11 @@ from datetime import UTC, datetime
 
 from picker_app.backend.repository import Repository
 from picker_app.domain.counting import COUNT_EVERY_DAYS, counts_due, velocity_classes
+from picker_app.domain.times import parse_time
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_EVERY_S = 3600.0  # how often the backend looks for counts that came due
-
-
-def _time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def open_due_counts(
@@ -36,8 +27,8 @@ def open_due_counts(
     with db.event_writes(store) as writes:
         plan = writes.count_schedule()
         classes = velocity_classes({sku: plan.picks.get(sku, 0) for sku in plan.bins})
-        last = {sku: t for sku, text in plan.last_counted.items() if (t := _time(text))}
-        due = counts_due(dict(classes), last, _time(plan.since) or now, now, every)
+        last = {sku: t for sku, text in plan.last_counted.items() if (t := parse_time(text))}
+        due = counts_due(dict(classes), last, parse_time(plan.since) or now, now, every)
         opened = 0
         for sku in due:
             bin_ = plan.bins[sku]

@@ -27,6 +27,7 @@ from picker_app.domain.picking import (
 )
 from picker_app.domain.queue import PICK_PACK_BUDGET, QueuedOrder, next_orders
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, lookup_gtins
+from picker_app.domain.times import parse_time
 from picker_app.errors import UserError
 from picker_app.store import catalog, replica
 from picker_app.store import orders as order_rows
@@ -59,14 +60,6 @@ def product_gtins(store: LocalStore, sku: str, scan_config: ScanConfig) -> froze
     if code:
         gtins |= lookup_gtins(code, scan_config.variable_measure)
     return frozenset(gtins)
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """A saved ISO time (UTC when it names no zone), or None."""
-    if not text:
-        return None
-    when = datetime.fromisoformat(text)
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class PickReads:

@@ -14,16 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from picker_app.backend.repository import ReplenishTaskRow
 from picker_app.domain.reorder import REPLENISH_DAYS
+from picker_app.domain.times import parse_time
 from picker_app.wire import ReplenishTaskWire
-
-
-def _when(text: str) -> datetime | None:
-    """An ISO time as an aware one (UTC when it names no zone), or None."""
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def sales(
@@ -35,7 +27,7 @@ def sales(
     for placed_at, s, qty in conn.execute(
         f"SELECT placed_at, sku, qty FROM order_history WHERE store = ? {where}", (store, *args)
     ):
-        when = _when(placed_at)
+        when = parse_time(placed_at)
         if when is not None and since < when <= until:
             yield when, s, float(qty)
     # A pick's stock move is dated by the event (a UTC instant: text order is time order).
@@ -46,7 +38,7 @@ def sales(
     )
     bounds = (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat())
     for at, s, qty in conn.execute(moved, (store, *args, *bounds)):
-        when = _when(at)
+        when = parse_time(at)
         if when is not None:
             yield when, s, float(qty)
 
@@ -67,7 +59,7 @@ class SqliteReplenishWrites:
 
     def sales_per_day(self, sku: str, until: str, days: int) -> float:
         # From the sales a day (one row per product and UTC day: a few rows, not every line).
-        end = _when(until) or datetime.now(UTC)
+        end = parse_time(until) or datetime.now(UTC)
         last = end.astimezone(UTC).date()
         first = last - timedelta(days=days)
         total = self._one(
@@ -79,7 +71,7 @@ class SqliteReplenishWrites:
 
     def record_sale(self, sku: str, qty: float, at: str) -> None:
         """A pick applied: `qty` of `sku` sold on the UTC day of `at`."""
-        day = (_when(at) or datetime.now(UTC)).astimezone(UTC).date().isoformat()
+        day = (parse_time(at) or datetime.now(UTC)).astimezone(UTC).date().isoformat()
         self.conn.execute(
             "INSERT INTO sales_by_day (store, sku, day, qty) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty",

@@ -10,11 +10,11 @@ import json
 import sqlite3
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from picker_app.domain.counting import velocity_classes
 from picker_app.domain.shrinkage import CountRecord, Sale, WriteOff
+from picker_app.domain.times import parse_time
 
 TABLES = ("variances", "count_tasks", "losses", "events", "catalog", "store_meta")
 """The tables a backend's database has that the report reads."""
@@ -44,17 +44,6 @@ class ShrinkageInputs:
     layout: str
 
 
-def _when(text: object) -> datetime | None:
-    """A stored time (ISO 8601; without an offset: UTC), or None when it cannot be read."""
-    if not isinstance(text, str):
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
 def store_ids(conn: sqlite3.Connection) -> list[str]:
     """The stores of the database (those with a catalog), in order."""
     return sorted(r[0] for r in conn.execute("SELECT DISTINCT store FROM catalog"))
@@ -73,7 +62,7 @@ def read_records(
         " WHERE v.store = ? ORDER BY v.rowid",
         (store,),
     ):
-        when = _when(at)
+        when = parse_time(at)
         if when is None or counted is None:
             unreadable += 1
             continue
@@ -90,7 +79,7 @@ def read_records(
         "SELECT event_id, kind, bin, sku, qty FROM losses WHERE store = ? ORDER BY rowid",
         (store,),
     ):
-        when = _when(times.get(event_id))
+        when = parse_time(times.get(event_id))
         if when is None or qty is None:
             unreadable += 1
             continue
@@ -101,7 +90,7 @@ def read_records(
         " AND status = 'applied' ORDER BY rowid",
         (store,),
     ):
-        when = _when(created_at)
+        when = parse_time(created_at)
         try:
             p = json.loads(payload)
             sale = Sale(str(p["sku"]), float(p["qty"]), when) if when else None
@@ -115,7 +104,7 @@ def read_records(
     for placed_at, sku, qty in conn.execute(
         "SELECT placed_at, sku, qty FROM order_history WHERE store = ?", (store,)
     ):
-        when = _when(placed_at)
+        when = parse_time(placed_at)
         if when is None or qty is None:
             unreadable += 1
         else:
