@@ -18,7 +18,8 @@ from picker_app.domain.board import (
     build_board,
     day_start,
 )
-from picker_app.errors import PickerError
+from picker_app.domain.times import parse_time
+from picker_app.services.fetched import fetch_or_kept
 from picker_app.store import board as rows
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ class BoardView:
 
     board: Board
     offline: str | None = None  # why the backend's view is not shown (None: it is)
-
-
-def _when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 class BoardService:
@@ -52,13 +49,10 @@ class BoardService:
 
     def read(self) -> BoardView:
         """The board now: the backend's, else this device's with the reason."""
-        why = "no backend configured"
-        if self.fetch is not None:
-            try:
-                return BoardView(self.fetch())
-            except PickerError as err:
-                why = str(err)
-        return BoardView(self.local(), why)
+        got = fetch_or_kept(self.fetch, self.clock)
+        if got.value is not None:
+            return BoardView(got.value)
+        return BoardView(self.local(), got.offline)
 
     def local(self) -> Board:
         """This device's own board, from its cache, as of the clock."""
@@ -66,7 +60,8 @@ class BoardService:
         since = day_start(now).isoformat(timespec="milliseconds")
         store = self.store
         orders = [
-            OrderRecord(i, s, _when(p), n, left) for i, s, p, n, left in rows.open_orders(store)
+            OrderRecord(i, s, parse_time(p), n, left)
+            for i, s, p, n, left in rows.open_orders(store)
         ]
         work = [WorkRecord(u, "picker", datetime.fromisoformat(at)) for u, at in
                 rows.picks_since(store, since)]  # fmt: skip
@@ -75,7 +70,8 @@ class BoardService:
         oos = [OosRecord(str(s), str(b), datetime.fromisoformat(at)) for s, b, at in
                rows.oos_since(store, since)]  # fmt: skip
         state = store.sync_state()
-        me = DeviceRecord(store.device, _when(state.get("last_success")), store.counts()["pending"])
+        last = parse_time(state.get("last_success"))
+        me = DeviceRecord(store.device, last, store.counts()["pending"])
         return build_board(now, "device", orders, work, (), oos, rows.counts_open(store), [me],
                            rows.names(store))  # fmt: skip
 

@@ -17,8 +17,9 @@ from picker_app.domain.events import StockReplenished
 from picker_app.domain.layout import BinCodeError, Layout
 from picker_app.domain.reorder import ReorderLine, reorder_csv
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
-from picker_app.errors import PickerError, UserError
-from picker_app.services.pick_reads import parse_time, product_gtins
+from picker_app.errors import UserError
+from picker_app.services.fetched import fetch_or_kept
+from picker_app.services.pick_reads import product_gtins
 from picker_app.store import progress as kept
 from picker_app.store import projection
 from picker_app.store import reorder as rows
@@ -99,21 +100,13 @@ class ReorderService:
 
     def read(self) -> ReorderView:
         """The backend's list (kept for offline), or offline the last one kept, with why."""
-        why = "no backend configured"
-        if self.fetch is not None:
-            try:
-                listed = self.fetch()
-            except PickerError as err:
-                why = str(err)
-            else:
-                fetched = self.clock()
-                rows.keep_list(self.store, listed, fetched.isoformat())
-                return ReorderView(listed.lines, fetched, None, listed)
-        kept = rows.kept_list(self.store)
-        if kept is None:
-            return ReorderView([], None, why)
-        listed, fetched_at = kept
-        return ReorderView(listed.lines, parse_time(fetched_at), why, listed)
+        got = fetch_or_kept(
+            self.fetch, self.clock, lambda listed, at: rows.keep_list(self.store, listed, at),
+            lambda: rows.kept_list(self.store),
+        )  # fmt: skip
+        if got.value is None:
+            return ReorderView([], None, got.offline)
+        return ReorderView(got.value.lines, got.fetched_at, got.offline, got.value)
 
     def export(self, view: ReorderView) -> Path:
         """Write the list shown as CSV (domain/reorder.reorder_csv) into the device's data

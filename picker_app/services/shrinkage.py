@@ -6,13 +6,11 @@ fetched so that offline the last one is shown with when it was fetched. The repo
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from picker_app.errors import PickerError
-from picker_app.services.pick_reads import parse_time
+from picker_app.services.fetched import fetch_or_kept
 from picker_app.store import shrinkage as rows
 from picker_app.wire import ShrinkageReportWire
 
@@ -41,19 +39,8 @@ class ShrinkageService:
 
     def read(self) -> ShrinkageView:
         """The backend's report (kept for offline), or offline the last one kept, with why."""
-        why = "no backend configured"
-        if self.fetch is not None:
-            try:
-                report = self.fetch()
-            except PickerError as err:
-                why = str(err)
-            else:
-                fetched = self.clock()
-                with suppress(PickerError):  # a full disk: shown now, not kept for offline
-                    rows.keep_report(self.store, report, fetched.isoformat())
-                return ShrinkageView(report, fetched, None)
-        kept = rows.kept_report(self.store)
-        if kept is None:
-            return ShrinkageView(None, None, why)
-        report, fetched_at = kept
-        return ShrinkageView(report, parse_time(fetched_at), why)
+        got = fetch_or_kept(
+            self.fetch, self.clock, lambda report, at: rows.keep_report(self.store, report, at),
+            lambda: rows.kept_report(self.store),
+        )  # fmt: skip
+        return ShrinkageView(got.value, got.fetched_at, got.offline)

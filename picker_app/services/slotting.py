@@ -17,7 +17,8 @@ from picker_app.domain.events import SlotMoveAccepted, SlotMoved
 from picker_app.domain.layout import BinCodeError, Layout
 from picker_app.domain.scan import DEFAULT_SCAN_CONFIG, ScanConfig, interpret
 from picker_app.domain.slot_moves import MoveProgress, MoveTask
-from picker_app.errors import PickerError, UserError
+from picker_app.errors import UserError
+from picker_app.services.fetched import fetch_or_kept
 from picker_app.services.pick_reads import product_gtins
 from picker_app.store import progress as kept
 from picker_app.store import projection
@@ -55,12 +56,10 @@ class SlottingService:
         """The backend's advice (less the moves this device accepted already) and the tasks;
         offline, the tasks alone with why."""
         tasks = self.tasks()
-        if self.fetch is None:
-            return AdviceView([], tasks, "the advice needs the backend: no backend configured")
-        try:
-            advice = self.fetch()
-        except PickerError as err:
-            return AdviceView([], tasks, f"the advice needs the backend: {err}")
+        got = fetch_or_kept(self.fetch, self.clock)
+        advice = got.value
+        if advice is None:
+            return AdviceView([], tasks, f"the advice needs the backend: {got.offline}")
         mine = {k for t in tasks for k in (t.sku, t.from_bin, t.to_bin, t.swap_sku) if k}
         moves = [
             m for m in advice.moves
