@@ -365,3 +365,38 @@ def test_a_move_scan_on_a_full_disk_is_not_kept_and_goes_through_once_space_retu
         "SELECT COUNT(*), MIN(status) FROM events WHERE type = 'slot_moved' AND device = ?",
         (rig.store.device,),
     ).fetchone() == (1, "applied")
+
+
+NOTHING_TO_SQUEEZE = ("INSERT INTO disk_filler VALUES (zeroblob(1))", "DELETE FROM disk_filler")
+
+
+@pytest.mark.parametrize("view", ["reorder", "shrinkage"])
+def test_a_report_fetched_on_a_full_disk_is_shown_and_kept_once_space_returns(rig_on_disk, view):
+    """The backend's reorder list or shrinkage report, fetched while the disk is full, is shown
+    (only not kept for offline); with space back the next one fetched is kept."""
+    from functools import partial
+
+    from picker_app.services.reorder import ReorderService
+    from picker_app.services.shrinkage import ShrinkageService
+    from picker_app.store.reorder import kept_list
+    from picker_app.store.shrinkage import kept_report
+    from picker_app.sync.reorder import fetch_reorder
+    from picker_app.sync.shrinkage import fetch_shrinkage
+
+    rig, disk = rig_on_disk
+    if view == "reorder":
+        service = ReorderService(
+            rig.store, rig.layout, rig.clock, partial(fetch_reorder, rig.client)
+        )
+        kept = partial(kept_list, rig.store)
+    else:
+        service = ShrinkageService(rig.store, rig.clock, partial(fetch_shrinkage, rig.client))
+        kept = partial(kept_report, rig.store)
+    disk.fill(NOTHING_TO_SQUEEZE, ())
+    shown = service.read()
+    assert shown.offline is None and shown.fetched_at == rig.clock()
+    if disk.mode == "tmpfs":  # (a small report may still fit a page's free bytes under the limit)
+        assert kept() is None
+    disk.free()
+    assert service.read().offline is None
+    assert kept() is not None
