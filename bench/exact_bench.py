@@ -107,6 +107,8 @@ def main() -> None:
         layout = load(name)
         planner = RoutePlanner(layout)
         planner.plan([f"{layout.bays[0].code}-1"])  # warm-up: the distance table is cached
+        # and the batch search compiled (numba, or loaded from its cache): a one-off too
+        planner.plan([f"{bay.code}-1" for bay in layout.bays[:40]])
         for size in args.sizes:
             if args.solver == "dense" and size > args.dense_max:
                 continue

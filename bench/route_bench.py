@@ -416,6 +416,13 @@ def targets(
 # --- the run -----------------------------------------------------------------------------------
 
 
+def warm_search() -> None:
+    """Compile the batch search (numba; or load it from numba's cache) before anything is timed,
+    as the app does at start-up (picker_app/warmup.py): a one-off, like the distance table."""
+    layout = load_store("demo-store", 0)
+    RoutePlanner(layout).plan(draw_order(layout, 0, 40))
+
+
 def run(args: argparse.Namespace) -> int:
     which = 1 if args.quick else 0
     runs = args.lkh_runs or LKH_RUNS[which]
@@ -427,6 +434,7 @@ def run(args: argparse.Namespace) -> int:
         f"{runs} runs, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"numpy {np.__version__}"
     )
+    warm_search()
     results: list[Result] = []
     checks: list[Check] = []
     problems: list[str] = []
@@ -551,6 +559,7 @@ def replay(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(store_text(kind, layout_seed), encoding="utf-8")
     planner = RoutePlanner(layout)
+    warm_search()
     planner.plan([f"{layout.bays[0].code}-1"])
     bins = draw_order(layout, order_seed, size)
     route = planner.plan(bins)

@@ -37,6 +37,11 @@ def run_app(settings: Settings, err: TextIO) -> int:
     def say(text: str) -> None:
         err.write(f"{text}\n")
 
+    from picker_app import warmup
+
+    # The batch route search compiled in the background (once per version), while the first
+    # start seeds the demo store or downloads the store's data.
+    warmup.start(settings.folder)
     prepared = prepare(settings, say=say)
     try:
         prepared.app.run()  # type: ignore[attr-defined]

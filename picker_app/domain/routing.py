@@ -5,9 +5,10 @@
   orders, above that a search that keeps only the states that could beat a quick local-search
   tour, within a fixed work budget (`EXACT_BUDGET`). A route it proves is `optimal`.
 - More bays (batches), or an order whose proof would overrun the budget: iterated local search
-  (2-opt and Or-opt moves evaluated for the whole tour at once with numpy, double-bridge kicks
-  inside a pick-rank segment, access cells re-chosen by a layered shortest path), started from
-  the better of a nearest-neighbour and an S-shape tour; `optimal` is false.
+  over the bay order and the access cells together (`route_search`, compiled with numba in
+  `route_kernel`: 2-opt and Or-opt with the moved bays' best cells, reversals across pick
+  ranks, the whole order's best cells at each local optimum; ruin-and-recreate, row-flip,
+  segment and double-bridge kicks), from ten starts; `optimal` is false.
 
 The parts live in modules of their own, re-exported here (import them from here):
 `route_problem` (`Problem`, access-cell choice), `route_exact` (the exact searches), `route_tours`
