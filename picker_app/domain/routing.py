@@ -65,6 +65,10 @@ __all__ = [
 # `plan` stayed under 100 ms on the shipped layouts in bench/exact_bench.py (issue 12; at 30 an
 # order in 20 overran the first try and waited for the local search).
 EXACT_MAX_BAYS = 28
+# Kicks a bay of the local search whose tour the exact search prunes against: its descents
+# alone left kiosk-store's 28-bay orders at p95 109 ms (bench/exact_bench.py); a few kicks,
+# about 1 ms, find a tighter bound.
+QUICK_KICKS_PER_BAY = 4
 # The exact search's limit, in state expansions, for each of its (at most two) tries: about 55 ms
 # of search on the bench machine. A count, not a time, so the same order always gets the same
 # route. Orders of up to 15 bays are always proven (route_exact.ALWAYS_EXACT_BAYS).
@@ -205,13 +209,14 @@ def _solve(
     problem: Problem, seed: int, exact_max: int, budget: int | None
 ) -> tuple[Solution, bool]:
     """The route (bay order, stations, cost) of `problem` and whether it is proven optimal."""
-    if len(problem.bays) > exact_max:
+    n = len(problem.bays)
+    if n > exact_max:
         return solve_heuristic(problem, seed), False
     quick: list[Solution] = []
 
     def known() -> Solution:
-        # The local search without its kicks: a good tour, quickly, to prune against.
-        quick.append(solve_heuristic(problem, seed, iterations=0))
+        # A short local search (a few kicks a bay): a good tour, quickly, to prune against.
+        quick.append(solve_heuristic(problem, seed, iterations=QUICK_KICKS_PER_BAY * n))
         return quick[0]
 
     found = solve_exact(problem, known, budget)
