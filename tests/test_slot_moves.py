@@ -332,3 +332,39 @@ def test_slotting_screen_snapshot(snap_compare, rig, size):
                        and app.screen.view is not None)  # fmt: skip
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_a_move_the_backend_refuses_says_why_and_is_put_away(rig):
+    """A lead's acceptance the backend refuses (here: into another zone, which only the backend
+    checks) is not left 'to do (not sent yet)' for ever: the list says why, Enter puts it away,
+    and doing it is not offered."""
+    from picker_app.ui.screens.lead.slotting import item_lines
+
+    slotting = service(rig)
+    move = advised(rig, swap=False)
+    zone = rig.layout.bin(move.from_bin).bay.zone
+    bay = next(b for b in rig.layout.bays if b.zone != zone)
+    wrong = move.model_copy(update={"id": "SM-wrong-zone", "to_bin": f"{bay.code}-1"})
+    slotting.accept(wrong, LEAD)
+    sync(rig)
+    (task,) = [t for t in slotting.tasks() if t.id == wrong.id]
+    assert task.refused is not None and "a move stays in its zone" in task.refused
+    assert item_lines(task, False)[1].startswith("   refused: ")
+    assert move.id in {m.id for m in slotting.read().moves}  # its products are advised again
+    app = lead_app(rig)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.pause()
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)
+                       and app.screen.view is not None)  # fmt: skip
+        screen = app.screen
+        assert isinstance(screen, SlottingScreen)
+        assert screen.items[0].id == wrong.id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert message(app).startswith(f"Put away: {move.sku}")
+        assert isinstance(app.screen, SlottingScreen)  # not the move's screen
+    assert wrong.id not in {t.id for t in slotting.tasks()}
+    with pytest.raises(UserError, match="is not refused"):
+        slotting.drop(MoveTask("SM-x", move.sku, move.name, move.from_bin, move.to_bin))

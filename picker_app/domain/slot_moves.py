@@ -26,6 +26,7 @@ class MoveTask:
     swap_sku: str | None = None
     swap_name: str | None = None
     state: str = "open"  # accepted: the backend does not have it yet
+    refused: str | None = None  # why the backend refused it (it will never be a task there)
 
 
 @dataclass

@@ -60,7 +60,10 @@ class SlottingService:
         advice = got.value
         if advice is None:
             return AdviceView([], tasks, f"the advice needs the backend: {got.offline}")
-        mine = {k for t in tasks for k in (t.sku, t.from_bin, t.to_bin, t.swap_sku) if k}
+        mine = {
+            k for t in tasks if t.refused is None
+            for k in (t.sku, t.from_bin, t.to_bin, t.swap_sku) if k
+        }  # fmt: skip
         moves = [
             m for m in advice.moves
             if rows.known(self.store, m.id) is None and not {m.sku, m.from_bin, m.to_bin} & mine
@@ -70,8 +73,8 @@ class SlottingService:
     def tasks(self) -> list[MoveTask]:
         """The moves accepted and not done, by id."""
         return [
-            MoveTask(i, sku, name, src, dst, swap, swap_name or swap, state)
-            for i, sku, name, src, dst, swap, swap_name, state in rows.moves(self.store)
+            MoveTask(i, sku, name, src, dst, swap, swap_name or swap, state, refused)
+            for i, sku, name, src, dst, swap, swap_name, state, refused in rows.moves(self.store)
         ]
 
     def under_way(self, task: MoveTask) -> str | None:
@@ -93,6 +96,14 @@ class SlottingService:
             self.store.record(event, user=lead["id"])
             projection.apply(self.store, event, self.clock)
         return f"Accepted: {move.sku} {move.from_bin} -> {move.to_bin}, a task now."
+
+    def drop(self, task: MoveTask) -> str:
+        """Put away a move the backend refused (a UserError for any other)."""
+        if task.refused is None:
+            raise UserError(f"Move of {task.sku} is not refused: do it, or leave it to do.")
+        with self.store.write():
+            rows.drop_refused(self.store, task.id)
+        return f"Put away: {task.sku} {task.from_bin} -> {task.to_bin} (refused: {task.refused})."
 
     def start(self, task: MoveTask) -> MoveProgress:
         """The move's progress: where it was left (kept in the cache with each scan, so after

@@ -35,6 +35,8 @@ def item_lines(item: Item, chosen: bool, under_way: str | None = None) -> list[s
         swap = f", swap {item.swap_sku}" if item.swap_sku else ", empty bin"
         return [head, f"   {item.metres_per_day:.0f} m, {item.seconds_per_day:.0f} s a day{swap}"]
     swap = f", swap {item.swap_sku}" if item.swap_sku else ""
+    if item.refused is not None:
+        return [head, f"   refused: {item.refused}; Enter puts it away"]
     state = under_way or "to do"
     if item.state != "open":
         state += " (not sent yet)"
@@ -109,7 +111,8 @@ class SlottingScreen(WorkScreen[None]):
         """The advice last read (less what was accepted since) and the moves to do."""
         current = self.items[self.chosen] if self.items else None
         tasks = self.service.tasks()
-        taken = {t.id for t in tasks} | {k for t in tasks for k in (t.sku, t.from_bin, t.to_bin)}
+        live = [t for t in tasks if t.refused is None]  # a refused move holds no products
+        taken = {t.id for t in tasks} | {k for t in live for k in (t.sku, t.from_bin, t.to_bin)}
         advice = [
             m for m in (self.view.moves if self.view else [])
             if m.id not in taken and not {m.sku, m.from_bin, m.to_bin} & taken
@@ -166,6 +169,15 @@ class SlottingScreen(WorkScreen[None]):
             self.say("No move to accept or do.", True)
             return
         item = self.items[self.chosen]
+        if isinstance(item, MoveTask) and item.refused is not None:
+            try:
+                said = self.service.drop(item)
+            except PickerError as err:
+                self.say(f"Not put away: {err}", True)
+                return
+            self._show()
+            self.say(said)
+            return
         if isinstance(item, MoveTask):
             self._do(item)
             return
