@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from textual.app import App
 
@@ -23,7 +25,10 @@ def make(demo, saved: list):
     cells = {s.bin: s.cell for s in route.stops}
     order = {s.bin: i for i, s in enumerate(route.stops)}
     lines.sort(key=lambda ln: order[ln.bin])
-    screen = PickScreen(PickSession(lines), demo, cells, save=saved.extend)
+    # A fixed clock: the countdown on the screen must not tick while a snapshot is taken (on a
+    # busy CI machine it showed 2:28 left instead of 2:29).
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    screen = PickScreen(PickSession(lines), demo, cells, save=saved.extend, clock=lambda: at)
 
     class PickApp(App):
         def on_mount(self) -> None:
