@@ -150,16 +150,10 @@ class ReorderService:
         """A scan while replenishing: the bin first, then each unit brought (`qty` of them);
         what to do next, or a UserError sentence. A scan accepted is kept in the cache
         before this returns (undone in `progress` if it cannot be)."""
-        before = progress.to_dict()
-        said = self._step(progress, text, qty)
-        try:
-            with self.store.write():
-                kept.save(self.store, kept.REPLENISH, progress.task.id, progress.to_dict(),
-                          self.clock().isoformat())  # fmt: skip
-        except BaseException:
-            progress.restore(before)
-            raise
-        return said
+        return kept.kept_step(
+            self.store, kept.REPLENISH, progress, lambda: self._step(progress, text, qty),
+            self.clock().isoformat(),
+        )  # fmt: skip
 
     def _step(self, progress: ReplenishProgress, text: str, qty: float) -> str:
         t = progress.task

@@ -115,16 +115,10 @@ class SlottingService:
         """A scan while doing a move: a bin label or a unit of a product (`qty` of them);
         what to do next, or a UserError sentence. A scan accepted is kept in the cache
         before this returns (undone in `progress` if it cannot be)."""
-        before = progress.to_dict()
-        said = self._step(progress, text, qty)
-        try:
-            with self.store.write():
-                kept.save(self.store, kept.SLOT_MOVE, progress.task.id, progress.to_dict(),
-                           self.clock().isoformat())  # fmt: skip
-        except BaseException:
-            progress.restore(before)
-            raise
-        return said
+        return kept.kept_step(
+            self.store, kept.SLOT_MOVE, progress, lambda: self._step(progress, text, qty),
+            self.clock().isoformat(),
+        )  # fmt: skip
 
     def _step(self, progress: MoveProgress, text: str, qty: float) -> str:
         scan = interpret(text, self.scan_config)

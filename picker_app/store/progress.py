@@ -4,7 +4,8 @@ it is scanned (the JSON of its domain state), read back to resume it, deleted on
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
@@ -19,6 +20,35 @@ def save(store: LocalStore, kind: str, task: str, state: dict[str, Any], at: str
         "INSERT OR REPLACE INTO task_progress (kind, task, state, at) VALUES (?, ?, ?, ?)",
         (kind, task, json.dumps(state, sort_keys=True), at),
     )
+
+
+class Progress(Protocol):
+    """What a multi-scan task's progress gives to be kept (domain/slot_moves.MoveProgress,
+    services/reorder.ReplenishProgress)."""
+
+    @property
+    def task(self) -> Any: ...  # has an `id`
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def restore(self, state: dict[str, Any]) -> None: ...
+
+
+def kept_step(
+    store: LocalStore, kind: str, progress: Progress, step: Callable[[], str], at: str
+) -> str:
+    """Apply one scan (`step`, which changes `progress` and says what next) and keep the new
+    progress before returning; if it cannot be kept, `progress` goes back to where it was and
+    the store's error is raised."""
+    before = progress.to_dict()
+    said = step()
+    try:
+        with store.write():
+            save(store, kind, progress.task.id, progress.to_dict(), at)
+    except BaseException:
+        progress.restore(before)
+        raise
+    return said
 
 
 def saved(store: LocalStore, kind: str, task: str) -> dict[str, Any] | None:
