@@ -17,7 +17,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses=4
 
 # The route bench's reference solver (elkai = LKH) lives in its own venv, so that the app's own
 # venv holds what users install (its start-up is timed as they run it).

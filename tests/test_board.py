@@ -23,9 +23,11 @@ from picker_app.domain.board import (
     remaining_work,
     todays_pace,
 )
-from picker_app.domain.events import OutOfStockFlagged
+from picker_app.domain.events import Discrepancy, OutOfStockFlagged, QcCompleted, StockPicked
 from picker_app.services.board import BoardService
+from picker_app.store.db import LocalStore
 from picker_app.sync.board import fetch_board
+from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.ui.board import BoardApp
 from tests.appkit import STORE
 
@@ -157,6 +159,31 @@ def test_the_endpoint_is_for_a_device_of_the_store_and_in_the_openapi(rig):
     assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Board"}
 
 
+def test_a_device_that_only_downloads_is_on_the_board_with_its_last_poll(rig, tmp_path):
+    """A packing kiosk or a board that never uploads still reports with each download: it is
+    on the board with its last poll and nothing waiting; a poll that says the same again soon
+    after is not written again (polls are frequent), one that says something new is."""
+    kiosk = LocalStore.open(tmp_path / "kiosk.db", device="kiosk-2")
+    token = rig.backend.add_device(STORE, "kiosk-2")
+    client = SyncClient(kiosk, SyncSettings(rig.server.url, STORE, token))
+    try:
+        client.download_changes()  # a snapshot: no report
+        assert fetch_board(rig.client).devices == ()
+        client.download_changes()
+        (device,) = fetch_board(rig.client).devices
+        assert (device.device, device.pending) == ("kiosk-2", 0) and device.last_sync
+        reports = "SELECT pending, at FROM device_reports WHERE device = 'kiosk-2'"
+        first = rig.backend.conn.execute(reports).fetchall()
+        client.download_changes()
+        assert rig.backend.conn.execute(reports).fetchall() == first  # the same, soon after
+        with kiosk.write():
+            kiosk.record(OutOfStockFlagged(sku="SKU-000001", bin="A07-2", qty_found=0), user="U113")
+        client.download_changes()
+        assert rig.backend.conn.execute(reports).fetchall()[0][0] == 1  # it holds one now
+    finally:
+        kiosk.close()
+
+
 def test_a_bad_pending_header_is_ignored_and_the_upload_goes_through(rig):
     record_oos(rig)
     s = rig.client.settings
@@ -195,6 +222,33 @@ async def test_the_board_online_then_offline_saying_so_redrawn_in_place(rig):
         assert screen.renders == renders + 1
         assert list(screen.query("*")) == widgets  # nothing removed or mounted
         assert screen.query_one("#head").has_class("offline")
+
+
+def test_offline_the_qc_error_rate_of_orders_picked_here(rig):
+    """The device's own board: QC results recorded here count against the picker who picked
+    the order on this device (the last pick's user); QC of an order picked elsewhere names no
+    picker the device knows and is left out. The cache stamps events with the real clock."""
+    here, elsewhere = rig.store.conn.execute(
+        "SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_line l"
+        " WHERE l.order_id = o.id) ORDER BY o.id LIMIT 2"
+    ).fetchall()
+    lines = rig.store.conn.execute(
+        "SELECT line_no, sku FROM order_line WHERE order_id = ?", here
+    ).fetchall()
+    with rig.store.write():
+        for line, sku in lines:
+            rig.store.record(StockPicked(order=here[0], line=line, sku=sku, bin="A01-1", qty=1),
+                             user="U101")  # fmt: skip
+        found = (Discrepancy(line=lines[0][0], kind="missing", qty=1),)
+        rig.store.record(QcCompleted(order=here[0], result="fail", discrepancies=found,
+                                     packer="U113"), user="U113")  # fmt: skip
+        rig.store.record(QcCompleted(order=elsewhere[0], result="fail", discrepancies=found * 2,
+                                     packer="U113"), user="U113")  # fmt: skip
+    board = BoardService(rig.store, lambda: datetime.now(UTC)).local()
+    picker = next(p for p in board.people if p.person == "U101")
+    assert (picker.qc_lines, picker.qc_errors) == (len(lines), 1)
+    assert picker.error_rate == 1 / len(lines)
+    assert all(p.qc_errors == 0 for p in board.people if p.person != "U101")
 
 
 async def test_a_commit_to_the_cache_redraws_the_board(rig):

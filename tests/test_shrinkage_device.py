@@ -194,7 +194,7 @@ async def test_the_lead_sees_the_report_on_f12(rig, losses):
         report = app.screen.view.report
         assert f"{report.loss_pct:.2f}% of sales, target 2%" in text
         assert "By reason" in text and "theft" in text and "damaged" in text
-        assert message(app) == "Up/down: more. F5: ask again."
+        assert message(app) == "Up/down: more. F2: period. F5: again."
         body = app.screen.query_one("#body")
         assert all(len(line) <= 38 for line in str(body.render()).splitlines())
         # Further down: by zone, the top losses, the counts' accuracy.
@@ -206,6 +206,13 @@ async def test_the_lead_sees_the_report_on_f12(rig, losses):
         send(rig, "stock_damaged", {"sku": DAMAGED, "bin": "Q22-2", "qty": 1})
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.screen.view.report.units == 8)
+        # F2: the last week (the losses were a day ago: all of them in it), then a quarter.
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.view.report.days == 7)
+        assert screen_text(app).startswith("Shrinkage: 7 days\n18 Nov 10:00 to 25 Nov 10:00")
+        assert app.screen.view.report.units == 8
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.view.report.days == 90)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, LeadHome))
 

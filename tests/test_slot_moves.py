@@ -13,17 +13,20 @@ from functools import partial
 
 import httpx
 import pytest
+from textual.widgets import Static
 
 from picker_app.backend.repository import NewOrder
 from picker_app.bootstrap import AppOptions, assemble
 from picker_app.domain.slot_moves import MoveTask
 from picker_app.errors import UserError
+from picker_app.services.heat import HeatService
 from picker_app.services.picking import PickService
 from picker_app.services.slotting import SlottingService
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.slotting import fetch_slotting
 from picker_app.ui.app import PickerApp
+from picker_app.ui.screens.lead.slot_heat import SlotHeatScreen
 from picker_app.ui.screens.lead.slot_move import SlotMoveScreen
 from picker_app.ui.screens.lead.slotting import SlottingScreen
 from picker_app.wire import EventBatch, SlotAdvice, WireEvent
@@ -368,3 +371,40 @@ async def test_a_move_the_backend_refuses_says_why_and_is_put_away(rig):
     assert wrong.id not in {t.id for t in slotting.tasks()}
     with pytest.raises(UserError, match="is not refused"):
         slotting.drop(MoveTask("SM-x", move.sku, move.name, move.from_bin, move.to_bin))
+
+
+@pytest.mark.parametrize("size", [(40, 20), (100, 30)])
+async def test_f2_shows_the_heat_now_and_after_the_moves_listed(rig, size):
+    """F2 on the slotting list: the device's heat now and with the listed moves made, side by
+    side at kiosk size and one under the other on the handheld; the moved bins' picks follow
+    their products (a bay the move empties loses them)."""
+    app = lead_app(rig)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.pause()
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)
+                       and app.screen.view is not None)  # fmt: skip
+        listed = app.screen.items
+        assert listed
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, SlotHeatScreen))
+        screen = app.screen
+        title = str(screen.query_one("#title", Static).render())
+        n = len(listed)
+        assert title == f"Heat now and after {n} move" + ("" if n == 1 else "s")
+        lines = str(screen.query_one("#map", Static).render()).splitlines()
+        heads = [ln for ln in lines if ln.startswith("now")]
+        if size[0] == 100:
+            assert heads and heads[0].split() == ["now", "after", str(n), "moves"]
+        else:
+            assert "now" in lines and f"after {n} moves" in lines
+        before, after = HeatService(rig.store, rig.layout, rig.clock).before_after(
+            [(m.from_bin, m.to_bin, m.swap_sku is not None) for m in listed]
+        )
+        assert before.total == after.total > 0 and before.bays != after.bays
+        emptied = {rig.layout.bin(m.from_bin).bay.code for m in listed if m.swap_sku is None}
+        assert any(after.bays.get(b, 0) < before.bays.get(b, 0) for b in emptied)
+        assert "bays that lose picks: " in " ".join(lines)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen))

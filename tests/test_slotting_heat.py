@@ -11,7 +11,14 @@ from PIL import Image
 from picker_app.cli import main
 from picker_app.cli.common import DEMO_LAYOUT, load_layout
 from picker_app.domain.heatmap import SHADES, heat_pair_lines, summarize
-from picker_app.domain.slotting import Move, Product, bins_after, heat_before_after
+from picker_app.domain.slotting import (
+    Move,
+    Product,
+    bay_picks,
+    bin_picks_after,
+    bins_after,
+    heat_before_after,
+)
 from picker_app.printing.heatmap import heat_image
 
 PRODUCTS = [
@@ -48,6 +55,28 @@ def test_after_the_moves_each_moved_products_picks_are_at_its_new_bay(example):
     assert b.total == a.total == 11
     assert b.zones == a.zones == {"ambient": 7, "frozen": 4}
     assert b.aisles == {"A": 3, "B": 4, "C": 0, "F": 4} and a.aisles["A"] == 7
+
+
+def test_on_the_device_a_bins_picks_follow_its_product(example):
+    """The device holds picks per bin, not orders: moving each bin's picks with its product
+    gives the same heat as re-counting the orders with the products at their new bins."""
+    by_bin: dict[str, int] = {}
+    for skus in ORDERS.values():
+        for sku in skus:
+            bin_ = next((p.bin for p in PRODUCTS if p.sku == sku), None)
+            if bin_ is not None:
+                by_bin[bin_] = by_bin.get(bin_, 0) + 1
+    moves = [(m.from_bin, m.to_bin, m.swap_sku is not None) for m in MOVES]
+    after = bin_picks_after(by_bin, moves)
+    # By hand: FAST's 4 to the empty A02-1 (B05-3 left with none); PEAS 3 and ICE 1 swapped.
+    assert after == {"A02-1": 4, "A01-2": 2, "A01-1": 1, "F01-1": 3, "F05-2": 1}
+    bins = bins_after({p.sku: p.bin for p in PRODUCTS}, MOVES)
+    bays: dict[str, int] = {}
+    for bin_, n in after.items():
+        bay = example.bin(bin_).bay.code
+        bays[bay] = bays.get(bay, 0) + n
+    assert bays == bay_picks(example, ORDERS, bins)
+    assert bin_picks_after(by_bin, []) == by_bin
 
 
 def _pair(example, width):

@@ -205,6 +205,21 @@ def bins_after(bins: Mapping[str, str], moves: Iterable[Move]) -> dict[str, str]
     return after
 
 
+def bin_picks_after(
+    picks: Mapping[str, int], moves: Iterable[tuple[str, str, bool]]
+) -> dict[str, int]:
+    """Picks per bin once each move `(from_bin, to_bin, swap)` is made: a bin's picks follow
+    its product, so the target bin takes the moved product's picks and, for a swap, the source
+    bin takes the other product's (else the source is left empty, with none). Moves are made in
+    turn; bins that no move names keep their picks."""
+    after = dict(picks)
+    for from_bin, to_bin, swap in moves:
+        moved, back = after.get(from_bin, 0), after.get(to_bin, 0)
+        after[to_bin] = moved
+        after[from_bin] = back if swap else 0
+    return {b: n for b, n in after.items() if n}
+
+
 def bay_picks(
     layout: Layout, orders: Mapping[str, Sequence[str]], bins: Mapping[str, str]
 ) -> dict[str, int]:

@@ -14,6 +14,7 @@ from picker_app.domain.board import (
     DeviceRecord,
     OosRecord,
     OrderRecord,
+    QcRecord,
     WorkRecord,
     build_board,
     day_start,
@@ -67,12 +68,14 @@ class BoardService:
                 rows.picks_since(store, since)]  # fmt: skip
         work += [WorkRecord(u, "packer", datetime.fromisoformat(at), n) for u, at, n in
                  rows.checks_since(store, since) if u]  # fmt: skip
+        qc = [QcRecord(u, datetime.fromisoformat(at), n, found) for u, at, n, found in
+              rows.qc_since(store, since)]  # fmt: skip
         oos = [OosRecord(str(s), str(b), datetime.fromisoformat(at)) for s, b, at in
                rows.oos_since(store, since)]  # fmt: skip
         state = store.sync_state()
         last = parse_time(state.get("last_success"))
         me = DeviceRecord(store.device, last, store.counts()["pending"])
-        return build_board(now, "device", orders, work, (), oos, rows.counts_open(store), [me],
+        return build_board(now, "device", orders, work, qc, oos, rows.counts_open(store), [me],
                            rows.names(store))  # fmt: skip
 
     def watch(self, callback: Callable[[frozenset[str]], None]) -> None:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from picker_app.domain.heatmap import HeatSummary, summarize
 from picker_app.domain.layout import BinCodeError, Layout
+from picker_app.domain.slotting import bin_picks_after
 from picker_app.store import tasks as task_rows
 
 if TYPE_CHECKING:
@@ -29,12 +30,30 @@ class HeatService:
         since = None
         if window == "today":
             since = self.clock().replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+        picks = self._bays(dict(task_rows.pick_lines_by_bin(self.store, since)))
+        label = "all history" if window == "all" else f"today, {self.clock():%Y-%m-%d}"
+        return summarize(self.layout, picks, label)
+
+    def before_after(
+        self, moves: Iterable[tuple[str, str, bool]]
+    ) -> tuple[HeatSummary, HeatSummary]:
+        """The heat of all the history this device has, per bay, as the bins are now and as
+        they would be once `moves` (from bin, to bin, swap) are made: each bin's picks follow
+        its product (domain/slotting.bin_picks_after)."""
+        bins = {b: int(n or 0) for b, n in task_rows.pick_lines_by_bin(self.store)}
+        after = bin_picks_after(bins, moves)
+        return (
+            summarize(self.layout, self._bays(bins), "all history"),
+            summarize(self.layout, self._bays(after), "all history"),
+        )
+
+    def _bays(self, bins: dict[str, Any]) -> dict[str, int]:
+        """Picks per bay of picks per bin (bins the layout lacks are left out)."""
         picks: dict[str, int] = {}
-        for bin_code, n in task_rows.pick_lines_by_bin(self.store, since):
+        for bin_code, n in bins.items():
             try:
                 bay = self.layout.bin(bin_code).bay.code
             except BinCodeError:
                 continue
             picks[bay] = picks.get(bay, 0) + int(n or 0)
-        label = "all history" if window == "all" else f"today, {self.clock():%Y-%m-%d}"
-        return summarize(self.layout, picks, label)
+        return picks

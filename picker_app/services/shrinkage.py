@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from picker_app.domain.shrinkage import DAYS
 from picker_app.services.fetched import fetch_or_kept
 from picker_app.store import shrinkage as rows
 from picker_app.wire import ShrinkageReportWire
@@ -31,16 +32,19 @@ class ShrinkageView:
 class ShrinkageService:
     def __init__(
         self, store: LocalStore, clock: Callable[[], datetime],
-        fetch: Callable[[], ShrinkageReportWire] | None = None,
+        fetch: Callable[..., ShrinkageReportWire] | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
         self.fetch = fetch
 
-    def read(self) -> ShrinkageView:
-        """The backend's report (kept for offline), or offline the last one kept, with why."""
+    def read(self, days: int = DAYS) -> ShrinkageView:
+        """The backend's report over the last `days` days (kept for offline), or offline the
+        last one kept (of whatever period it was), with why."""
+        fetch = self.fetch
         got = fetch_or_kept(
-            self.fetch, self.clock, lambda report, at: rows.keep_report(self.store, report, at),
+            (lambda: fetch(days=days)) if fetch is not None else None, self.clock,
+            lambda report, at: rows.keep_report(self.store, report, at),
             lambda: rows.kept_report(self.store),
         )  # fmt: skip
         return ShrinkageView(got.value, got.fetched_at, got.offline)

@@ -45,6 +45,25 @@ def checks_since(store: LocalStore, since: str) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
+def qc_since(store: LocalStore, since: str) -> list[tuple[Any, ...]]:
+    """(picker, time, lines of the order, discrepancies found) of each QC result recorded here
+    since `since` of an order picked on this device (its picker is the user of the order's last
+    pick here; QC of orders picked elsewhere names no picker this device knows, and is left
+    out)."""
+    return store.conn.execute(
+        "SELECT p.user, e.created_at,"
+        " (SELECT COUNT(*) FROM order_line l"
+        "  WHERE l.order_id = json_extract(e.payload, '$.order')),"
+        " COALESCE(json_array_length(e.payload, '$.discrepancies'), 0)"
+        " FROM outbox e JOIN outbox p ON p.seq = ("
+        "  SELECT MAX(q.seq) FROM outbox q WHERE q.type = 'stock_picked' AND q.user IS NOT NULL"
+        "  AND q.state != 'rejected'"
+        "  AND json_extract(q.payload, '$.order') = json_extract(e.payload, '$.order'))"
+        " WHERE e.type = 'qc_completed' AND e.created_at >= ? AND e.state != 'rejected'",
+        (since,),
+    ).fetchall()
+
+
 def oos_since(store: LocalStore, since: str) -> list[tuple[Any, ...]]:
     """(sku, bin, time) of each out-of-stock flag recorded here since `since`."""
     return store.conn.execute(

@@ -243,7 +243,8 @@ class SyncClient:
         applied = 0
         while True:
             params = {"cursor": self.store.cursor() or 0, "limit": limit}
-            response = self._request("GET", "changes", params=params)
+            held = {"X-Pending-Events": str(self.store.counts()["pending"])}  # for the board
+            response = self._request("GET", "changes", params=params, headers=held)
             if response.status_code == 410:
                 self.download_snapshot()
                 return applied

@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from picker_app.backend.clock import iso
@@ -122,8 +122,22 @@ def read_board(db: BoardStorage, store: str, now: datetime) -> Board:
     return build_board(now, "store", orders, work, qc, oos, counts_open, devices, names)
 
 
-def record_report(db: BoardStorage, store: str, device: str, pending: int, at: str) -> None:
-    """A device says it holds `pending` events (as of `at`): the last report is kept."""
+def record_report(
+    db: BoardStorage, store: str, device: str, pending: int, at: str, refresh_s: float = 0
+) -> None:
+    """A device says it holds `pending` events (as of `at`): the last report is kept. With
+    `refresh_s` (a download's report, sent on every poll) a report that says what the kept one
+    says, less than `refresh_s` after it, is not written again."""
+    if refresh_s:
+        with db.reading() as conn:
+            kept = conn.execute(
+                "SELECT pending, at FROM device_reports WHERE store = ? AND device = ?",
+                (store, device),
+            ).fetchone()
+        if kept is not None and kept[0] == pending:
+            age = datetime.fromisoformat(at) - datetime.fromisoformat(kept[1])
+            if timedelta(0) <= age < timedelta(seconds=refresh_s):
+                return
     with db.transaction() as conn:
         conn.execute(
             "INSERT OR REPLACE INTO device_reports (store, device, pending, at)"

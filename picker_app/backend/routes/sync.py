@@ -16,6 +16,15 @@ from picker_app.wire import BatchResult, ChangesPage, Snapshot
 
 router = APIRouter()
 
+REPORT_REFRESH_S = 30.0  # a download's report of an unchanged outbox is kept at most this often
+
+PendingHeader = Annotated[
+    str | None,
+    Header(description="how many events the device still holds (after this batch, for an "
+           "upload): for the store board; a value that is not a whole number is ignored, never "
+           "refused"),
+]
+
 
 # The reads are built as models and sent as their JSON in one pass (pydantic's own
 # serializer), not validated again and re-encoded by FastAPI: less time holding the GIL
@@ -32,8 +41,12 @@ def get_changes(
     repo: Repo,
     cursor: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=0, le=INT64_MAX)] = 500,
+    x_pending_events: PendingHeader = None,
 ) -> Response:
     page = repo.changes(store, cursor, max(1, min(limit, 5000)))
+    # A device that only downloads (a board, a packing kiosk) shows on the board too: its
+    # polls report, at most every REPORT_REFRESH_S unless what it holds changes.
+    _report(repo, store, who.device, x_pending_events, REPORT_REFRESH_S)
     if page is None:
         raise HTTPException(410, "cursor unknown or too old: take a snapshot")
     return Response(page.model_dump_json(), media_type="application/json")
@@ -47,11 +60,7 @@ def upload(
     who: Scoped,
     repo: Repo,
     body: Annotated[bytes, Depends(request_body)],
-    x_pending_events: Annotated[
-        str | None,
-        Header(description="how many events the device still holds after this batch (for the"
-               " store board; a value that is not a whole number is ignored, never refused)"),
-    ] = None,
+    x_pending_events: PendingHeader = None,
 ) -> BatchResult:
     batch = read_batch(body)
     if batch.device != who.device:
@@ -61,9 +70,17 @@ def upload(
             f"{clip(batch.device)!r}: register this device under its own name",
         )
     result = apply_batch(repo, store, batch, who.device)
-    pending = x_pending_events or ""
+    _report(repo, store, who.device, x_pending_events)
+    return result
+
+
+def _report(
+    repo: object, store: str, device: str, header: str | None, refresh_s: float = 0
+) -> None:
+    """Keep what the device says it holds, for the store board; a value that is not a whole
+    number is ignored, never refused."""
+    pending = header or ""
     if pending.isascii() and pending.isdigit() and len(pending) < 10 and isinstance(
         repo, BoardStorage
     ):
-        record_report(repo, store, who.device, int(pending), iso(datetime.now(UTC)))
-    return result
+        record_report(repo, store, device, int(pending), iso(datetime.now(UTC)), refresh_s)

@@ -103,7 +103,7 @@ class LeadHome(WorkScreen):
         from picker_app.ui.screens.lead.slotting import SlottingScreen
 
         if self.parts.slotting is not None:
-            self.app.push_screen(SlottingScreen(self.parts.slotting, self.user))
+            self.app.push_screen(SlottingScreen(self.parts.slotting, self.user, self.parts.heat))
 
     def action_reorder(self) -> None:
         from picker_app.ui.screens.lead.reorder import ReorderScreen

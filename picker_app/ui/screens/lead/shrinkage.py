@@ -1,8 +1,9 @@
-"""Shrinkage: the stock the store lost over the last 30 days (approved counts and write-offs),
-net and absolute, in units and rupees, as a share of the period's sales against the store's
-target (over it in red); then by reason, by zone, the largest losses and how accurate the counts
-were. The backend computes it (the same figures as `picker-app shrinkage`). F5 asks again; up
-and down scroll. Offline the last report fetched is shown, with when it was fetched."""
+"""Shrinkage: the stock the store lost over the last 30 days (F2: 7 or 90 days; approved
+counts and write-offs), net and absolute, in units and rupees, as a share of the period's sales
+against the store's target (over it in red); then by reason, by zone, the largest losses and how
+accurate the counts were. The backend computes it (the same figures as `picker-app shrinkage`).
+F5 asks again; up and down scroll. Offline the last report fetched is shown, with when it was
+fetched."""
 
 from __future__ import annotations
 
@@ -123,15 +124,18 @@ class ShrinkageScreen(WorkScreen[None]):
         Binding("down", "scroll_report(1)", "Down", show=False),
         Binding("pageup", "scroll_report(-10)", "Page up", show=False),
         Binding("pagedown", "scroll_report(10)", "Page down", show=False),
+        Binding("f2", "period", "Period"),
         Binding("f5", "refresh_report", "Refresh"),
         Binding("escape", "back", "Back"),
     ]
+    PERIODS = (30, 7, 90)  # days: the month first, then a week and a quarter
 
     def __init__(self, service: ShrinkageService) -> None:
         super().__init__()
         self.service = service
         self.view: ShrinkageView | None = None
         self.top = 0
+        self.days = self.PERIODS[0]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -151,9 +155,15 @@ class ShrinkageScreen(WorkScreen[None]):
         self.say("Asking the backend again...")
         self._read()
 
+    def action_period(self) -> None:
+        """The next period (30, 7, 90 days), asked of the backend."""
+        self.days = self.PERIODS[(self.PERIODS.index(self.days) + 1) % len(self.PERIODS)]
+        self.say(f"Asking the backend for {self.days} days...")
+        self._read()
+
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _read(self) -> ShrinkageView:
-        return self.service.read()
+        return self.service.read(self.days)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, ShrinkageView):
@@ -161,7 +171,7 @@ class ShrinkageScreen(WorkScreen[None]):
             self.top = 0
             self._show()
             if self.view.offline is None:
-                self.say("Up/down: more. F5: ask again.")
+                self.say("Up/down: more. F2: period. F5: again.")
             elif self.view.report is None:
                 self.say(f"Offline, no report kept yet: {self.view.offline}.", True)
             else:

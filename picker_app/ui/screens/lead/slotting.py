@@ -1,6 +1,7 @@
 """Slotting: the moves the backend advises (a fast mover to a nearer bin of its zone), each with
 what it saves a day, and the moves accepted, to do. Up and down choose; Enter (or F9) accepts
-an advised move, or starts the chosen move to do (take from one bin, put to the other). Offline
+an advised move, or starts the chosen move to do (take from one bin, put to the other); F2 shows
+the heat map now and after the moves listed, side by side. Offline
 the advice is not there (it is measured on the backend's order history): the moves accepted
 still are, and can be done."""
 
@@ -15,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from picker_app.domain.slot_moves import MoveTask
 from picker_app.errors import PickerError
+from picker_app.services.heat import HeatService
 from picker_app.services.slotting import AdviceView, SlottingService
 from picker_app.ui.guard import sentence
 from picker_app.ui.screens.base import WorkScreen
@@ -55,12 +57,16 @@ class SlottingScreen(WorkScreen[None]):
         Binding("down", "move(1)", "Down", show=False),
         Binding("f9", "choose", "Accept/do"),
         Binding("f5", "refresh_advice", "Refresh"),
+        Binding("f2", "heat", "Heat"),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, service: SlottingService, user: dict[str, str]) -> None:
+    def __init__(
+        self, service: SlottingService, user: dict[str, str], heat: HeatService | None = None
+    ) -> None:
         super().__init__()
         self.service = service
+        self.heat = heat
         self.user = user
         self.view: AdviceView | None = None
         self.items: list[Item] = []
@@ -198,6 +204,19 @@ class SlottingScreen(WorkScreen[None]):
         self._show()
         if result:
             self.say(result)
+
+    def action_heat(self) -> None:
+        """The heat map now and after the moves listed (refused ones aside), side by side."""
+        from picker_app.ui.screens.lead.slot_heat import SlotHeatScreen
+
+        if self.heat is None:
+            self.say("No store layout on this device: the heat map needs one.", True)
+            return
+        moves = [
+            (m.from_bin, m.to_bin, m.swap_sku is not None)
+            for m in self.items if not (isinstance(m, MoveTask) and m.refused is not None)
+        ]  # fmt: skip
+        self.app.push_screen(SlotHeatScreen(self.heat, moves))
 
     def action_back(self) -> None:
         self.dismiss(None)
