@@ -60,7 +60,7 @@ class SlotHeatScreen(WorkScreen[None]):
             Text(f"Heat now and {after}", no_wrap=True, overflow="ellipsis")
         )
         before, moved = self.heat.before_after(self.moves)
-        width = max(20, self.size.width - 2)
+        width = max(20, self.size.width - 4)  # the padding and the scroll bar
         lines = heat_pair_lines(self.heat.layout, before, moved, width, ("now", after))
         self.query_one("#map", Static).update(Text("\n".join(lines), no_wrap=True))
         self.say("Up/down scroll; Esc back to the moves." if n else
