@@ -215,6 +215,31 @@ def test_a_replenishment_resumes_on_a_new_store_and_service_and_finishes_once(ri
     store.close()
 
 
+def test_progress_of_tasks_done_on_another_device_is_forgotten_with_the_download(rig):
+    """A move and a replenishment begun here, then done on another device: the download that
+    closes them drops their progress (nothing would resume it); a task still open keeps its."""
+    slotting, move, task = accepted_task(rig, swap=False)
+    slotting.scan(slotting.start(task), move.from_bin)
+    repl = replenish_task(rig)
+    reorder = reorder_service(rig)
+    reorder.scan(reorder.start(repl), repl.bin)
+    rows = "SELECT kind, task FROM task_progress ORDER BY kind"
+    both = [("replenish", repl.id), ("slot_move", task.id)]
+    assert rig.store.conn.execute(rows).fetchall() == both
+    rig.client.download_changes()  # nothing closed yet: both kept
+    assert rig.store.conn.execute(rows).fetchall() == both
+    moved = {"move": move.id, "sku": move.sku, "from_bin": move.from_bin,
+             "to_bin": move.to_bin, "qty": 1}  # fmt: skip
+    assert send(rig, "slot_moved", moved)[0] == "applied"
+    rig.client.download_changes()
+    assert rig.store.conn.execute(rows).fetchall() == [("replenish", repl.id)]
+    brought = {"task": repl.id, "bin": repl.bin, "sku": repl.sku, "qty": 1}
+    assert send(rig, "stock_replenished", brought)[0] == "applied"
+    rig.client.download_changes()
+    assert rig.store.conn.execute(rows).fetchall() == []
+    assert slotting.tasks() == [] and reorder.under_way() is None
+
+
 async def test_esc_leaves_a_replenishment_and_coming_back_resumes_it(rig):
     task = replenish_task(rig)
     gtin = gtin_of(rig.store, task.sku)

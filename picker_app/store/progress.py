@@ -4,6 +4,7 @@ it is scanned (the JSON of its domain state), read back to resume it, deleted on
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -72,6 +73,18 @@ def replenishing(store: LocalStore) -> list[tuple[str, dict[str, Any]]]:
         if state is not None:
             found.append((task, state))
     return found
+
+
+def prune(conn: sqlite3.Connection) -> None:
+    """Forget the progress of tasks no longer to do here (done or closed on another device, or
+    gone from the backend), in the transaction that applies a download: nothing would resume
+    it, and its rows would stay for ever."""
+    conn.execute(
+        "DELETE FROM task_progress WHERE (kind = ? AND task NOT IN"
+        " (SELECT id FROM slot_move WHERE state IN ('accepted', 'open')))"
+        " OR (kind = ? AND task NOT IN (SELECT id FROM replenish_task WHERE state = 'open'))",
+        (SLOT_MOVE, REPLENISH),
+    )
 
 
 def drop(store: LocalStore, kind: str, task: str) -> None:

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from picker_app.store import progress
 from picker_app.wire import ChangesPage, OrderWire, ReplenishTaskWire, SlotMoveWire, Snapshot
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
         _slot_moves(conn, snap.slot_moves)
         conn.execute("DELETE FROM replenish_task WHERE state = 'open'")
         _replenish_tasks(conn, snap.replenish_tasks)
+        progress.prune(conn)
         conn.executemany(
             "INSERT OR REPLACE INTO store_info (key, value) VALUES (?, ?)",
             [
@@ -99,6 +101,7 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
 
 def apply_changes(store: LocalStore, page: ChangesPage) -> None:
     """Apply a page of changes and move the cursor past it, in one transaction."""
+    tasks_changed = False
     with store.write() as conn:
         for change in page.changes:
             if change.order is not None:
@@ -141,8 +144,10 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
                 )
             if change.slot_move is not None:
                 _slot_moves(conn, [change.slot_move])
+                tasks_changed = True
             if change.replenish_task is not None:
                 _replenish_tasks(conn, [change.replenish_task])
+                tasks_changed = True
             if change.user is not None:
                 u = change.user
                 conn.execute(
@@ -174,6 +179,8 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
                     " as_of = excluded.as_of",
                     (st.bin, st.sku, st.on_hand, str(change.seq)),
                 )
+        if tasks_changed:
+            progress.prune(conn)
         conn.execute(
             "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('cursor', ?)",
             (str(page.next_cursor),),
