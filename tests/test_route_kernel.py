@@ -125,3 +125,37 @@ def test_the_search_returns_a_valid_tour_costing_what_it_says(seed, n, ranks):
     again = k.ils(dist, cand, ncand, rank, nb, near, seq, 5 * n, seed, 20, 12, 60, 0.2, 0.5,
                   0.5, 0.15, 1 << 30)  # fmt: skip
     assert (again[0] == best_seq).all() and again[2] == cost  # the same seed, the same tour
+
+
+LOAD_ONCE = """
+import json, sys
+from picker_app.cli.common import DEMO_LAYOUT, load_layout
+from picker_app.domain import routing
+layout = load_layout(DEMO_LAYOUT)
+planner = routing.RoutePlanner(layout)
+planner.plan(["A07-2", "B03-1", "C05-3"])  # a small order: the exact search alone
+small_loaded = "numba" in sys.modules
+loads = []
+real = routing.load_search
+routing.load_search = lambda small: loads.append(real(small)) or loads[-1]
+bays = [b for b in layout.bays if b.pick_rank == 1][:40]
+first = planner.plan([f"{b.code}-1" for b in bays])
+second = planner.plan([f"{b.code}-1" for b in bays[1:]])
+print(json.dumps([small_loaded, loads, first.solve_ms, second.solve_ms]))
+"""
+
+
+def test_a_route_times_its_search_not_loading_the_kernel():
+    """In a fresh process (as `picker-app route` runs), a small order never loads the kernel;
+    the first order that needs the search loads it once, outside its `solve_ms` (a one-off of
+    the process, like the distance table); the next loads nothing."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", LOAD_ONCE], capture_output=True, text=True,
+                         check=True, timeout=300).stdout  # fmt: skip
+    small_loaded, loads, first_ms, second_ms = json.loads(out)
+    assert small_loaded is False
+    assert len(loads) == 2 and loads[0] > 0 and loads[1] == 0
+    assert first_ms > 0 and second_ms > 0

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from picker_app.domain.distances import distance_table
 from picker_app.domain.heat import congestion_weights
 from picker_app.domain.layout import Bay, Bin, Cell, Layout
-from picker_app.domain.route_exact import Solution, solve_exact
+from picker_app.domain.route_exact import DENSE_MAX_WORK, Solution, dense_work, solve_exact
 from picker_app.domain.route_problem import Problem, make_problem
 from picker_app.domain.route_search import (
     ILS_BASE_ITERATIONS,
     ILS_ITERATIONS_PER_BAY,
+    load_search,
     solve_heuristic,
 )
 from picker_app.domain.route_tours import (
@@ -160,6 +161,8 @@ class RoutePlanner:
         for b in bins:
             by_bay.setdefault(b.bay, []).append(b)
         problem = make_problem(self.table, list(by_bay))
+        if len(problem.bays) > exact_max or dense_work(problem) > DENSE_MAX_WORK:
+            t0 += load_search(make_problem(self.table, list(by_bay)[:3]))  # the search is used
         seed = int.from_bytes(
             hashlib.blake2b(
                 ",".join(sorted(b.code for b in bins)).encode(), digest_size=4
