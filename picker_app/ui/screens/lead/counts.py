@@ -5,29 +5,20 @@ the book says; F9 sends the count, F8 sends it when another person counts the sa
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from picker_app.domain.scan import interpret
 from picker_app.errors import PickerError, UserError
 from picker_app.services.counting import CountService, CountTask
-from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import QuantityDialog
-from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.ui.widgets.scan_input import ScanInput
-from picker_app.ui.widgets.status_bar import StatusBar
-
-_CSS = """
-{name} #title {{ padding: 0 1; text-style: bold; height: auto; }}
-{name} #body {{ padding: 0 1; height: 1fr; }}
-{name} #message {{ padding: 0 1; height: auto; }}
-{name} #message.error {{ color: $error; text-style: bold; }}
-"""
 
 
-class CountListScreen(WorkScreen[None]):
-    DEFAULT_CSS = _CSS.format(name="CountListScreen")
+class CountListScreen(Panel[None]):
+    scan = "scan a bin"
+    scan_empty_lines = True
     BINDINGS = [
         Binding("enter", "first", "Count first"),
         Binding("f2", "ask", "Ask for counts"),
@@ -42,14 +33,6 @@ class CountListScreen(WorkScreen[None]):
         self.tasks: list[CountTask] = []
         self.asking = False  # the next scan or entry names what to count (F2)
         self.permitting = False  # the next scan is the badge of who may count (F3)
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield ScanInput(placeholder="scan a bin", empty_lines=True, id="scan")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()
@@ -160,8 +143,8 @@ class CountListScreen(WorkScreen[None]):
         self.dismiss(None)
 
 
-class CountScreen(WorkScreen[str | None]):
-    DEFAULT_CSS = _CSS.format(name="CountScreen")
+class CountScreen(Panel[str | None]):
+    scan = "scan each item"
     BINDINGS = [
         Binding("f7", "quantity", "Qty"),
         Binding("f8", "send(False)", "Send, more count"),
@@ -175,14 +158,6 @@ class CountScreen(WorkScreen[str | None]):
         self.user = user
         self.job = task
         self.keyed: float | None = None
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield ScanInput(placeholder="scan each item", id="scan")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()

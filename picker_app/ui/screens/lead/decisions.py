@@ -5,7 +5,6 @@ Only a lead reaches this screen, and the service checks the role again."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
@@ -13,11 +12,9 @@ from picker_app.domain.counting import REASONS
 from picker_app.domain.scan import interpret
 from picker_app.errors import PickerError, UserError
 from picker_app.services.count_decisions import CountDecisions, CountToDecide
-from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import ChoiceDialog
-from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.ui.widgets.scan_input import ScanInput
-from picker_app.ui.widgets.status_bar import StatusBar
 
 REASON_WORDS = {r: r.replace("_", " ") for r in REASONS}
 
@@ -33,13 +30,8 @@ def describe(item: CountToDecide) -> str:
     return f"{what} {item.counted:g}, book {item.book:g}: {verdict}"
 
 
-class DecisionScreen(WorkScreen[None]):
-    DEFAULT_CSS = """
-    DecisionScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    DecisionScreen #body { padding: 0 1; height: 1fr; }
-    DecisionScreen #message { padding: 0 1; height: auto; }
-    DecisionScreen #message.error { color: $error; text-style: bold; }
-    """
+class DecisionScreen(Panel[None]):
+    scan = "scan a bin to choose it"
     BINDINGS = [
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
@@ -54,14 +46,6 @@ class DecisionScreen(WorkScreen[None]):
         self.user = user
         self.items: list[CountToDecide] = []
         self.chosen = 0
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield ScanInput(placeholder="scan a bin to choose it", id="scan")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()

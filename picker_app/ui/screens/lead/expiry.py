@@ -4,28 +4,20 @@ a customer: off the shelf; soon: sell first). F9 (or Esc) ends the sweep with it
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from picker_app.domain.scan import interpret
 from picker_app.errors import PickerError, UserError
 from picker_app.services.expiry import ExpirySweeps, Sweep
-from picker_app.ui.screens.base import WorkScreen
-from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.ui.widgets.scan_input import ScanInput
-from picker_app.ui.widgets.status_bar import StatusBar
 
 SHOWN = 6  # the last units' verdicts on the screen
 
 
-class ExpiryScreen(WorkScreen[str | None]):
-    DEFAULT_CSS = """
-    ExpiryScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    ExpiryScreen #body { padding: 0 1; height: 1fr; }
-    ExpiryScreen #message { padding: 0 1; height: auto; }
-    ExpiryScreen #message.error { color: $error; text-style: bold; }
-    """
+class ExpiryScreen(Panel[str | None]):
+    scan = "scan each unit"
     BINDINGS = [Binding("f9", "done", "Done"), Binding("escape", "done", "Back")]
 
     def __init__(self, service: ExpirySweeps, user: dict[str, str]) -> None:
@@ -34,14 +26,6 @@ class ExpiryScreen(WorkScreen[str | None]):
         self.user = user
         self.sweep: Sweep | None = None
         self.last: list[str] = []
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield ScanInput(placeholder="scan each unit", id="scan")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()

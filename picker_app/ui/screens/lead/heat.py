@@ -11,19 +11,10 @@ from textual.widgets import Static
 
 from picker_app.domain.heatmap import heat_lines
 from picker_app.services.heat import WINDOWS, HeatService
-from picker_app.ui.screens.base import WorkScreen
-from picker_app.ui.widgets.key_bar import KeyBar
-from picker_app.ui.widgets.status_bar import StatusBar
+from picker_app.ui.screens.lead.panel import Panel
 
 
-class HeatScreen(WorkScreen[None]):
-    DEFAULT_CSS = """
-    HeatScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    HeatScreen #map-box { height: 1fr; }
-    HeatScreen #map { padding: 0 1; width: auto; }
-    HeatScreen #message { padding: 0 1; height: auto; }
-    """
-
+class HeatScreen(Panel[None]):
     BINDINGS = [
         Binding("f2", "window", "Today / all"),
         Binding("escape", "back", "Back"),
@@ -34,13 +25,9 @@ class HeatScreen(WorkScreen[None]):
         self.service = service
         self.window = "all"
 
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
+    def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="map-box"):
             yield Static(id="map")
-        yield Static(id="message")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -16,9 +15,7 @@ from textual.worker import Worker, WorkerState
 from picker_app.errors import PickerError
 from picker_app.services.reorder import ReorderService, ReorderView
 from picker_app.ui.guard import sentence
-from picker_app.ui.screens.base import WorkScreen
-from picker_app.ui.widgets.key_bar import KeyBar
-from picker_app.ui.widgets.status_bar import StatusBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.wire import ReorderLineWire
 
 
@@ -33,13 +30,8 @@ def header_text(width: int) -> str:
     return f"{'Product':<{max(8, width - 19)}} {'OnHnd':>5} {'Days':>5} {'Order':>6}"
 
 
-class ReorderScreen(WorkScreen[None]):
-    DEFAULT_CSS = """
-    ReorderScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    ReorderScreen #body { padding: 0 1; height: 1fr; }
-    ReorderScreen #message { padding: 0 1; height: auto; }
-    ReorderScreen #message.error { color: $error; text-style: bold; }
-    """
+class ReorderScreen(Panel[None]):
+    first_title = "Reorder: asking the backend..."
     BINDINGS = [
         Binding("up", "scroll_list(-1)", "Up", show=False),
         Binding("down", "scroll_list(1)", "Down", show=False),
@@ -55,13 +47,6 @@ class ReorderScreen(WorkScreen[None]):
         self.user = user
         self.view: ReorderView | None = None
         self.top = 0
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static("Reorder: asking the backend...", id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.say("Asking the backend for the list...")

@@ -7,18 +7,15 @@ later, and coming back (after Esc, a restart or a crash) resumes it where it was
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from picker_app.domain.scan import interpret
 from picker_app.errors import PickerError
 from picker_app.services.reorder import ReorderService, ReplenishProgress, ReplenishTask
-from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import QuantityDialog
-from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.ui.widgets.scan_input import ScanInput
-from picker_app.ui.widgets.status_bar import StatusBar
 
 
 def task_text(t: ReplenishTask, mark: str) -> str:
@@ -26,13 +23,8 @@ def task_text(t: ReplenishTask, mark: str) -> str:
     return f"{mark} {t.bin} bring {t.qty:g}{unit} {t.name}"
 
 
-class ReplenishScreen(WorkScreen[None]):
-    DEFAULT_CSS = """
-    ReplenishScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    ReplenishScreen #body { padding: 0 1; height: 1fr; }
-    ReplenishScreen #message { padding: 0 1; height: auto; }
-    ReplenishScreen #message.error { color: $error; text-style: bold; }
-    """
+class ReplenishScreen(Panel[None]):
+    scan = "scan a bin or an item"
     BINDINGS = [
         Binding("f7", "quantity", "Qty"),
         Binding("f9", "done", "Done"),
@@ -46,14 +38,6 @@ class ReplenishScreen(WorkScreen[None]):
         self.tasks: list[ReplenishTask] = []
         self.progress: ReplenishProgress | None = None
         self.keyed: float | None = None
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield ScanInput(placeholder="scan a bin or an item", id="scan")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()

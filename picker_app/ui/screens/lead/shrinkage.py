@@ -11,16 +11,13 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from picker_app.services.shrinkage import ShrinkageService, ShrinkageView
 from picker_app.ui.guard import sentence
-from picker_app.ui.screens.base import WorkScreen
-from picker_app.ui.widgets.key_bar import KeyBar
-from picker_app.ui.widgets.status_bar import StatusBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.wire import ShrinkageGroupWire, ShrinkageLossWire, ShrinkageReportWire
 
 OVER = "bold red"
@@ -112,13 +109,8 @@ def report_lines(report: ShrinkageReportWire, width: int) -> list[Text]:
     return lines
 
 
-class ShrinkageScreen(WorkScreen[None]):
-    DEFAULT_CSS = """
-    ShrinkageScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    ShrinkageScreen #body { padding: 0 1; height: 1fr; }
-    ShrinkageScreen #message { padding: 0 1; height: auto; }
-    ShrinkageScreen #message.error { color: $error; text-style: bold; }
-    """
+class ShrinkageScreen(Panel[None]):
+    first_title = "Shrinkage: asking the backend..."
     BINDINGS = [
         Binding("up", "scroll_report(-1)", "Up", show=False),
         Binding("down", "scroll_report(1)", "Down", show=False),
@@ -136,13 +128,6 @@ class ShrinkageScreen(WorkScreen[None]):
         self.view: ShrinkageView | None = None
         self.top = 0
         self.days = self.PERIODS[0]
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static("Shrinkage: asking the backend...", id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.say("Asking the backend for the report...")

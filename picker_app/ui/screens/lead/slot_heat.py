@@ -15,18 +15,10 @@ from textual.widgets import Static
 
 from picker_app.domain.heatmap import heat_pair_lines
 from picker_app.services.heat import HeatService
-from picker_app.ui.screens.base import WorkScreen
-from picker_app.ui.widgets.key_bar import KeyBar
-from picker_app.ui.widgets.status_bar import StatusBar
+from picker_app.ui.screens.lead.panel import Panel
 
 
-class SlotHeatScreen(WorkScreen[None]):
-    DEFAULT_CSS = """
-    SlotHeatScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    SlotHeatScreen #map-box { height: 1fr; }
-    SlotHeatScreen #map { padding: 0 1; width: auto; }
-    SlotHeatScreen #message { padding: 0 1; height: auto; }
-    """
+class SlotHeatScreen(Panel[None]):
     BINDINGS = [Binding("escape", "back", "Back")]
 
     def __init__(self, heat: HeatService, moves: Sequence[tuple[str, str, bool]]) -> None:
@@ -34,13 +26,9 @@ class SlotHeatScreen(WorkScreen[None]):
         self.heat = heat
         self.moves = tuple(moves)
 
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
+    def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="map-box"):
             yield Static(id="map")
-        yield Static(id="message")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#map-box").focus()

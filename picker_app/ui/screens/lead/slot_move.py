@@ -6,27 +6,19 @@ accepted, so the move resumes where it was (after Esc, a restart or a crash)."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from picker_app.domain.slot_moves import FROM_BIN, STEPS, TAKE, TAKE_BACK, MoveTask
 from picker_app.errors import PickerError
 from picker_app.services.slotting import SlottingService
-from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.screens.dialogs import QuantityDialog
-from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.ui.widgets.scan_input import ScanInput
-from picker_app.ui.widgets.status_bar import StatusBar
 
 
-class SlotMoveScreen(WorkScreen[str | None]):
-    DEFAULT_CSS = """
-    SlotMoveScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    SlotMoveScreen #body { padding: 0 1; height: 1fr; }
-    SlotMoveScreen #message { padding: 0 1; height: auto; }
-    SlotMoveScreen #message.error { color: $error; text-style: bold; }
-    """
+class SlotMoveScreen(Panel[str | None]):
+    scan = "scan a bin or an item"
     BINDINGS = [
         Binding("f7", "quantity", "Qty"),
         Binding("escape", "back", "Later"),
@@ -38,14 +30,6 @@ class SlotMoveScreen(WorkScreen[str | None]):
         self.user = user
         self.progress = service.start(task)
         self.keyed: float | None = None
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static(id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield ScanInput(placeholder="scan a bin or an item", id="scan")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -19,10 +18,8 @@ from picker_app.errors import PickerError
 from picker_app.services.heat import HeatService
 from picker_app.services.slotting import AdviceView, SlottingService
 from picker_app.ui.guard import sentence
-from picker_app.ui.screens.base import WorkScreen
-from picker_app.ui.widgets.key_bar import KeyBar
+from picker_app.ui.screens.lead.panel import Panel
 from picker_app.ui.widgets.scan_input import ScanInput
-from picker_app.ui.widgets.status_bar import StatusBar
 from picker_app.wire import SlotAdvice
 
 Item = SlotAdvice | MoveTask
@@ -45,13 +42,10 @@ def item_lines(item: Item, chosen: bool, under_way: str | None = None) -> list[s
     return [head, f"   {state}{swap}"]
 
 
-class SlottingScreen(WorkScreen[None]):
-    DEFAULT_CSS = """
-    SlottingScreen #title { padding: 0 1; text-style: bold; height: auto; }
-    SlottingScreen #body { padding: 0 1; height: 1fr; }
-    SlottingScreen #message { padding: 0 1; height: auto; }
-    SlottingScreen #message.error { color: $error; text-style: bold; }
-    """
+class SlottingScreen(Panel[None]):
+    first_title = "Slotting: asking the backend..."
+    scan = "Enter: accept or do"
+    scan_empty_lines = True
     BINDINGS = [
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
@@ -71,14 +65,6 @@ class SlottingScreen(WorkScreen[None]):
         self.view: AdviceView | None = None
         self.items: list[Item] = []
         self.chosen = 0
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Static("Slotting: asking the backend...", id="title")
-        yield Static(id="body")
-        yield Static(id="message")
-        yield ScanInput(placeholder="Enter: accept or do", empty_lines=True, id="scan")
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()
