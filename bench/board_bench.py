@@ -10,7 +10,12 @@ the reference backend on a loopback port. Three samples, each from the call to t
 - board, device view: the same from the device's own cache (offline);
 - baseline: PickService.queue(12) and waiting(), what the queue screen reads at each refresh.
 
-    .venv/bin/python bench/board_bench.py [--orders 36] [--n 300]
+The device's outbox holds a month of its own work first (--device-days days of --device-lines
+picks a day, a QC result for every fourth order, between 06:00 and 10:00; the last day is the
+board's): the device view reads today's people, rates and QC error rates from them.
+
+    .venv/bin/python bench/board_bench.py [--orders 36] [--n 300] [--device-lines 800]
+        [--device-days 30]
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
 from picker_app.backend.app import ServerThread
 from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.domain.events import Discrepancy, QcCompleted, StockPicked
 from picker_app.domain.layout import parse_layout
 from picker_app.services.board import BoardService, BoardView
 from picker_app.services.picking import PickService
@@ -71,10 +77,45 @@ def sample(n: int, once: Callable[[], object]) -> list[float]:
     return ms
 
 
+def busy_day(store: LocalStore, lines: int, days: int = 1) -> int:
+    """`days` days of this device's work, the last of them the board's: each `lines` picks by
+    six pickers (of the catalog's SKUs at their bins, orders of 8 lines) and a QC result for
+    every fourth order, one discrepancy in every tenth, stamped between 06:00 and 10:00 of its
+    day (the outbox keeps sent events too); the QC results of the board's day."""
+    skus = store.conn.execute("SELECT sku, bin FROM sku WHERE bin IS NOT NULL").fetchall()
+    qcs = 0
+    for day in range(days - 1, -1, -1):
+        qcs = 0
+        with store.write():
+            first = store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0]
+            for k in range(lines):
+                order, line = f"D{day:02d}-{k // 8:05d}", k % 8 + 1
+                sku, bin_ = skus[(k * 37) % len(skus)]
+                store.record(StockPicked(order=order, line=line, sku=sku, bin=bin_, qty=1),
+                             user=f"U10{k // 8 % 6 + 1}")  # fmt: skip
+                if line == 8 and k // 8 % 4 == 0:
+                    found = (Discrepancy(line=1, kind="missing", qty=1),) if qcs % 10 == 0 else ()
+                    store.record(QcCompleted(order=order, result="pass", discrepancies=found,
+                                             packer="U113"), user="U113")  # fmt: skip
+                    qcs += 1
+            n = store.conn.execute("SELECT MAX(seq) FROM outbox").fetchone()[0] - first
+            start = (NOW - timedelta(days=day)).replace(hour=6).timestamp()
+            store.conn.execute(  # the real clock stamped them: spread them over the morning
+                "UPDATE outbox SET created_at = strftime('%Y-%m-%dT%H:%M:%f+00:00',"
+                " ? + ((seq - ?) * 14400.0 / ?), 'unixepoch') WHERE seq > ?",
+                (start, first, n + 1, first),
+            )
+    return qcs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=36, help="open orders (default 36: a rush)")
     parser.add_argument("--n", type=int, default=300, help="refreshes sampled (default 300)")
+    parser.add_argument("--device-lines", type=int, default=800,
+                        help="lines picked on the device a day (default 800)")  # fmt: skip
+    parser.add_argument("--device-days", type=int, default=30,
+                        help="days of them in its outbox, today the last (default 30)")
     args = parser.parse_args()
     layout_path = ROOT / "layouts" / "demo-store.toml"
     layout = parse_layout(layout_path.read_text(), str(layout_path))
@@ -88,6 +129,7 @@ def main() -> None:
             token = db.add_device(STORE, store.device)
             client = SyncClient(store, SyncSettings(server.url, STORE, token))
             client.download_changes()
+            qcs = busy_day(store, args.device_lines, args.device_days)
             online = BoardService(store, lambda: NOW, lambda: fetch_board(client))
             offline = BoardService(store, lambda: NOW)
             picking = PickService(store, layout, lambda: NOW, require_bin_scan=False)
@@ -97,7 +139,9 @@ def main() -> None:
             rows = len(online.read().board.rows)
         finally:
             server.stop()
-    print(f"store board bench: {args.orders} open orders seeded, {rows} on the board, "
+    print(f"store board bench: {args.orders} open orders seeded, {rows} on the board; the "
+          f"device holds {args.device_days} days of {args.device_lines} picks, {qcs} QC "
+          f"results today; "
           f"target {TARGET_MS:.0f} ms a refresh")  # fmt: skip
     print(figures("baseline: queue screen read", base))
     print(figures("board, store view", store_view))

@@ -287,3 +287,17 @@ def test_board_snapshot_offline_on_a_larger_screen(snap_compare, rig):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_the_device_views_reads_of_today_use_the_outbox_index(rig):
+    """The outbox keeps sent events for ever: the device view's reads of today's picks, QC
+    results and flags go through the (type, time) index, not through all of it."""
+    since = "2026-11-25T00:00:00.000+00:00"
+    conn = rig.store.conn
+    for sql in (
+        "SELECT user FROM outbox WHERE type = 'stock_picked' AND created_at >= ?",
+        "SELECT seq FROM outbox WHERE type = 'qc_completed' AND created_at >= ?",
+        "SELECT seq FROM outbox WHERE type = 'out_of_stock_flagged' AND created_at >= ?",
+    ):
+        plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", (since,)))
+        assert "outbox_type_time" in plan, plan

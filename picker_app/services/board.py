@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from picker_app.domain.board import (
@@ -25,6 +25,9 @@ from picker_app.store import board as rows
 
 if TYPE_CHECKING:
     from picker_app.store.db import LocalStore
+
+
+PICKED_BEFORE_QC = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class BoardService:
         """This device's own board, from its cache, as of the clock."""
         now = self.clock()
         since = day_start(now).isoformat(timespec="milliseconds")
+        # An order is QC'd minutes after its picks: those of the last hours before midnight
+        # name the pickers of the first QC results of the day.
+        picked_since = (day_start(now) - PICKED_BEFORE_QC).isoformat(timespec="milliseconds")
         store = self.store
         orders = [
             OrderRecord(i, s, parse_time(p), n, left)
@@ -69,7 +75,7 @@ class BoardService:
         work += [WorkRecord(u, "packer", datetime.fromisoformat(at), n) for u, at, n in
                  rows.checks_since(store, since) if u]  # fmt: skip
         qc = [QcRecord(u, datetime.fromisoformat(at), n, found) for u, at, n, found in
-              rows.qc_since(store, since)]  # fmt: skip
+              rows.qc_since(store, since, picked_since)]  # fmt: skip
         oos = [OosRecord(str(s), str(b), datetime.fromisoformat(at)) for s, b, at in
                rows.oos_since(store, since)]  # fmt: skip
         state = store.sync_state()

@@ -45,22 +45,23 @@ def checks_since(store: LocalStore, since: str) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
-def qc_since(store: LocalStore, since: str) -> list[tuple[Any, ...]]:
+def qc_since(store: LocalStore, since: str, picked_since: str) -> list[tuple[Any, ...]]:
     """(picker, time, lines of the order, discrepancies found) of each QC result recorded here
-    since `since` of an order picked on this device (its picker is the user of the order's last
-    pick here; QC of orders picked elsewhere names no picker this device knows, and is left
-    out)."""
+    since `since` of an order picked on this device since `picked_since` (its picker is the
+    user of the order's last pick here; QC of orders picked elsewhere names no picker this
+    device knows, and is left out)."""
     return store.conn.execute(
-        "SELECT p.user, e.created_at,"
-        " (SELECT COUNT(*) FROM order_line l"
-        "  WHERE l.order_id = json_extract(e.payload, '$.order')),"
+        # One pass over the picks: each order's last picker (SQLite gives the bare column of
+        # the MAX row), then each QC result joined to it.
+        "WITH picker AS (SELECT json_extract(payload, '$.order') AS order_id, user,"
+        "  MAX(seq) FROM outbox WHERE type = 'stock_picked' AND created_at >= ?"
+        "  AND user IS NOT NULL AND state != 'rejected' GROUP BY order_id)"
+        " SELECT p.user, e.created_at,"
+        " (SELECT COUNT(*) FROM order_line l WHERE l.order_id = p.order_id),"
         " COALESCE(json_array_length(e.payload, '$.discrepancies'), 0)"
-        " FROM outbox e JOIN outbox p ON p.seq = ("
-        "  SELECT MAX(q.seq) FROM outbox q WHERE q.type = 'stock_picked' AND q.user IS NOT NULL"
-        "  AND q.state != 'rejected'"
-        "  AND json_extract(q.payload, '$.order') = json_extract(e.payload, '$.order'))"
+        " FROM outbox e JOIN picker p ON p.order_id = json_extract(e.payload, '$.order')"
         " WHERE e.type = 'qc_completed' AND e.created_at >= ? AND e.state != 'rejected'",
-        (since,),
+        (picked_since, since),
     ).fetchall()
 
 

@@ -202,4 +202,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    # The outbox keeps every event (sent ones too): the board's reads of today's events of a
+    # type (picks, QC results, out-of-stock flags) use this instead of reading all of it.
+    (
+        "0014_outbox_by_type",
+        """
+        CREATE INDEX outbox_type_time ON outbox(type, created_at);
+        """,
+    ),
 ]
