@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from picker_app.ui.guard import Guarded
+from picker_app.ui.widgets.steady_input import SteadyInput
 
 
 class QuantityDialog(Guarded, ModalScreen[float | None]):
@@ -51,7 +52,7 @@ class QuantityDialog(Guarded, ModalScreen[float | None]):
         with Vertical():
             yield Static(self.question, id="question")
             value = "" if self.default is None else f"{self.default:g}"
-            yield Input(value=value, placeholder="quantity, then Enter", id="qty")
+            yield SteadyInput(value=value, placeholder="quantity, then Enter", id="qty")
             yield Static("", id="problem")
             yield Static("Enter: OK   Esc: back", id="hint")
 

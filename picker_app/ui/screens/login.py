@@ -17,6 +17,7 @@ from picker_app.ui.screens.base import WorkScreen
 from picker_app.ui.widgets.key_bar import KeyBar
 from picker_app.ui.widgets.scan_input import ScanInput
 from picker_app.ui.widgets.status_bar import StatusBar
+from picker_app.ui.widgets.steady_input import SteadyInput
 
 
 def demo_text(users: list[dict[str, str]], pins: dict[str, str], width: int) -> Text:
@@ -88,7 +89,7 @@ class LoginScreen(WorkScreen):
             yield Static("picker_app: log in", id="title")
             yield Static("Scan your badge (or key your id and press Enter).", id="message")
             yield ScanInput(placeholder="badge", id="badge")
-            yield Input(placeholder="PIN", password=True, id="pin", disabled=True)
+            yield SteadyInput(placeholder="PIN", password=True, id="pin", disabled=True)
             if self.demo_pins:
                 with VerticalScroll(id="demo-list", can_focus=False):
                     yield Static(id="demo")

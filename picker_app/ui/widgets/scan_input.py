@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 from textual import _time, events
 from textual.message import Message
-from textual.widgets import Input
 
 from picker_app.scanner.wedge import DEFAULT_WEDGE_CONFIG, Source, WedgeConfig, classify
+from picker_app.ui.widgets.steady_input import SteadyInput
 
 
-class ScanInput(Input):
+class ScanInput(SteadyInput):
     """Where a wedge scanner types; Enter ends a scan."""
 
     class Scanned(Message):

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 from picker_app.domain.auth import PinGuard, may
 from picker_app.ui.guard import Guarded
 from picker_app.ui.messages import ScanReceived
+from picker_app.ui.widgets.steady_input import SteadyInput
 
 
 class ApprovalDialog(Guarded, ModalScreen[dict[str, str] | None]):
@@ -40,8 +41,8 @@ class ApprovalDialog(Guarded, ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, id="question")
-            yield Input(placeholder="lead's badge", id="badge")
-            yield Input(placeholder="PIN", password=True, id="pin")
+            yield SteadyInput(placeholder="lead's badge", id="badge")
+            yield SteadyInput(placeholder="PIN", password=True, id="pin")
             yield Static("", id="problem")
             yield Static("Enter: next   Esc: back (nothing changes)", id="hint")
 
