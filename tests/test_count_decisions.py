@@ -121,10 +121,10 @@ def test_a_rejected_count_leaves_the_stock(rig):
 
 async def test_the_lead_approves_on_the_screen_with_a_reason(rig):
     bin_, sku = counted_twice(rig)
-    app = make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    app = make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                    clock=rig.clock)  # fmt: skip
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f6")
         await wait_for(pilot, lambda: isinstance(app.screen, DecisionScreen))
@@ -142,11 +142,11 @@ async def test_the_lead_approves_on_the_screen_with_a_reason(rig):
 @pytest.mark.parametrize("size", [(40, 20), (100, 30)])
 def test_decision_screen_snapshot(snap_compare, rig, size):
     counted_twice(rig)
-    app = make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    app = make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                    clock=rig.clock)  # fmt: skip
 
     async def run_before(pilot) -> None:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f6")
         await pilot.pause()

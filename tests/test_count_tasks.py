@@ -147,10 +147,10 @@ async def test_f2_on_the_count_list_asks_for_the_counts_of_an_aisle(rig):
     from picker_app.ui.screens.lead.counts import CountListScreen
     from tests.test_ui_flow import message, wait_for
 
-    app = make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    app = make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                    clock=rig.clock)  # fmt: skip
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, CountListScreen))
@@ -177,7 +177,7 @@ async def test_a_lead_lets_a_picker_count_and_the_picker_counts_from_the_queue(r
     from tests.test_ui_flow import message, wait_for
 
     flag_on_another_device(rig)
-    app = make_app(rig.store, {"U117": "5736", "U101": "7051"}, rig.layout,
+    app = make_app(rig.store, {"U117": "573605", "U101": "7051"}, rig.layout,
                    options=AppOptions(), clock=rig.clock)  # fmt: skip
     async with app.run_test(size=(40, 20)) as pilot:
         await pilot.press(*"BD4101", "enter", *"7051", "enter")  # a picker, not let count yet
@@ -187,7 +187,7 @@ async def test_a_lead_lets_a_picker_count_and_the_picker_counts_from_the_queue(r
         assert message(app) == "Counts are for leads and those a lead lets count: ask your lead."
         await pilot.press("f10")
         await pilot.pause()
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, CountListScreen))

@@ -78,10 +78,10 @@ def test_a_count_is_kept_scan_by_scan_and_the_backend_asks_someone_else_to_recou
 
 async def test_the_lead_counts_a_bin_blind_on_the_screen(rig):
     bin_, sku = flag_on_another_device(rig, stock_on_hand=31)
-    app = make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    app = make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                    clock=rig.clock)  # fmt: skip
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f5")
         await pilot.pause()
@@ -113,11 +113,11 @@ async def test_the_lead_counts_a_bin_blind_on_the_screen(rig):
 @pytest.mark.parametrize("size", [(40, 20), (100, 30)])
 def test_count_screen_snapshot(snap_compare, rig, size):
     bin_, sku = flag_on_another_device(rig)
-    app = make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    app = make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                    clock=rig.clock)  # fmt: skip
 
     async def run_before(pilot) -> None:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f5")
         await pilot.pause()

@@ -89,10 +89,10 @@ async def test_the_sweep_on_the_leads_screen(rig):
     from tests.test_ui_flow import message, wait_for
 
     _, _, gtin = product_of(rig, "Milk")
-    app = make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    app = make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                    clock=rig.clock)  # fmt: skip
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f9")
         await wait_for(pilot, lambda: isinstance(app.screen, ExpiryScreen))

@@ -15,6 +15,7 @@ import pytest
 from biip.checksums import gs1_standard_check_digit
 
 from picker_app.cli import load_layout
+from picker_app.domain.auth import pin_problem
 from picker_app.domain.layout import Layout
 from picker_app.domain.scan import interpret
 
@@ -226,7 +227,8 @@ def test_users(layout: Layout) -> None:
     for user in users:
         scan = interpret(user["badge"])
         assert scan.kind == "badge" and scan.code == user["badge"]
-        assert len(user["pin"]) == 4 and user["pin"].isdigit()
+        assert len(user["pin"]) == (6 if user["role"] == "lead" else 4) and user["pin"].isdigit()
+        assert pin_problem(user["role"], user["pin"]) is None
         assert user["name"].strip()
 
 

@@ -292,10 +292,10 @@ async def test_the_count_screen_says_not_saved_and_keeps_the_keyed_quantity(rig_
 
     rig, disk = rig_on_disk
     bin_, sku = flag_on_another_device(rig)
-    app = make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    app = make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                    clock=rig.clock)  # fmt: skip
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f5")
         await pilot.pause()

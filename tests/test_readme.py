@@ -18,7 +18,7 @@ def users() -> dict[str, dict[str, str]]:
 
 def test_every_badge_and_pin_the_readme_gives_is_a_demo_users():
     known = users()
-    # `badge `BD4101`, PIN `7051`` and `` `BD4117` / `5736` ``, each with the words before it
+    # `badge `BD4101`, PIN `7051`` and `` `BD4117` / `573605` ``, each with the words before it
     pairs = re.findall(r"badge `(BD\d+)`, PIN `(\d+)`", README)
     pairs += re.findall(r"`(BD\d+)` / `(\d+)`", README)
     assert len(pairs) >= 2, "the README gives a picker's and a lead's badge and PIN"

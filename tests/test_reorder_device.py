@@ -52,7 +52,7 @@ def offline_client(rig) -> SyncClient:
 
 
 def lead_app(rig, reorder: ReorderService | None = None) -> PickerApp:
-    parts = assemble(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    parts = assemble(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                      clock=rig.clock)  # fmt: skip
     parts.reorder = reorder or service(rig)
     return PickerApp(parts)
@@ -188,7 +188,7 @@ async def test_the_lead_sees_the_list_and_writes_it_as_csv(rig):
     app = lead_app(rig)
     expected = expected_list(rig)
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f11")
         await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen)
@@ -217,7 +217,7 @@ async def test_offline_the_screen_shows_the_kept_list_as_of_when(rig):
     rig.clock.advance(1800)
     app = lead_app(rig, service(rig, offline_client(rig)))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f11")
         await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen)
@@ -307,7 +307,7 @@ async def test_replenishing_on_the_screen(rig):
     ((task_id, to_bring, _, _),) = tasks_at(rig, bin_, sku)
     app = lead_app(rig)
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f11")
         await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen)
@@ -335,7 +335,7 @@ def test_reorder_screen_snapshot(snap_compare, rig, size):
     app = lead_app(rig)
 
     async def run_before(pilot) -> None:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f11")
         await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen)

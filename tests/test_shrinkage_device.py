@@ -96,14 +96,14 @@ def offline_client(rig) -> SyncClient:
 
 
 def lead_app(rig, shrinkage: ShrinkageService | None = None) -> PickerApp:
-    parts = assemble(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    parts = assemble(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                      clock=rig.clock)  # fmt: skip
     parts.shrinkage = shrinkage or service(rig)
     return PickerApp(parts)
 
 
 async def open_screen(pilot, app) -> None:
-    await pilot.press(*"BD4117", "enter", *"5736", "enter")
+    await pilot.press(*"BD4117", "enter", *"573605", "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, LeadHome))
     await pilot.press("f12")
     await wait_for(pilot, lambda: isinstance(app.screen, ShrinkageScreen)

@@ -44,7 +44,7 @@ def service(rig) -> SlottingService:
 
 def lead_app(rig) -> PickerApp:
     """The app with the backend's advice but no sync worker (the tests sync by hand)."""
-    parts = assemble(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    parts = assemble(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                      clock=rig.clock)  # fmt: skip
     parts.slotting = service(rig)
     return PickerApp(parts)
@@ -292,7 +292,7 @@ async def test_the_lead_accepts_and_does_a_move_on_the_screen(rig):
     before = stock(rig, move.from_bin, move.sku)
     app = lead_app(rig)
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)
@@ -328,7 +328,7 @@ def test_slotting_screen_snapshot(snap_compare, rig, size):
     app = lead_app(rig)
 
     async def run_before(pilot) -> None:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)
@@ -356,7 +356,7 @@ async def test_a_move_the_backend_refuses_says_why_and_is_put_away(rig):
     assert move.id in {m.id for m in slotting.read().moves}  # its products are advised again
     app = lead_app(rig)
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)
@@ -380,7 +380,7 @@ async def test_f2_shows_the_heat_now_and_after_the_moves_listed(rig, size):
     their products (a bay the move empties loses them)."""
     app = lead_app(rig)
     async with app.run_test(size=size) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)

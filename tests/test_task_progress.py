@@ -132,7 +132,7 @@ async def test_esc_leaves_a_move_and_coming_back_resumes_its_step(rig):
     gtin = gtin_of(rig.store, move.sku)
     app = slotting_app(rig)
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)
@@ -176,7 +176,7 @@ async def test_a_move_whose_last_scan_was_kept_is_reported_when_opened(rig):
     assert progress.done and events(rig.store, "slot_moved") == []
     app = slotting_app(rig)
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, SlottingScreen)
@@ -252,7 +252,7 @@ async def test_esc_leaves_a_replenishment_and_coming_back_resumes_it(rig):
         return app.screen
 
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f11")
         await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen)
@@ -288,7 +288,7 @@ async def test_while_nothing_is_brought_another_tasks_bin_starts_that_one(rig):
                      " VALUES ('RP-second', ?, ?, 4, 'open')", (other_bin, first.sku))  # fmt: skip
     app = reorder_app(rig)
     async with app.run_test(size=(40, 20)) as pilot:
-        await pilot.press(*"BD4117", "enter", *"5736", "enter")
+        await pilot.press(*"BD4117", "enter", *"573605", "enter")
         await pilot.pause()
         await pilot.press("f11")
         await wait_for(pilot, lambda: isinstance(app.screen, ReorderScreen)

@@ -113,7 +113,7 @@ def demo_users_store(tmp_path):
         conn.executemany(
             "INSERT INTO users (id, name, role, badge, pin_hash) VALUES (?, ?, ?, ?, ?)",
             [
-                (i, n, r, b, hash_pin(p, salt="s", iterations=1))
+                (i, n, r, b, hash_pin(p, salt="s", n=2))
                 for i, n, r, b, p in fixture_users()
             ],
         )

@@ -18,12 +18,12 @@ SIZES = [(40, 20), (100, 30)]
 
 
 def app_for(rig):
-    return make_app(rig.store, {"U117": "5736"}, rig.layout, options=AppOptions(),
+    return make_app(rig.store, {"U117": "573605"}, rig.layout, options=AppOptions(),
                     clock=rig.clock)  # fmt: skip
 
 
 async def login_lead(pilot) -> None:
-    await pilot.press(*"BD4117", "enter", *"5736", "enter")
+    await pilot.press(*"BD4117", "enter", *"573605", "enter")
     await pilot.pause()
 
 

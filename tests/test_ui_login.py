@@ -22,7 +22,7 @@ def store(tmp_path):
     with s.write() as conn:
         conn.executemany(
             "INSERT INTO users (id, name, role, badge, pin_hash) VALUES (?, ?, ?, ?, ?)",
-            [(i, n, r, b, hash_pin(p, salt="fixedsalt")) for i, n, r, b, p in USERS],
+            [(i, n, r, b, hash_pin(p, salt="fixedsalt", n=2)) for i, n, r, b, p in USERS],
         )
     yield s
     s.close()

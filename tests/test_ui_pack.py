@@ -215,7 +215,7 @@ async def test_a_short_line_needs_a_leads_badge_and_pin_on_the_packers_device(ri
         await pilot.press(*"BD4117", "enter", *"0000", "enter")  # the lead, a wrong PIN
         await pilot.pause()
         assert "Wrong PIN" in str(app.screen.query_one("#problem").render())
-        await pilot.press(*"5736", "enter")
+        await pilot.press(*"573605", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, WaitingScreen))
         assert f"{order} packed" in message(app)
     events = [(e.type, e.payload, e.user) for e in rig.store.pending()]

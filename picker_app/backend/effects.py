@@ -106,7 +106,7 @@ def _pick_refusal(fx: Effect, p: StockPicked, order_id: str, line_no: int) -> st
     row = fx.writes.line(order_id, line_no)
     if row is None:
         return f"Order {order_id} has no line {line_no}: this pick cannot be counted."
-    sku, ordered, done, unit = row
+    sku, ordered, done, unit, _ = row
     substitutes = fx.writes.substitutes(order_id, line_no)
     if p.sku != sku and p.sku not in substitutes:
         wanted = sku + (f" or its substitute {substitutes[-1]}" if substitutes else "")
@@ -212,6 +212,15 @@ def pick_shorted(fx: Effect, p: PickShorted) -> str | None:
     why = fx.no_line(p.order, p.line)
     if why:
         return why
+    # Once the order waits at packing, a line goes short only as QC's override: a store lead
+    # lets it (the device asked for a lead's badge and PIN; the backend checks the role of the
+    # person on the event again). A line sent back to picking is a picker's to short again.
+    state = fx.writes.order_state(p.order)
+    line = fx.writes.line(p.order, p.line)
+    if state is not None and state[0] == "picked" and line is not None and line.repick <= 0:
+        why = _not_a_lead(fx, fx.user, "let a line go short at packing")
+        if why:
+            return why
     fx.writes.add_short(p.order, p.line, p.qty)
     return None
 

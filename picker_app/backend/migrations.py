@@ -226,6 +226,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0012_count_permission",
         "ALTER TABLE users ADD COLUMN may_count INTEGER NOT NULL DEFAULT 0",
     ),
+    # Who uses a device (issue 15): its downloads carry the PIN hashes of those roles only
+    # (comma-separated; NULL: every role, as devices made before this).
+    (
+        "0013_device_roles",
+        "ALTER TABLE devices ADD COLUMN roles TEXT",
+    ),
 ]
 
 

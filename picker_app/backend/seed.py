@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 from picker_app.backend.clock import iso
 from picker_app.backend.repository import NewOrder, Repository, StoreData
 from picker_app.domain.demand import DEMO_DAY, DemandCurve
+from picker_app.errors import UserError
 
 # A quick-commerce order is promised for delivery this long after it is placed.
 DELIVERY_PROMISE = timedelta(minutes=10)
@@ -100,6 +102,22 @@ def add_orders(
 NO_CUSTOMERS = Customers({})
 
 
+def _pin_hashes(users: list[dict[str, str]]) -> list[str]:
+    """Each user's PIN hash, made on all cores (scrypt lets go of the GIL; a hash takes about
+    0.1 s); a PIN that will not do for its role (domain/auth.pin_problem) is refused, naming
+    the user."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from picker_app.domain.auth import hash_pin, pin_problem
+
+    for u in users:
+        why = pin_problem(u["role"], u["pin"])
+        if why:
+            raise UserError(f"users.csv: {u['user_id']} ({u['role']}): {why}; nothing was loaded")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(hash_pin, (u["pin"] for u in users)))
+
+
 def seed_from_fixtures(
     db: Repository,
     fixtures: Path,
@@ -114,7 +132,6 @@ def seed_from_fixtures(
     confirmed orders drawn by demand (fixed seed), placed over the last SEED_WINDOW as the
     day's `demand` spreads them. Does nothing if the store has a catalog.
     `progress(step, share_done)` is told as it goes (for the first run's progress bar)."""
-    from picker_app.domain.auth import hash_pin
     from picker_app.domain.demand import placed_over
 
     if db.has_catalog(store):
@@ -132,6 +149,7 @@ def seed_from_fixtures(
             (r["order_id"], r["placed_at"], r["sku"], float(r["qty"])) for r in csv.DictReader(f)
         ]
     progress("loading the catalog, stock and staff", 0.4)
+    hashes = _pin_hashes(users)
     meta = json.loads((fixtures / "meta.json").read_text(encoding="utf-8"))
     data = StoreData(
         catalog=[
@@ -140,7 +158,8 @@ def seed_from_fixtures(
             for r in catalog
         ],
         stock=[(r["bin"], r["sku"], float(r["on_hand"])) for r in stock],
-        users=[(u["user_id"], u["name"], u["role"], u["badge"], hash_pin(u["pin"])) for u in users],
+        users=[(u["user_id"], u["name"], u["role"], u["badge"], h)
+               for u, h in zip(users, hashes, strict=True)],
         history=history,
         layout=meta.get("layout"),
         layout_hash=meta.get("layout_content_hash"),

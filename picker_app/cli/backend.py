@@ -1,11 +1,11 @@
-"""`picker-app backend serve|add-device`: the reference order backend."""
+"""`picker-app backend serve|add-device|revoke-device`: the reference order backend."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from picker_app.errors import UserError
+from picker_app.errors import PickerError, UserError
 
 if TYPE_CHECKING:
     pass
@@ -16,7 +16,7 @@ from picker_app.cli.common import (
 
 
 def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """`picker-app backend serve|add-device`: the reference order backend."""
+    """`picker-app backend serve|add-device|revoke-device`: the reference order backend."""
     from picker_app.backend.server import BackendDB
     from picker_app.config import BACKEND_FILE, data_dir
 
@@ -25,13 +25,25 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         db = BackendDB(db_path)
     except Exception as e:  # sqlite3 or OS errors: name the file, no traceback
         raise UserError(f"{db_path}: cannot open the backend database: {e}") from None
+    if args.backend_command == "revoke-device":
+        gone = db.revoke_device(args.store, args.device)
+        if not gone:
+            raise UserError(f"store {args.store} has no device {args.device!r}: nothing revoked")
+        err.write(f"device {args.device} of store {args.store}: {gone} token(s) revoked; it can "
+                  "no longer sync (what it sent is kept)\n")  # fmt: skip
+        return 0
     if args.backend_command == "add-device":
-        token = db.add_device(args.store, args.device or "")
+        roles = [r.strip() for r in args.roles.split(",")] if args.roles else None
+        try:
+            token = db.add_device(args.store, args.device or "", roles)
+        except PickerError as e:
+            raise UserError(f"{e}: e.g. --roles picker,lead") from None
         found = db.device_for(token)
         name = found[0] if found else args.device
         out.write(f"{token}\n")
+        used = f"; for {', '.join(sorted(set(roles)))} only" if roles else ""
         err.write(
-            f"device token for device {name} of store {args.store} (keep it secret; shown"
+            f"device token for device {name} of store {args.store}{used} (keep it secret; shown"
             " once); the backend takes events from this token only as that device\n"
         )
         return 0

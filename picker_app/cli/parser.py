@@ -169,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--device", help="the device's name, as it names itself in its uploads (default: a new one)"
     )
+    add.add_argument(
+        "--roles", metavar="ROLE,...",
+        help="who logs in on it, e.g. picker or packer,lead: its downloads carry only their PIN"
+        " hashes, so a lost device gives away fewer (default: every role)",
+    )  # fmt: skip
+    revoke = backend_sub.add_parser(
+        "revoke-device", help="forget a lost device's tokens: it can no longer sync"
+    )
+    revoke.add_argument("--store", required=True, help=f"store id, e.g. {DEMO_STORE}")
+    revoke.add_argument("--device", required=True, help="the device's name")
     backend.set_defaults(func=cmd_backend)
 
     sim = sub.add_parser(

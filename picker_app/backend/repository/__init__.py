@@ -9,7 +9,7 @@ in the same transaction, in the order the writes happen: the changes feed is the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -24,6 +24,7 @@ class OrderLineRow(NamedTuple):
     qty: float
     qty_picked: float
     unit: str | None
+    repick: float = 0  # sent back to picking from packing, not picked again yet
 
 
 class CountTaskRow(NamedTuple):
@@ -336,8 +337,19 @@ class EventWrites(Protocol):
 class Repository(Protocol):
     """The backend's storage, as the routes, the seeding and the batches use it."""
 
-    def add_device(self, store: str, device: str = "") -> str:
-        """Issue a bearer token for one device of one store; only its hash is kept."""
+    def add_device(
+        self, store: str, device: str = "", roles: Iterable[str] | None = None
+    ) -> str:
+        """Issue a bearer token for one device of one store, used by people of `roles` (None:
+        every role); only its hash is kept."""
+        ...
+
+    def device_roles(self, store: str, device: str) -> frozenset[str] | None:
+        """The roles whose people use `device` of `store` (None: every role)."""
+        ...
+
+    def revoke_device(self, store: str, device: str) -> int:
+        """Forget every token of `device` of `store` (a lost device); how many there were."""
         ...
 
     def device_for(self, token: str) -> tuple[str, str] | None:

@@ -11,7 +11,7 @@ import random
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from picker_app.backend.repository.sqlite_reorder import set_replenish_days
 from picker_app.backend.repository.sqlite_writes import SqliteEventWrites, record_change, set_order
 from picker_app.backend.seed import add_orders
 from picker_app.backend.suggest import ReadSuggestions, Suggester, build_suggester
+from picker_app.domain.auth import ROLES
 from picker_app.errors import PickerError
 from picker_app.wire import BatchResult, ChangesPage, EventBatch, Snapshot
 
@@ -85,21 +86,53 @@ class BackendDB:
         self._readers.put(conn)
 
     # Devices.
-    def add_device(self, store: str, device: str = "") -> str:
-        """Issue a bearer token for one device of one store (named `device`, or a new name);
-        only its hash is kept. The device may then speak only as that name."""
+    def add_device(
+        self, store: str, device: str = "", roles: Iterable[str] | None = None
+    ) -> str:
+        """Issue a bearer token for one device of one store (named `device`, or a new name),
+        used by people of `roles` (None: every role; its downloads carry only their PIN
+        hashes); only the token's hash is kept. The device may then speak only as that name."""
         name = device or f"device-{secrets.token_hex(4)}"
         if len(name) > 64:
             raise PickerError(f"a device name is at most 64 characters: {clip(name)!r}")
+        kept = None
+        if roles is not None:
+            wanted = sorted(set(roles))
+            unknown = [r for r in wanted if r not in ROLES]
+            if unknown or not wanted:
+                named = clip(",".join(unknown))
+                raise PickerError(f"a device's roles are some of {', '.join(ROLES)}, not {named!r}")
+            kept = ",".join(wanted)
         token = secrets.token_urlsafe(32)
         while token.startswith("-"):  # `--token -x...` would read as an option: draw again
             token = secrets.token_urlsafe(32)
         with self.lock:
             self.conn.execute(
-                "INSERT INTO devices (token_hash, device, store, created_at) VALUES (?, ?, ?, ?)",
-                (_hash(token), name, store, now()),
+                "INSERT INTO devices (token_hash, device, store, created_at, roles)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (_hash(token), name, store, now(), kept),
             )
         return token
+
+    def revoke_device(self, store: str, device: str) -> int:
+        """Forget every token of `device` of `store` (a lost device): its requests get 401
+        from now on; the events it sent stay. How many tokens there were."""
+        with self.transaction() as conn:
+            gone = conn.execute(
+                "DELETE FROM devices WHERE store = ? AND device = ?", (store, device)
+            ).rowcount
+        return int(gone)
+
+    def device_roles(self, store: str, device: str) -> frozenset[str] | None:
+        """The roles whose people use `device` of `store` (None: every role; a device with
+        several tokens has the roles of all of them)."""
+        with self.reading() as conn:
+            rows = conn.execute(
+                "SELECT roles FROM devices WHERE store = ? AND device = ?", (store, device)
+            ).fetchall()
+        if not rows or any(r[0] is None for r in rows):
+            return None
+        return frozenset(role for r in rows for role in r[0].split(","))
 
     def device_for(self, token: str) -> tuple[str, str] | None:
         """The (device, store) a token was issued to, or None (read beside the writer, so a

@@ -153,7 +153,8 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
 
     def line(self, order_id: str, line_no: int) -> OrderLineRow | None:
         row = self._one(
-            "SELECT l.sku, l.qty, l.qty_picked, c.unit FROM order_lines l LEFT JOIN catalog c"
+            "SELECT l.sku, l.qty, l.qty_picked, c.unit, l.repick FROM order_lines l"
+            " LEFT JOIN catalog c"
             " ON c.store = l.store AND c.sku = l.sku"
             " WHERE l.store = ? AND l.order_id = ? AND l.line_no = ?",
             order_id, line_no,

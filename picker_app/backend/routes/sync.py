@@ -12,7 +12,7 @@ from picker_app.backend.deps import Repo, Scoped
 from picker_app.backend.intake import BATCH_BODY_OPENAPI, clip, read_batch, request_body
 from picker_app.backend.repository.sqlite_board import BoardStorage, record_report
 from picker_app.domain.events import INT64_MAX
-from picker_app.wire import BatchResult, ChangesPage, Snapshot
+from picker_app.wire import BatchResult, ChangesPage, Snapshot, UserWire
 
 router = APIRouter()
 
@@ -31,7 +31,17 @@ PendingHeader = Annotated[
 # while uploads wait for it. `response_model` keeps them in the OpenAPI contract.
 @router.get("/v1/stores/{store}/snapshot", response_model=Snapshot)
 def get_snapshot(store: str, who: Scoped, repo: Repo) -> Response:
-    return Response(repo.snapshot(store).model_dump_json(), media_type="application/json")
+    snap = repo.snapshot(store)
+    roles = repo.device_roles(store, who.device)
+    if roles is not None:
+        snap = snap.model_copy(update={"users": [_for(u, roles) for u in snap.users]})
+    return Response(snap.model_dump_json(), media_type="application/json")
+
+
+def _for(user: UserWire, roles: frozenset[str]) -> UserWire:
+    """`user` as a device used by people of `roles` gets it: without the PIN hash unless the
+    user has one of those roles (they cannot log in there, and a lost device holds fewer)."""
+    return user if user.role in roles else user.model_copy(update={"pin_hash": ""})
 
 
 @router.get("/v1/stores/{store}/changes", response_model=ChangesPage)
@@ -49,6 +59,13 @@ def get_changes(
     _report(repo, store, who.device, x_pending_events, REPORT_REFRESH_S)
     if page is None:
         raise HTTPException(410, "cursor unknown or too old: take a snapshot")
+    roles = repo.device_roles(store, who.device)
+    if roles is not None and any(c.user is not None for c in page.changes):
+        changes = [
+            c.model_copy(update={"user": _for(c.user, roles)}) if c.user is not None else c
+            for c in page.changes
+        ]
+        page = page.model_copy(update={"changes": changes})
     return Response(page.model_dump_json(), media_type="application/json")
 
 
