@@ -99,3 +99,21 @@ def test_each_refusal_is_a_sentence_as_documented(rig):
     big = b" " * (MAX_BODY_BYTES + 1)
     assert "bytes" in refused(413, f"{base}/events", "POST", headers=token_of(rig), content=big)
     assert "bytes" in refused(413, f"{rig.server.url}/v1/health", content=big)
+
+
+# The upload: schemathesis sent a batch with an event that is no WireEvent, which the schema
+# (EventBatch) forbade and the backend answers 200, that event `rejected` (as it must: intake.py).
+def test_the_upload_body_is_documented_as_it_is_read(rig):
+    spec = create_app(rig.backend).openapi()
+    upload = spec["paths"]["/v1/stores/{store}/events"]["post"]["requestBody"]["content"]
+    assert upload["application/json"]["schema"] == {"$ref": "#/components/schemas/EventUpload"}
+    items = spec["components"]["schemas"]["EventUpload"]["properties"]["events"]["items"]
+    assert [ref["$ref"].rsplit("/", 1)[1] for ref in items["anyOf"]] == ["WireEvent", "EventWithId"]
+    body = {"device": rig.store.device, "batch_id": "b-1", "events": [{"event_id": "e-1"}]}
+    url = f"{rig.server.url}/v1/stores/{STORE}/events"
+    answer = httpx.post(url, json=body, headers=token_of(rig), timeout=10)
+    assert answer.status_code == 200
+    (result,) = answer.json()["results"]
+    assert (result["event_id"], result["status"]) == ("e-1", "rejected") and result["reason"]
+    body["events"] = [{"seq": 1}]  # no event_id: the batch cannot be answered event by event
+    assert httpx.post(url, json=body, headers=token_of(rig), timeout=10).status_code == 422
