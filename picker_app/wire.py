@@ -46,6 +46,12 @@ class BatchResult(_Wire):
     results: list[EventResult]
 
 
+class Refusal(_Wire):
+    """Why the backend refused a request (FastAPI's error body): one sentence for a person."""
+
+    detail: str = Field(min_length=1)
+
+
 class Health(_Wire):
     status: Literal["ok"] = "ok"
     time: str

@@ -8,6 +8,7 @@ import threading
 from fastapi import FastAPI
 
 from picker_app.backend.intake import guard
+from picker_app.backend.refusals import STORE_REFUSALS, refusals
 from picker_app.backend.repository import Repository
 from picker_app.backend.routes import board, health, reorder, shrinkage, slotting, sync
 
@@ -16,12 +17,9 @@ def create_app(db: Repository) -> FastAPI:
     """The backend's ASGI app over `db`."""
     app = FastAPI(title="picker_app reference order backend", version="0.1")
     app.state.repository = db
-    app.include_router(health.router)
-    app.include_router(sync.router)
-    app.include_router(board.router)
-    app.include_router(slotting.router)
-    app.include_router(reorder.router)
-    app.include_router(shrinkage.router)
+    app.include_router(health.router, responses=refusals(413))
+    for store_routes in (sync, board, slotting, reorder, shrinkage):
+        app.include_router(store_routes.router, responses=STORE_REFUSALS)
     guard(app)
     return app
 

@@ -1,13 +1,15 @@
 """The routes' dependencies: the repository the app was made over, and the device a request's
 bearer token belongs to, scoped to the store its path names (401 without a known token, 403 for
-another store's device)."""
+another store's device). The token is read by FastAPI's HTTPBearer, so the OpenAPI names the
+bearer scheme and each store route's `security`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from picker_app.backend.repository import Repository
 
@@ -26,15 +28,23 @@ async def repository(request: Request) -> Repository:
     return repo
 
 
+# auto_error=False: a request without a token is answered here, with the backend's own words.
+device_token = HTTPBearer(
+    scheme_name="DeviceToken",
+    description="The device token issued by `picker-app backend add-device`.",
+    auto_error=False,
+)
+
+
 def store_device(
     store: str,
     repo: Annotated[Repository, Depends(repository)],
-    authorization: Annotated[str | None, Header()] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(device_token)],
 ) -> StoreDevice:
     """The device of the request's bearer token, which must belong to the path's `store`."""
-    if not authorization or not authorization.lower().startswith("bearer "):
+    if bearer is None:
         raise HTTPException(401, "missing bearer token", {"WWW-Authenticate": "Bearer"})
-    found = repo.device_for(authorization[7:].strip())
+    found = repo.device_for(bearer.credentials)
     if found is None:
         raise HTTPException(401, "unknown device token", {"WWW-Authenticate": "Bearer"})
     device, token_store = found

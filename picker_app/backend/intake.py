@@ -6,6 +6,7 @@ the good events behind it would never arrive).
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -76,6 +77,15 @@ class _Envelope(BaseModel):
     device: str = Field(min_length=1, max_length=64)
     batch_id: str = Field(min_length=1, max_length=64)
     events: list[Any] = Field(max_length=MAX_EVENTS)
+
+
+class EventWithId(BaseModel):
+    """What an upload's event must be for its batch to be read: any object with an event_id.
+    One that is not a WireEvent is answered `rejected` on its own (OpenAPI only)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    event_id: str = Field(min_length=1, max_length=64)
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,8 @@ class BodyLimit:
 
 def guard(app: FastAPI) -> None:
     """Bound `app`'s request bodies, answer its validation errors with one sentence (never
-    quoting what was sent), and document the event upload's body (read by hand) in OpenAPI."""
+    quoting what was sent), and document the event upload's body (read by hand) in OpenAPI:
+    an EventBatch whose events may also be unreadable ones with an event_id (EventUpload)."""
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(RequestValidationError)
@@ -177,16 +188,31 @@ def guard(app: FastAPI) -> None:
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(body.pop("$defs", {}))
             schemas["EventBatch"] = body
+            schemas["EventWithId"] = EventWithId.model_json_schema()
+            schemas["EventUpload"] = _upload_schema(body)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _upload_schema(batch: dict[str, Any]) -> dict[str, Any]:
+    """EventBatch's schema with each event a WireEvent or, answered `rejected`, an EventWithId."""
+    upload = copy.deepcopy(batch)
+    upload["title"] = "EventUpload"
+    upload["description"] = (
+        "An EventBatch. An event that is not a WireEvent but has an event_id is answered "
+        "`rejected` on its own; an event without one is refused with its batch (422)."
+    )
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in ("WireEvent", "EventWithId")]
+    upload["properties"]["events"]["items"] = {"anyOf": refs}
+    return upload
+
+
 BATCH_BODY_OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventBatch"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventUpload"}}},
     }
 }
-"""The upload endpoint's `openapi_extra`: its body is an EventBatch (see guard)."""
+"""The upload endpoint's `openapi_extra`: its body is an EventUpload (see guard)."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import TypeAdapter
 
 from picker_app.backend.deps import Repo, Scoped
+from picker_app.backend.refusals import refusals
 from picker_app.backend.repository.sqlite_board import BoardStorage, read_board
 from picker_app.domain.board import Board
 
@@ -23,7 +24,7 @@ def _storage(repo: object) -> BoardStorage:
     return repo
 
 
-@router.get("/v1/stores/{store}/board", response_model=Board)
+@router.get("/v1/stores/{store}/board", response_model=Board, responses=refusals(501))
 def get_board(store: str, who: Scoped, repo: Repo) -> Response:
     """The store-wide board as of the backend's clock."""
     board = read_board(_storage(repo), store, datetime.now(UTC))

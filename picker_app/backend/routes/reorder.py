@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from picker_app.backend.deps import Repo, Scoped
+from picker_app.backend.refusals import refusals
 from picker_app.backend.reorder import reorder
 from picker_app.backend.repository.sqlite_reorder import ReorderStorage
 from picker_app.domain.reorder import BELOW_DAYS, COVER_DAYS, SALES_DAYS
@@ -26,7 +27,7 @@ Cover = Annotated[
 ]
 
 
-@router.get("/v1/stores/{store}/reorder", response_model=ReorderList)
+@router.get("/v1/stores/{store}/reorder", response_model=ReorderList, responses=refusals(501))
 def get_reorder(
     store: str, who: Scoped, repo: Repo, days: Days = SALES_DAYS, below: Below = BELOW_DAYS,
     cover: Cover = COVER_DAYS,

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from picker_app.backend.deps import Repo, Scoped
+from picker_app.backend.refusals import refusals
 from picker_app.backend.repository.sqlite_shrinkage import ShrinkageStorage
 from picker_app.backend.shrinkage import shrinkage
 from picker_app.domain.shrinkage import DAYS, TARGET_PCT, TOP
@@ -25,7 +26,9 @@ Target = Annotated[
 Top = Annotated[int, Query(ge=0, le=1000, description="largest losses listed (0 to 1000)")]
 
 
-@router.get("/v1/stores/{store}/shrinkage", response_model=ShrinkageReportWire)
+@router.get(
+    "/v1/stores/{store}/shrinkage", response_model=ShrinkageReportWire, responses=refusals(501)
+)
 def get_shrinkage(
     store: str, who: Scoped, repo: Repo, days: Days = DAYS, target: Target = TARGET_PCT,
     top: Top = TOP,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response
 
 from picker_app.backend.deps import Repo, Scoped
+from picker_app.backend.refusals import refusals
 from picker_app.backend.repository.sqlite_slotting import SlottingStorage
 from picker_app.backend.slotting import advice
 from picker_app.wire import SlottingAdvice
@@ -14,7 +15,7 @@ from picker_app.wire import SlottingAdvice
 router = APIRouter()
 
 
-@router.get("/v1/stores/{store}/slotting", response_model=SlottingAdvice)
+@router.get("/v1/stores/{store}/slotting", response_model=SlottingAdvice, responses=refusals(501))
 def get_slotting(store: str, who: Scoped, repo: Repo) -> Response:
     """The moves advised for the store now, less those touching a move already accepted."""
     if not isinstance(repo, SlottingStorage):

@@ -10,6 +10,7 @@ from picker_app.backend.batches import apply_batch
 from picker_app.backend.clock import iso
 from picker_app.backend.deps import Repo, Scoped
 from picker_app.backend.intake import BATCH_BODY_OPENAPI, clip, read_batch, request_body
+from picker_app.backend.refusals import refusals
 from picker_app.backend.repository.sqlite_board import BoardStorage, record_report
 from picker_app.domain.events import INT64_MAX
 from picker_app.wire import BatchResult, ChangesPage, Snapshot, UserWire
@@ -44,7 +45,7 @@ def _for(user: UserWire, roles: frozenset[str]) -> UserWire:
     return user if user.role in roles else user.model_copy(update={"pin_hash": ""})
 
 
-@router.get("/v1/stores/{store}/changes", response_model=ChangesPage)
+@router.get("/v1/stores/{store}/changes", response_model=ChangesPage, responses=refusals(410))
 def get_changes(
     store: str,
     who: Scoped,
