@@ -482,3 +482,31 @@ def test_an_error_that_rolled_back_already_is_not_hidden_by_the_rollback(db):
     with pytest.raises(sqlite3.IntegrityError, match="audit is closed"), db.transaction() as c:
         c.execute("INSERT INTO audit VALUES (1)")  # SQLite rolls back on its own
     assert not db.conn.in_transaction
+
+
+def test_a_device_that_goes_away_mid_upload_leaves_no_traceback(rig, caplog):
+    """A device killed (or its network lost) halfway through sending a batch: the backend
+    applies nothing of it and logs no 'Exception in ASGI application'; the next request is
+    served as ever."""
+    import logging
+    import socket
+    import time
+
+    host, port = rig.server.url.removeprefix("http://").split(":")
+    before = rig.backend.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    server_log = logging.getLogger("uvicorn.error")  # uvicorn's loggers do not reach the root
+    server_log.addHandler(caplog.handler)
+    with caplog.at_level(logging.ERROR):
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(
+                f"POST /v1/stores/{STORE}/events HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {rig.client.settings.token}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+                '{"device": "handheld-1", "batch_id": "b", "events": ['.encode()
+            )
+            time.sleep(0.3)  # the backend is reading the body when the device goes
+        time.sleep(0.5)
+        assert rig.client.download_changes() >= 0
+    server_log.removeHandler(caplog.handler)
+    assert not [r for r in caplog.records if "Exception in ASGI" in r.getMessage()]
+    assert rig.backend.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == before

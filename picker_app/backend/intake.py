@@ -17,7 +17,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from picker_app.wire import EventBatch, EventResult, WireEvent
@@ -131,9 +131,16 @@ def read_batch(body: bytes) -> IncomingBatch:
     return IncomingBatch(envelope.device, envelope.batch_id, events)
 
 
+REASON_GONE = "the device went away while sending its batch: nothing of it was applied"
+
+
 async def request_body(request: Request) -> bytes:
-    """The request's body (bounded by BodyLimit)."""
-    return await request.body()
+    """The request's body (bounded by BodyLimit); a device that goes away while sending it
+    (killed, or its network lost) is a 400 with a sentence, not a traceback in the log."""
+    try:
+        return await request.body()
+    except ClientDisconnect:
+        raise HTTPException(400, REASON_GONE) from None
 
 
 class BodyLimit:

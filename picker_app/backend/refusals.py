@@ -12,6 +12,8 @@ from picker_app.wire import Refusal
 Responses = dict[int | str, dict[str, Any]]
 
 REASONS: dict[int, str] = {
+    400: "The body did not arrive whole: the device went away while sending it (nothing of it "
+    "was applied; the device sends the batch again).",
     401: "No bearer token, or one the backend does not know.",
     403: "The token is of another store's device (or, for an upload, the batch names another "
     "device).",

@@ -72,7 +72,9 @@ def get_changes(
 
 # The body is read here, event by event (backend/intake.py), not by FastAPI as one
 # EventBatch: one event it cannot read is refused on its own, not the whole batch with 422.
-@router.post("/v1/stores/{store}/events", openapi_extra=BATCH_BODY_OPENAPI)
+@router.post(
+    "/v1/stores/{store}/events", openapi_extra=BATCH_BODY_OPENAPI, responses=refusals(400)
+)
 def upload(
     store: str,
     who: Scoped,
