@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from picker_app.config import CONFIG_FILE, FIXTURES, Settings, data_dir, is_embedded
+from picker_app.config import CONFIG_FILE, FIXTURES, Settings, ca_file, data_dir, is_embedded
 from picker_app.domain.layout import Layout, parse_layout
 from picker_app.domain.picking import DEFAULT_WEIGHT_TOLERANCE, WeightTolerance
 from picker_app.domain.queue import PICK_PACK_BUDGET
@@ -221,7 +221,9 @@ def from_settings(settings: Settings, say: Callable[[str], None] = lambda text: 
                 f"{data_dir() / CONFIG_FILE}"
             )
         store = LocalStore.open(cache)
-        remote = SyncSettings(settings.backend_url, settings.store, settings.token)
+        remote = SyncSettings(
+            settings.backend_url, settings.store, settings.token, ca_file=ca_file(settings)
+        )
         client = SyncClient(store, remote)
         offline = None
         try:

@@ -40,6 +40,9 @@ class Settings(BaseModel):
     backend_url: str = DEFAULT_BACKEND
     store: str = DEMO_STORE
     token: str | None = None
+    # The CA certificate(s) to trust for an https:// backend, a PEM file (None: the system's
+    # and certifi's; a self-signed backend is then refused with a sentence).
+    ca_file: Path | None = None
     db: Path | None = None
     # The app (issue 5): the store layout, the serial scanner, and how picking works here.
     layout: Path | None = None  # default: the layout the backend names, from layouts/
@@ -73,6 +76,12 @@ class Settings(BaseModel):
         return self.cache.parent
 
 
+def ca_file(settings: Settings) -> str | None:
+    """The CA file to trust for the backend, as the sync client takes it (None: the default
+    ones)."""
+    return str(settings.ca_file) if settings.ca_file is not None else None
+
+
 def is_embedded(settings: Settings) -> bool:
     """Nothing configured: the demo store on this machine."""
     return settings.token is None and settings.backend_url == DEFAULT_BACKEND
@@ -94,6 +103,7 @@ def load_settings(
         ("backend_url", "PICKER_APP_BACKEND"),
         ("store", "PICKER_APP_STORE"),
         ("token", "PICKER_APP_TOKEN"),
+        ("ca_file", "PICKER_APP_CA_FILE"),
         ("db", "PICKER_APP_DB"),
         ("scanner", "PICKER_APP_SCANNER"),
         ("printer", "PICKER_APP_PRINTER"),

@@ -28,13 +28,23 @@ class ServerThread:
     """The backend served by uvicorn in a background thread on a loopback port (0: any free
     one), for tests, benchmarks and the app's embedded default."""
 
-    def __init__(self, db: Repository, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        db: Repository,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
+        """`tls`: (certificate file, key file) to serve https instead of http."""
         import time
 
         import uvicorn
 
         self.db = db
-        config = uvicorn.Config(create_app(db), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(db), host=host, port=port, log_level="warning",
+            ssl_certfile=tls[0] if tls else None, ssl_keyfile=tls[1] if tls else None,
+        )  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="backend", daemon=True)
         self.thread.start()
@@ -44,7 +54,7 @@ class ServerThread:
                 raise RuntimeError(f"the backend did not start on {host}:{port}")
             time.sleep(0.01)
         bound = self.server.servers[0].sockets[0].getsockname()
-        self.url = f"http://{host}:{bound[1]}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{bound[1]}"
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app sync [--status]`: one sync now, or the state of sync."""
-    from picker_app.config import CONFIG_FILE, data_dir, is_embedded, load_settings
+    from picker_app.config import CONFIG_FILE, ca_file, data_dir, is_embedded, load_settings
     from picker_app.embedded import recorded_port
     from picker_app.store.db import LocalStore, StoreError, health
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
@@ -51,7 +51,9 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"{data_dir() / CONFIG_FILE})"
             )
         client = SyncClient(
-            store, SyncSettings(settings.backend_url, settings.store, settings.token)
+            store, SyncSettings(
+            settings.backend_url, settings.store, settings.token, ca_file=ca_file(settings)
+        )
         )
         if args.status:
             counts = store.counts()
@@ -94,7 +96,7 @@ def damaged_cache(
     """A damaged cache, only read: with --status, said so; else its readable events saved
     beside it and, where the backend answers, sent (each is applied once, however often this
     runs). The file is left as it is, for the store lead."""
-    from picker_app.config import is_embedded
+    from picker_app.config import ca_file, is_embedded
     from picker_app.store.db import rescue
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
@@ -110,7 +112,8 @@ def damaged_cache(
         url, token = f"http://127.0.0.1:{settings.port}", saved.info.get("token")
     sent = ""
     if saved.unsent and token:
-        client = SyncClient(None, SyncSettings(url, settings.store, token))
+        remote = SyncSettings(url, settings.store, token, ca_file=ca_file(settings))
+        client = SyncClient(None, remote)
         try:
             report = client.upload_rescued(saved.unsent)
             sent = f", and {report.applied + report.duplicate} of those are now at the backend"

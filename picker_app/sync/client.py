@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -70,6 +71,21 @@ class SyncSettings:
     timeout_s: float = 10.0
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 60.0
+    ca_file: str | None = None  # a PEM file of CAs to trust for https (None: the default ones)
+
+
+def verify_for(settings: SyncSettings) -> ssl.SSLContext | bool:
+    """How to check an https backend's certificate: always; against `ca_file` when given (a
+    file that cannot be read is said, not ignored)."""
+    if settings.ca_file is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=settings.ca_file)
+    except (OSError, ssl.SSLError) as err:
+        raise SyncPaused(
+            f"the CA file {settings.ca_file!r} cannot be read as PEM certificates ({err}): fix "
+            "`ca_file` in the settings; scans are kept"
+        ) from None
 
 
 @dataclass
@@ -99,6 +115,16 @@ def clock_offset(date_header: str | None, local_now: datetime) -> float | None:
     if server.tzinfo is None:
         return None
     return (server - local_now).total_seconds()
+
+
+def _untrusted(err: BaseException) -> str | None:
+    """The certificate check's reason when `err` comes of one that failed, else None."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "verification failed")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -134,7 +160,7 @@ class SyncClient:
     ) -> None:
         self._store = store
         self.settings = settings
-        self.http = http or httpx.Client(timeout=settings.timeout_s)
+        self.http = http or httpx.Client(timeout=settings.timeout_s, verify=verify_for(settings))
         self.clock_offset_s = 0.0  # the backend's clock minus this device's (see clock_offset)
         self.sleep = sleep
         self.rng = rng
@@ -190,6 +216,15 @@ class SyncClient:
             ) from None
         except httpx.DecodingError:
             raise BackendFaulty("backend sent a reply that cannot be decoded") from None
+        except httpx.ConnectError as err:
+            why = _untrusted(err)
+            if why:
+                raise SyncPaused(
+                    f"the backend's certificate at {s.base_url[:80]} is not trusted ({why}): give"
+                    " its CA as `ca_file` in the settings (PICKER_APP_CA_FILE); nothing was sent,"
+                    " scans are kept"
+                ) from None
+            raise Retryable(f"backend unreachable ({type(err).__name__})") from None
         except httpx.TransportError as err:
             raise Retryable(f"backend unreachable ({type(err).__name__})") from None
         except httpx.HTTPError as err:  # e.g. too many redirects: not the protocol

@@ -1,0 +1,228 @@
+"""Load benchmark (issue 15): several devices, each a real client process, syncing to the
+reference backend (`picker-app backend serve` in a process of its own, on loopback) while they
+record and while customer orders stream in.
+
+Each device records a burst of picks every --interval seconds (its own events, in its own
+cache, synchronous=FULL as the app does), then uploads what it holds in batches of --batch and
+downloads the changes, as the sync worker does; it times each upload (one POST and the marking
+of its answer) and each download. Orders stream in at the backend at --order-rate a minute.
+
+After the run every device syncs until its outbox is empty and the backend is asked: each
+device's events are there once, numbered 1..N with no gap, and none was refused or failed.
+Printed: upload and download latency (median, p99, max), events a second, and the same devices
+alone in the same run (one device, the others idle) as the baseline.
+
+    .venv/bin/python bench/load_bench.py [--devices 8] [--seconds 30] [--burst 10]
+        [--interval 1.0] [--batch 10] [--order-rate 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STORE = "BLR-KOR-01"
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def line(name: str, ms: list[float]) -> str:
+    if not ms:
+        return f"{name:<32} n=    0"
+    return (f"{name:<32} n={len(ms):>6}  median {statistics.median(ms):7.1f} ms  "
+            f"p99 {pct(ms, 0.99):7.1f} ms  max {max(ms):7.1f} ms")  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def client(args: argparse.Namespace) -> None:
+    """One device: record bursts, upload and download, until --seconds have passed; then
+    write its timings to --out."""
+    from picker_app.domain.events import StockPicked
+    from picker_app.store.db import LocalStore
+    from picker_app.sync.client import SyncClient, SyncError, SyncSettings
+
+    store = LocalStore.open(Path(args.cache), device=args.device)
+    settings = SyncSettings(args.url, STORE, args.token, batch_size=args.batch)
+    sync = SyncClient(store, settings)
+    sync.download_changes()
+    picks = store.conn.execute("SELECT sku, bin FROM sku WHERE bin IS NOT NULL").fetchall()
+    uploads: list[float] = []
+    downloads: list[float] = []
+    errors: list[str] = []
+    recorded = 0
+    deadline = time.monotonic() + args.seconds
+    next_burst = time.monotonic()
+    while time.monotonic() < deadline:
+        for _ in range(args.burst):
+            sku, bin_ = picks[recorded % len(picks)]
+            with store.write():
+                store.record(StockPicked(sku=sku, bin=bin_, qty=1), user="U101")
+            recorded += 1
+        try:
+            while True:
+                t0 = time.perf_counter()
+                if sync.upload_batch() is None:
+                    break
+                uploads.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            sync.download_changes()
+            downloads.append((time.perf_counter() - t0) * 1000)
+        except SyncError as err:
+            errors.append(str(err))
+        next_burst += args.interval
+        time.sleep(max(0.0, next_burst - time.monotonic()))
+    for _ in range(20):  # what is left, until the outbox is empty
+        try:
+            sync.upload_all()
+            break
+        except SyncError as err:
+            errors.append(str(err))
+    left = store.counts()
+    store.close()
+    Path(args.out).write_text(json.dumps({
+        "device": args.device, "recorded": recorded, "uploads": uploads,
+        "downloads": downloads, "errors": errors, "left": left,
+    }))  # fmt: skip
+
+
+def run_devices(
+    url: str, tokens: dict[str, str], work: Path, args: argparse.Namespace, active: list[str]
+) -> tuple[list[dict], float]:
+    """Run a client process for each device in `active` at once; their reports and the wall
+    time."""
+    procs = []
+    started = time.perf_counter()
+    for name in active:
+        cmd = [
+            sys.executable, __file__, "--client", "--device", name, "--token", tokens[name],
+            "--url", url, "--cache", str(work / f"{name}.db"), "--out", str(work / f"{name}.json"),
+            "--seconds", str(args.seconds), "--burst", str(args.burst),
+            "--interval", str(args.interval), "--batch", str(args.batch),
+        ]  # fmt: skip
+        procs.append(subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}))
+    for p in procs:
+        if p.wait() != 0:
+            raise SystemExit(f"a device process failed (exit {p.returncode})")
+    wall = time.perf_counter() - started
+    return [json.loads((work / f"{n}.json").read_text()) for n in active], wall
+
+
+def check(db: Path, reports: list[dict]) -> list[str]:
+    """What the backend holds against what the devices recorded: problems, as sentences."""
+    problems = []
+    conn = sqlite3.connect(db)
+    for r in reports:
+        rows = conn.execute(
+            "SELECT seq, status, COUNT(*) FROM events WHERE store = ? AND device = ?"
+            " GROUP BY seq ORDER BY seq",
+            (STORE, r["device"]),
+        ).fetchall()
+        seqs = [s for s, _, _ in rows]
+        if seqs != list(range(1, len(seqs) + 1)):
+            problems.append(f"{r['device']}: seq not 1..N")
+        if any(n != 1 for _, _, n in rows):
+            problems.append(f"{r['device']}: an event applied twice")
+        if any(status != "applied" for _, status, _ in rows):
+            problems.append(f"{r['device']}: an event not applied")
+        if r["left"].get("pending", 0):
+            problems.append(f"{r['device']}: {r['left']['pending']} events still on the device")
+        if r["errors"]:
+            problems.append(f"{r['device']}: {len(r['errors'])} sync errors, e.g. {r['errors'][0]}")
+    conn.close()
+    return problems
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devices", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--burst", type=int, default=10, help="events a device records at once")
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between bursts")
+    parser.add_argument("--batch", type=int, default=10, help="events an upload carries at most")
+    parser.add_argument("--order-rate", type=float, default=30.0, help="new orders a minute")
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    for name in ("--device", "--token", "--url", "--cache", "--out"):
+        parser.add_argument(name, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client(args)
+        return
+    from picker_app.backend.server import BackendDB, seed_from_fixtures
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        db_path = work / "backend.db"
+        db = BackendDB(db_path)
+        seed_from_fixtures(db, ROOT / "fixtures", STORE)
+        names = [f"load-{i + 1}" for i in range(args.devices)] + ["alone"]
+        tokens = {n: db.add_device(STORE, n) for n in names}
+        db.conn.close()
+        port = free_port()
+        backend = subprocess.Popen(
+            [sys.executable, "-m", "picker_app.cli", "backend", "--db", str(db_path), "serve",
+             "--port", str(port), "--order-rate", str(args.order_rate)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+            stderr=(work / "backend.log").open("w"),
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_up(url)
+            alone, _ = run_devices(url, tokens, work, args, ["alone"])
+            reports, wall = run_devices(url, tokens, work, args, names[:-1])
+        finally:
+            backend.terminate()
+            backend.wait(10)
+        problems = check(db_path, alone + reports)
+        log = (work / "backend.log").read_text()
+        tracebacks = log.count("Traceback")
+    events = sum(r["recorded"] for r in reports)
+    print(f"load bench: {args.devices} devices, each a process, {args.seconds:g} s, a burst of "
+          f"{args.burst} picks every {args.interval:g} s, batches of {args.batch}, "
+          f"{args.order_rate:g} new orders a minute, {os.cpu_count()} CPUs")  # fmt: skip
+    print(line("baseline: one device, upload", alone[0]["uploads"]))
+    print(line("baseline: one device, download", alone[0]["downloads"]))
+    print(line(f"{args.devices} devices, upload", [x for r in reports for x in r["uploads"]]))
+    print(line(f"{args.devices} devices, download", [x for r in reports for x in r["downloads"]]))
+    print(f"{events} events recorded and sent in {wall:.1f} s: {events / wall:.0f} events/s")
+    print(f"tracebacks in the backend's log: {tracebacks}")
+    print("every event once, in order, none refused" if not problems else "PROBLEMS:")
+    for p in problems:
+        print("  " + p)
+
+
+def wait_up(url: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the backend did not answer at {url}")
+
+
+if __name__ == "__main__":
+    main()
