@@ -123,9 +123,10 @@ def run(m: Mutation, pristine: Path) -> tuple[str, float]:
         took = time.perf_counter() - started
         if result.returncode == 0:
             return "MISSED", took
-        if result.returncode not in (1,):  # 1: tests failed; others: could not run them
-            return f"ERROR (pytest exit {result.returncode})", took
-        return "caught", took
+        # 1: tests failed; 2 with a failure: xdist stopped at the first (-x); else not run
+        if result.returncode == 1 or (result.returncode == 2 and " failed" in result.stdout):
+            return "caught", took
+        return f"ERROR (pytest exit {result.returncode})", took
 
 
 def main() -> int:

@@ -24,6 +24,8 @@ def test_new_database_is_wal_full_and_migrated(tmp_path):
     store = LocalStore.open(tmp_path / "p.db", device="dev-1")
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    # The writer's too: its commits are the ones that must be on the disk when they return.
+    assert store.writer.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
     store.close()
     again = LocalStore.open(tmp_path / "p.db")
