@@ -123,9 +123,13 @@ def run(m: Mutation, pristine: Path) -> tuple[str, float]:
         took = time.perf_counter() - started
         if result.returncode == 0:
             return "MISSED", took
-        # 1: tests failed; 2 with a failure: xdist stopped at the first (-x); else not run
+        # 1: tests failed; 2 with a failure: xdist stopped at the first (-x); else not run.
+        # "caught (errors)": the tests' set-up itself failed on the mutant (e.g. the kill
+        # suite's template: a deferred COMMIT breaks its download), which fails the suite too.
         if result.returncode == 1 or (result.returncode == 2 and " failed" in result.stdout):
             return "caught", took
+        if result.returncode == 2 and " error" in result.stdout:
+            return "caught (errors)", took
         return f"ERROR (pytest exit {result.returncode})", took
 
 
@@ -143,12 +147,12 @@ def main() -> int:
         pristine = Path(tmp) / "head"
         pristine.mkdir()
         copy_head(pristine)
-        print(f"{'mutation':<26} {'result':<10} {'seconds':>7}  tests")
+        print(f"{'mutation':<26} {'result':<16} {'seconds':>7}  tests")
         missed = 0
         for m in chosen:
             outcome, took = run(m, pristine)
-            missed += outcome != "caught"
-            print(f"{m.name:<26} {outcome:<10} {took:7.1f}  {' '.join(m.tests)}", flush=True)
+            missed += not outcome.startswith("caught")
+            print(f"{m.name:<26} {outcome:<16} {took:7.1f}  {' '.join(m.tests)}", flush=True)
     print("every mutation caught" if not missed else f"{missed} mutation(s) not caught")
     return 1 if missed else 0
 
