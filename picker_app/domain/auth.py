@@ -3,8 +3,8 @@ login works offline; the threat this answers, and what it does not, is in the RE
 do what").
 
 A hash is `scrypt$n$r$p$salt$hex`. SCRYPT_N (32 MiB of memory a guess) is tuned to about 0.1 s
-on this project's 2-core machine, where PBKDF2-SHA256 at 60,000 iterations took 13-24 ms, and
-cannot be sped up much with a GPU: scrypt's cost is its memory. Hashes made before it
+(88 ms median) on this project's 2-core machine, where PBKDF2-SHA256 at 60,000 iterations took
+13.5 ms, and cannot be sped up much with a GPU: scrypt's cost is its memory. Hashes made before it
 (`pbkdf2_sha256$iterations$salt$hex`) are still read, so a backend seeded earlier keeps working.
 
 PINs are digits only: at least PIN_MIN digits, at least LEAD_PIN_MIN for a store lead (whose PIN
