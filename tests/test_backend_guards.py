@@ -510,3 +510,44 @@ def test_a_device_that_goes_away_mid_upload_leaves_no_traceback(rig, caplog):
     server_log.removeHandler(caplog.handler)
     assert not [r for r in caplog.records if "Exception in ASGI" in r.getMessage()]
     assert rig.backend.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == before
+
+
+def test_an_event_naming_another_stores_order_changes_nothing_of_that_store(rig):
+    """A device of one store names an order of another (a guessed or replayed id): whatever
+    its own store makes of it, the other store's order, lines and stock are untouched."""
+    from picker_app.backend.server import seed_from_fixtures
+    from tests.appkit import ROOT
+
+    other = "BLR-IND-02"
+    seed_from_fixtures(rig.backend, ROOT / "fixtures", other, open_orders=3)
+    conn = rig.backend.conn
+    order, line, sku = conn.execute(
+        "SELECT order_id, line_no, sku FROM order_lines WHERE store = ? LIMIT 1", (other,)
+    ).fetchone()
+    bin_ = conn.execute("SELECT bin FROM catalog WHERE store = ? AND sku = ?", (other, sku))
+    bin_ = bin_.fetchone()[0]
+
+    def theirs() -> tuple:
+        return (
+            conn.execute("SELECT state, tote, picked_by FROM orders WHERE store = ? AND id = ?",
+                         (other, order)).fetchone(),  # fmt: skip
+            conn.execute("SELECT qty_picked, repick FROM order_lines WHERE store = ?"
+                         " AND order_id = ? AND line_no = ?", (other, order, line)).fetchall(),
+            conn.execute("SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
+                         (other, bin_, sku)).fetchall(),  # fmt: skip
+        )
+
+    before = theirs()
+    device = rig.store.device
+    for n, (type_, payload) in enumerate([
+        ("stock_picked", {"order": order, "line": line, "sku": sku, "bin": bin_, "qty": 1}),
+        ("tote_closed", {"order": order, "tote": "TT0999"}),
+        ("pick_shorted", {"order": order, "line": line, "sku": sku, "qty": 1}),
+        ("qc_completed", {"order": order, "result": "pass"}),
+    ], start=1):  # fmt: skip
+        batch = EventBatch(device=device, batch_id=str(uuid.uuid4()), events=[WireEvent(
+            event_id=str(uuid.uuid4()), device=device, seq=900 + n, type=type_, user="U117",
+            created_at="2026-11-25T10:00:00+00:00", payload=payload,
+        )])  # fmt: skip
+        rig.backend.apply_batch(STORE, batch, device)
+    assert theirs() == before
