@@ -115,6 +115,37 @@ def test_a_lost_answer_is_resent_as_the_same_batch_and_not_applied_twice(backend
     assert device.counts() == {"pending": 0, "sent": 7, "rejected": 0}
 
 
+def test_the_same_batch_sent_twice_at_once_is_applied_once(backend, device):
+    """Two sends of one batch racing (a retry fired while the first is still in flight, from
+    two threads released at the same instant), 20 times: each event is applied once; one
+    answer says applied and the other duplicate, and the device ends with everything sent."""
+    token = backend.db.add_device(STORE, device.device)
+    record_picks(device, 100)
+    client = client_for(device, backend.url, token, batch_size=5)
+    for _ in range(20):
+        batch_id, events = device.next_batch(5)
+        start = threading.Barrier(2)
+        answers: list = []
+
+        def send(start=start, answers=answers, batch_id=batch_id, events=events) -> None:
+            start.wait()
+            answers.append(client.send_batch(batch_id, events))
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(answers) == 2
+        for k in range(len(events)):
+            assert sorted(a.results[k].status for a in answers) == ["applied", "duplicate"]
+        device.ack_batch(batch_id, {r.event_id: (r.status, r.reason) for r in answers[0].results})
+    assert [row[1] for row in backend.events()] == list(range(1, 101))
+    assert device.counts() == {"pending": 0, "sent": 100, "rejected": 0}
+    on_hand = backend.db.conn.execute("SELECT on_hand FROM stock").fetchone()[0]
+    assert on_hand == -100
+
+
 def test_backend_down_then_up_delivers_everything_once(backend, device):
     token = backend.db.add_device(STORE, device.device)
     record_picks(device, 30)
