@@ -158,10 +158,13 @@ class DownloadLane:
         self.server = ServerThread(self.db)
         self.rng = random.Random(seed)
         self.report = DReport()
-        self.span_s = 0.05  # how long a download takes, as this lane has seen it
+        self.span_s = 0.05  # a random kill comes within this of READY (see `_watch`)
+        # Plain http on loopback: no CA bundle to load (0.03 s a client).
+        self.http = httpx.Client(timeout=10, trust_env=False)
         self.rounds = 0
 
     def close(self) -> None:
+        self.http.close()
         self.server.stop()
         self.db.conn.close()
 
@@ -212,7 +215,15 @@ class DownloadLane:
                 cur = page.next_cursor
                 if not page.more:
                     break
-        snap = self.db.snapshot(STORE)
+        latest = self.db.conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE store = ?", (STORE,)
+        ).fetchone()[0]
+        snap: Orders | None = None  # read only for a snapshot round (it takes 0.1 s)
+        if spec.kind == "snapshot":
+            whole = self.db.snapshot(STORE)
+            if whole.cursor != latest:
+                raise Finding(f"the snapshot's cursor {whole.cursor} is not the latest {latest}")
+            snap = {o.id: wire_row(o) for o in whole.orders}
         d = Download(
             fifo="", db=str(self.cache), url=self.server.url, store=STORE, token=self.t.token,
             limit=limit, point=spec.point, kind=spec.kind, n=spec.n, j=spec.j,
@@ -220,7 +231,7 @@ class DownloadLane:
         done = self.fork(d)
         if spec.point is not None and done is not None:
             raise Finding(f"{spec} never reached its point (done at cursor {done})")
-        self.check(spec, feed, prior, snap.cursor, {o.id: wire_row(o) for o in snap.orders})
+        self.check(spec, feed, prior, latest, snap)
 
     def fork(self, d: Download) -> int | None:
         """Fork the downloader and see it die; the cursor it said it was done at, if it did."""
@@ -274,7 +285,6 @@ class DownloadLane:
                         kill_at = ready_at + self.rng.uniform(0, self.span_s)
                 elif word == "DONE":
                     done = int(rest) if rest != "None" else None
-                    self.span_s = 0.7 * self.span_s + 0.3 * (time.monotonic() - ready_at)
                     if d.point is not None:
                         return done  # it will not die by itself
                     kill_at = time.monotonic()
@@ -286,10 +296,15 @@ class DownloadLane:
                 raise Finding(f"the downloader said {line!r}: {self.forks.errors()}")
             if line.startswith("DONE"):
                 done = -1
+        if d.point is None:
+            # The span a random kill is drawn over follows the downloads: shorter after one
+            # done before its kill, longer after one killed first, so that some 70% of the
+            # kills land in the download (it is some 1.4 times as long as a download).
+            self.span_s *= 0.8 if done is not None else 1.1
         return done
 
     def check(
-        self, spec: DSpec, feed: Feed, prior: Orders, snap_cursor: int, snap: Orders
+        self, spec: DSpec, feed: Feed, prior: Orders, latest: int, snap: Orders | None
     ) -> None:
         """The cache after the kill (see the module's docstring); then a download."""
         where = f"{spec} in round {self.rounds}"
@@ -300,13 +315,13 @@ class DownloadLane:
                 raise Finding(f"{where}: integrity_check says {row}")
             cursor = store.cursor()
             have = cache_orders(store.conn)
-            if spec.kind == "snapshot":
+            if snap is not None:
                 if cursor is None:
                     want, kept = prior, "none"  # the snapshot was lost whole: as it was
-                elif cursor == snap_cursor:
+                elif cursor == latest:
                     want, kept = snap, "all"
                 else:
-                    raise Finding(f"{where}: cursor {cursor}, the snapshot's is {snap_cursor}")
+                    raise Finding(f"{where}: cursor {cursor}, the snapshot's is {latest}")
                 if spec.point is not None and cursor is not None:
                     raise Finding(f"{where}: the snapshot was kept though killed before COMMIT")
             else:
@@ -319,19 +334,33 @@ class DownloadLane:
                 want = feed.expected(prior, cursor)
                 kept = "none" if cursor == ends[0] else "all" if cursor == ends[-1] else "some"
             _compare(have, want, f"{where}, at cursor {cursor}")
-            SyncClient(store, self.settings()).download_changes()
-            if store.cursor() != snap_cursor:
-                raise Finding(f"{where}: downloaded to {store.cursor()}, not {snap_cursor}")
+            SyncClient(store, self.settings(), http=self.http).download_changes()
+            if store.cursor() != latest:
+                raise Finding(f"{where}: downloaded to {store.cursor()}, not {latest}")
             have = cache_orders(store.conn)
-            latest = snap if spec.kind == "snapshot" else feed.expected(prior, snap_cursor)
-            _compare(have, latest, f"{where}, after a download")
-            _compare({k: have[k] for k in snap if k in have}, snap, f"{where}: the backend's")
+            now = snap if snap is not None else feed.expected(prior, latest)
+            _compare(have, now, f"{where}, after a download")
+            self._as_the_backend_has_them(have, where)
         finally:
             store.close()
         self.report.rounds += 1
         self.report.by_point[f"{spec.kind} {spec.point or 'random'}"] += 1
         if spec.point is None:
             self.report.pages_kept[kept] += 1
+
+
+    def _as_the_backend_has_them(self, have: Orders, where: str) -> None:
+        """Each order of the cache has the backend's state and its lines, each once."""
+        rows = self.db.conn.execute(
+            "SELECT o.id, o.state, (SELECT COUNT(*) FROM order_lines l WHERE l.store = o.store"
+            " AND l.order_id = o.id) FROM orders o WHERE o.store = ?",
+            (STORE,),
+        ).fetchall()
+        backend = {r[0]: (r[1], r[2]) for r in rows}
+        mine = {k: (v[0], len(v[-1])) for k, v in have.items()}
+        wrong = {k: (v, backend.get(k)) for k, v in mine.items() if backend.get(k) != v}
+        if wrong:
+            raise Finding(f"{where}: orders not as the backend has them: {list(wrong.items())[:3]}")
 
 
 def _compare(have: Orders, want: Orders, where: str) -> None:
@@ -371,3 +400,203 @@ def run_downloads(
         total.add(r)
     total.seconds = time.monotonic() - started
     return total
+
+
+# --- the backend killed under uploading devices -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Devices:
+    """A seeded backend and DEVICES caches registered with it and filled from it."""
+
+    directory: Path  # backend.db, device-<n>.db
+    tokens: list[str]
+
+    def cache(self, n: int) -> Path:
+        return self.directory / f"device-{n}.db"
+
+
+def make_devices(seeded_backend: Path, directory: Path, devices: int = 2) -> Devices:
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(seeded_backend, directory / "backend.db")
+    db = BackendDB(directory / "backend.db")
+    server = ServerThread(db)
+    tokens = []
+    try:
+        for n in range(devices):
+            store = LocalStore.open(directory / f"device-{n}.db")
+            try:
+                tokens.append(db.add_device(STORE, store.device))
+                SyncClient(store, SyncSettings(server.url, STORE, tokens[-1])).download_snapshot()
+            finally:
+                store.close()
+    finally:
+        server.stop()
+        db.conn.close()
+    return Devices(directory, tokens)
+
+
+@dataclass
+class BReport:
+    kills: int = 0
+    acked_checked: int = 0  # acknowledged events found at the restarted backend
+    events: Counter[str] = field(default_factory=Counter)  # by device
+    upload_errors: int = 0  # uploads that failed (the backend was down or died under them)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kills} backend kills in {self.seconds:.1f} s; events uploaded by device "
+            f"{dict(self.events)}; {self.upload_errors} failed uploads retried; "
+            f"{self.acked_checked} acknowledgements found kept after a restart"
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BackendProcess:
+    """`picker-app backend --db FILE serve --port P --order-rate 0`, forked by the fork server."""
+
+    def __init__(self, forks: ForkServer, db: Path, home: Path) -> None:
+        self.forks = forks
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        argv = ["backend", "--db", str(db), "serve", "--port", str(self.port)]
+        self.b = Backend([*argv, "--order-rate", "0", "--store", STORE], str(home))
+        self.dead = -1
+
+    def start(self) -> None:
+        pid = self.forks.fork(self.b, "backend")
+        self.dead = os.pidfd_open(pid)
+        limit = time.monotonic() + WAIT_S
+        while time.monotonic() < limit:
+            if select.select([self.dead], [], [], 0)[0]:
+                raise Finding(f"the backend ended as it started: {self.forks.errors()}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.005)
+        raise Finding(f"the backend does not listen after {WAIT_S} s")
+
+    def kill(self) -> None:
+        signal.pidfd_send_signal(self.dead, signal.SIGKILL)
+        if not select.select([self.dead], [], [], WAIT_S)[0]:
+            raise Finding("the backend is not dead after a SIGKILL")
+        os.close(self.dead)
+        self.dead = -1
+
+
+def _sent(cache: Path) -> set[str]:
+    """The events a device has marked sent (the backend answered that it has them)."""
+    conn = sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=10)
+    try:
+        return {r[0] for r in conn.execute("SELECT event_id FROM outbox WHERE state = 'sent'")}
+    finally:
+        conn.close()
+
+
+def kill_backend(
+    d: Devices, forks: ForkServer, workdir: Path, kills: int, seed: int = 15
+) -> BReport:
+    """Kill the backend `kills` times at random moments while the devices upload; after each
+    restart its file is whole and keeps every event a device had been answered for; in the end
+    every device's events are there once each, seq 1..N, and its outbox is empty."""
+    started = time.monotonic()
+    rng = random.Random(seed)
+    report = BReport()
+    workdir.mkdir(parents=True, exist_ok=True)
+    backend_db = d.directory / "backend.db"
+    backend = BackendProcess(forks, backend_db, workdir / "home")
+    stop = workdir / "stop"
+    fifos, pids = [], []
+    backend.start()
+    try:
+        for n, token in enumerate(d.tokens):
+            fifo = workdir / f"device-{n}.fifo"
+            os.mkfifo(fifo)
+            fifos.append(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            u = Upload(str(fifo), str(d.cache(n)), backend.url, STORE, token, str(stop))
+            pids.append(os.pidfd_open(forks.fork(u, "upload")))
+        for k in range(kills):
+            time.sleep(rng.uniform(0.0, 0.2))
+            backend.kill()
+            report.kills += 1
+            acked = set().union(*(_sent(d.cache(n)) for n in range(len(d.tokens))))
+            backend.start()
+            conn = sqlite3.connect(backend_db, timeout=10)
+            try:
+                (ok,) = conn.execute("PRAGMA integrity_check").fetchone()
+                have = {r[0] for r in conn.execute("SELECT event_id FROM events")}
+            finally:
+                conn.close()
+            if ok != "ok":
+                raise Finding(f"after kill {k + 1} the backend's integrity_check says {ok}")
+            lost = acked - have
+            if lost:
+                raise Finding(f"after kill {k + 1}: {len(lost)} acknowledged events are gone")
+            report.acked_checked += len(acked)
+        stop.touch()
+        words = [_until_done(fd, pid, forks) for fd, pid in zip(fifos, pids, strict=True)]
+        report.upload_errors = sum(int(w.split()[2]) for w in words)
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(pid, signal.SIGKILL)
+            os.close(pid)
+        for fd in fifos:
+            os.close(fd)
+        if backend.dead >= 0:
+            backend.kill()
+    _each_event_once(d, report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _until_done(fd: int, pid: int, forks: ForkServer) -> str:
+    """An uploader's DONE line (it has uploaded all it recorded)."""
+    buf = b""
+    limit = time.monotonic() + WAIT_S
+    while time.monotonic() < limit:
+        ready, _, _ = select.select([fd, pid], [], [], max(0.0, limit - time.monotonic()))
+        buf += _read(fd)
+        for line in buf.decode().splitlines():
+            if line.startswith("DONE"):
+                return line
+            if line.startswith("ERR"):
+                raise Finding(f"an uploader said {line!r}: {forks.errors()}")
+        if pid in ready:
+            raise Finding(f"an uploader died: {buf!r} {forks.errors()}")
+    raise Finding(f"an uploader is not done after {WAIT_S} s: {buf!r}")
+
+
+def _each_event_once(d: Devices, report: BReport) -> None:
+    conn = sqlite3.connect(f"file:{d.directory / 'backend.db'}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT device, event_id, seq FROM events").fetchall()
+    finally:
+        conn.close()
+    for n in range(len(d.tokens)):
+        store = LocalStore.open(d.cache(n))
+        try:
+            counts = store.counts()
+            if counts["pending"] or counts["rejected"]:
+                raise Finding(f"device {n}'s outbox is not empty: {counts}")
+            outbox = store.rows("SELECT event_id, seq FROM outbox ORDER BY seq")
+            device = store.device
+        finally:
+            store.close()
+        mine = [(r[1], r[2]) for r in rows if r[0] == device]
+        twice = [e for e, c in Counter(e for e, _ in mine).items() if c > 1]
+        if twice:
+            raise Finding(f"device {n}'s events are at the backend twice: {twice[:5]}")
+        seqs = sorted(s for _, s in mine)
+        if seqs != list(range(1, len(outbox) + 1)):
+            gaps = sorted(set(range(1, len(outbox) + 1)) - set(seqs))[:5]
+            raise Finding(f"device {n}'s seqs at the backend: {len(seqs)} of {len(outbox)}, {gaps}")
+        if {e for e, _ in mine} != {r["event_id"] for r in outbox}:
+            raise Finding(f"device {n}'s events at the backend are not its outbox's")
+        report.events[f"device {n}"] = len(mine)
