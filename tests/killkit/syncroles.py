@@ -55,6 +55,7 @@ class Download:
     kind: str = "changes"  # the transaction it dies in: one of KINDS
     n: int = 1  # the n-th transaction of that kind (1-based)
     j: int = 1  # "begin": before the j-th statement after BEGIN (or its COMMIT, if sooner)
+    cursor_first: bool = False  # a broken app: saves a page's cursor before its data (to fail)
 
 
 class ApplyPoint:
@@ -96,6 +97,14 @@ def download(d: Download) -> None:
     store.writer.set_trace_callback(point.trace)
     http = httpx.Client(timeout=10, trust_env=False)
     client = SyncClient(store, SyncSettings(d.url, d.store, d.token), http=http)
+    if d.cursor_first:
+        apply = store.apply_changes
+
+        def cursor_first(page):  # type: ignore[no-untyped-def]
+            store.set_sync_state(cursor=str(page.next_cursor))
+            apply(page)
+
+        store.apply_changes = cursor_first  # type: ignore[method-assign]
     say(out, "READY")
     client.download_changes(limit=d.limit)
     say(out, f"DONE {store.cursor()}")
@@ -179,4 +188,8 @@ def preload() -> None:
     import picker_app.cli.backend  # noqa: F401
 
 
-ROLES = {"download": (Download, download), "upload": (Upload, upload), "backend": (Backend, backend)}
+ROLES = {
+    "download": (Download, download),
+    "upload": (Upload, upload),
+    "backend": (Backend, backend),
+}

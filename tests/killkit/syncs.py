@@ -82,14 +82,15 @@ class DSpec:
     point: str | None = None
     n: int = 1
     j: int = 1
+    cursor_first: bool = False  # a broken downloader (see syncroles.Download)
 
 
 def dspecs(random_rounds: int, fixed_rounds: int, seed: int) -> list[DSpec]:
-    """`random_rounds` killed at random (one in five a snapshot), and `fixed_rounds` at each
+    """`random_rounds` killed at random (one in ten a snapshot), and `fixed_rounds` at each
     of begin and commit of a snapshot and of a page of changes (a page's 1st to 3rd, its 1st
     to 30th statement after BEGIN), shuffled."""
     rng = random.Random(seed)
-    out = [DSpec("snapshot" if rng.random() < 0.2 else "changes") for _ in range(random_rounds)]
+    out = [DSpec("snapshot" if rng.random() < 0.1 else "changes") for _ in range(random_rounds)]
     for kind in KINDS:
         for point in ("begin", "commit"):
             for i in range(fixed_rounds):
@@ -188,7 +189,7 @@ class DownloadLane:
     def play(self, spec: DSpec) -> None:
         rng = self.rng
         self.rounds += 1
-        limit = rng.randint(3, 6)
+        limit = rng.randint(2, 4)  # changes a page: 3 to 5 pages a round
         add_orders(self.db, STORE, rng.randint(3 * limit, 4 * limit), rng)
         open_ = self.db.conn.execute(
             "SELECT id FROM orders WHERE store = ? AND state = 'confirmed'", (STORE,)
@@ -227,6 +228,7 @@ class DownloadLane:
         d = Download(
             fifo="", db=str(self.cache), url=self.server.url, store=STORE, token=self.t.token,
             limit=limit, point=spec.point, kind=spec.kind, n=spec.n, j=spec.j,
+            cursor_first=spec.cursor_first,
         )  # fmt: skip
         done = self.fork(d)
         if spec.point is not None and done is not None:
@@ -271,7 +273,9 @@ class DownloadLane:
                     raise Finding(f"{d} is not dead after {WAIT_S} s")
                 signal.pidfd_send_signal(dead, signal.SIGKILL)
                 kill_at = limit = now + WAIT_S
-            ready, _, _ = select.select([lines, dead], [], [], max(0.0, min(kill_at or limit, limit) - now))
+            ready, _, _ = select.select(
+                [lines, dead], [], [], max(0.0, min(kill_at or limit, limit) - now)
+            )
             if dead in ready:
                 break
             if lines in ready:
@@ -348,7 +352,6 @@ class DownloadLane:
         if spec.point is None:
             self.report.pages_kept[kept] += 1
 
-
     def _as_the_backend_has_them(self, have: Orders, where: str) -> None:
         """Each order of the cache has the backend's state and its lines, each once."""
         rows = self.db.conn.execute(
@@ -393,7 +396,9 @@ def run_downloads(
     ]
     stop = threading.Event()
     with ThreadPoolExecutor(lanes) as pool:
-        futures = [pool.submit(lane.run, rounds[i::lanes], stop) for i, lane in enumerate(lane_list)]
+        futures = [
+            pool.submit(lane.run, rounds[i::lanes], stop) for i, lane in enumerate(lane_list)
+        ]
         reports = [f.result() for f in futures]
     total = DReport()
     for r in reports:
@@ -479,7 +484,7 @@ class BackendProcess:
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
-            time.sleep(0.005)
+            time.sleep(0.002)
         raise Finding(f"the backend does not listen after {WAIT_S} s")
 
     def kill(self) -> None:
@@ -522,7 +527,7 @@ def kill_backend(
             u = Upload(str(fifo), str(d.cache(n)), backend.url, STORE, token, str(stop))
             pids.append(os.pidfd_open(forks.fork(u, "upload")))
         for k in range(kills):
-            time.sleep(rng.uniform(0.0, 0.2))
+            time.sleep(rng.uniform(0.0, 0.12))
             backend.kill()
             report.kills += 1
             acked = set().union(*(_sent(d.cache(n)) for n in range(len(d.tokens))))
