@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -192,10 +193,12 @@ class ForkServer:
             )  # fmt: skip
         self.lock = threading.Lock()
 
-    def fork(self, r: Round) -> int:
+    def fork(self, r: Any, role: str = "scan") -> int:
+        """A recorder of `r` (a Round), or a child of tests/killkit/syncroles.py (its
+        dataclass, and its role); returns its pid."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         with self.lock:
-            self.proc.stdin.write(json.dumps(asdict(r)) + "\n")
+            self.proc.stdin.write(json.dumps({"role": role, **asdict(r)}) + "\n")
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
         if not line:

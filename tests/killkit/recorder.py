@@ -46,6 +46,7 @@ from picker_app.services.picking import PickService, PickTask
 from picker_app.store.db import Event, LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.sync.worker import SyncWorker
+from tests.killkit.syncroles import ROLES, preload
 
 # Where a recorder can be told to kill itself.
 POINTS = ("begin", "commit", "ack", "sent", "marked")
@@ -225,12 +226,15 @@ def record(r: Round, layout: Layout) -> None:
 
 
 def serve(layout_path: Path) -> None:
-    """The fork server: one recorder per line of stdin, its pid on stdout."""
+    """The fork server: one recorder per line of stdin, its pid on stdout (a line with a
+    `role` other than `scan` forks one of tests/killkit/syncroles.py instead)."""
     layout = parse_layout(layout_path.read_text(), str(layout_path))
     httpx.HTTPTransport(verify=False).close()  # its lazy imports (0.2 s) once, not per recorder
+    preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # recorders are reaped by the kernel
     for line in sys.stdin:
-        r = Round(**json.loads(line))
+        orders = json.loads(line)
+        role = orders.pop("role", "scan")
         pid = os.fork()
         if pid == 0:
             try:
@@ -238,7 +242,11 @@ def serve(layout_path: Path) -> None:
                 devnull = os.open(os.devnull, os.O_RDWR)
                 os.dup2(devnull, 0)  # stdin and stdout are the fork server's
                 os.dup2(devnull, 1)
-                record(r, layout)
+                if role == "scan":
+                    record(Round(**orders), layout)
+                else:
+                    kind, play = ROLES[role]
+                    play(kind(**orders))
             finally:
                 os._exit(1)  # a recorder ends only when killed, or when its round went wrong
         sys.stdout.write(f"{pid}\n")
