@@ -6,8 +6,6 @@ the event (a packer's is refused), while a picker may still short a line sent ba
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 import pytest
 
@@ -17,8 +15,8 @@ from picker_app.errors import PickerError
 from picker_app.store.db import LocalStore
 from picker_app.store.people import users as load_users
 from picker_app.sync.client import SyncClient, SyncSettings
-from picker_app.wire import EventBatch, WireEvent
 from tests.appkit import STORE
+from tests.test_slot_moves import send
 
 
 def device(rig, tmp_path, name: str, roles) -> tuple[LocalStore, SyncClient]:
@@ -89,18 +87,6 @@ def test_cli_add_device_with_roles(tmp_path, capsys):
     assert out.strip() and "device pick-9 of store" in err and "for picker only" in err
     assert main(["backend", "--db", db, "add-device", "--store", STORE, "--roles", "boss"]) == 2
     assert "not 'boss': e.g. --roles picker,lead" in capsys.readouterr().err
-
-
-def send(rig, type_: str, payload: dict, user: str) -> tuple[str, str | None]:
-    """One event of another device, straight to the backend: (status, reason)."""
-    event = WireEvent(
-        event_id=str(uuid.uuid4()), device="other-1", seq=1, user=user, type=type_,
-        created_at="2026-11-25T10:01:00+00:00", payload=payload,
-    )  # fmt: skip
-    result = rig.backend.apply_batch(
-        STORE, EventBatch(device="other-1", batch_id=str(uuid.uuid4()), events=[event])
-    ).results[0]
-    return result.status, result.reason
 
 
 def order_at_packing(rig) -> tuple[str, int, str]:

@@ -632,14 +632,20 @@ def run(
         lane_list = [Lane(t, forks, workdir / f"lane-{i}", seed * 100 + i) for i in range(lanes)]
         for lane in lane_list:
             lane.directory.mkdir(parents=True)
-        stop = threading.Event()
-        with ThreadPoolExecutor(lanes) as pool:
-            futures = [
-                pool.submit(lane.run, rounds[i::lanes], stop) for i, lane in enumerate(lane_list)
-            ]
-            reports = [f.result() for f in futures]
-    total = Report()
+        total = run_lanes(lane_list, rounds, Report())
+    total.seconds = time.monotonic() - started
+    return total
+
+
+def run_lanes(lanes: Sequence[Any], rounds: Sequence[Any], total: Any) -> Any:
+    """Play `rounds` shared out among `lanes` (each a thread, its own device and directory; a
+    lane's `run(rounds, stop)` returns its report), and add their reports up into `total`."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(len(lanes)) as pool:
+        futures = [
+            pool.submit(lane.run, rounds[i :: len(lanes)], stop) for i, lane in enumerate(lanes)
+        ]
+        reports = [f.result() for f in futures]
     for r in reports:
         total.add(r)
-    total.seconds = time.monotonic() - started
     return total

@@ -27,7 +27,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.wire import ChangesPage, OrderWire
 from tests.appkit import STORE
-from tests.killkit.harness import Finding, ForkServer, Template, _read
+from tests.killkit.harness import Finding, ForkServer, Template, _read, run_lanes
 from tests.killkit.syncroles import KINDS, Backend, Download, Upload
 
 WAIT_S = 20.0
@@ -394,15 +393,7 @@ def run_downloads(
     lane_list = [
         DownloadLane(t, forks, workdir / f"lane-{i}", seed * 100 + i) for i in range(lanes)
     ]
-    stop = threading.Event()
-    with ThreadPoolExecutor(lanes) as pool:
-        futures = [
-            pool.submit(lane.run, rounds[i::lanes], stop) for i, lane in enumerate(lane_list)
-        ]
-        reports = [f.result() for f in futures]
-    total = DReport()
-    for r in reports:
-        total.add(r)
+    total = run_lanes(lane_list, rounds, DReport())
     total.seconds = time.monotonic() - started
     return total
 
