@@ -15,6 +15,9 @@ from picker_app.domain.layout import Layout, parse_layout
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
 
+# The kill suites' shared fixtures (kill_template, kill_forks).
+pytest_plugins = ["tests.killkit.fixtures"]
+
 # The example of spec/layout.md, verbatim.
 EXAMPLE = '''id = "DEMO-01"
 name = "Demo dark store"

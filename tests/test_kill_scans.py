@@ -21,58 +21,42 @@ The larger run: `KILL_ROUNDS=10` multiplies the counts (2,000 random kills, 200 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 
+from tests.killkit.fixtures import LANES, SEED, scaled
 from tests.killkit.harness import (
     Finding,
-    ForkServer,
     Spec,
-    Template,
-    fork_server,
-    make_template,
     run,
     specs,
 )
 from tests.killkit.recorder import POINTS
 
-SCALE = float(os.environ.get("KILL_ROUNDS", "1"))
-LANES = int(os.environ.get("KILL_LANES", "2"))
-SEED = int(os.environ.get("KILL_SEED", "15"))
-RANDOM_KILLS = max(1, round(200 * SCALE))
-KILLS_AT_EACH_POINT = max(1, round(20 * SCALE))
+RANDOM_KILLS = scaled(200)
+KILLS_AT_EACH_POINT = scaled(20)
 
 
-@pytest.fixture(scope="module")
-def template(backend_template, tmp_path_factory) -> Template:
-    return make_template(backend_template, tmp_path_factory.mktemp("kill-template"))
-
-
-@pytest.fixture(scope="module")
-def forks(tmp_path_factory) -> Iterator[ForkServer]:
-    with fork_server(tmp_path_factory.mktemp("recorders") / "recorders.log") as server:
-        yield server
-
-
-def test_acknowledged_scans_survive_kills_at_random_moments(template, forks, tmp_path):
-    report = run(specs(RANDOM_KILLS, 0, SEED), template, tmp_path, LANES, SEED, forks)
+def test_acknowledged_scans_survive_kills_at_random_moments(kill_template, kill_forks, tmp_path):
+    report = run(specs(RANDOM_KILLS, 0, SEED), kill_template, tmp_path, LANES, SEED, kill_forks)
     print(report)
     assert report.by_point == {"random": RANDOM_KILLS}
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_acknowledged_scans_survive_kills_at_a_fixed_point(template, forks, tmp_path, point):
+def test_acknowledged_scans_survive_kills_at_a_fixed_point(
+    kill_template, kill_forks, tmp_path, point
+):
     rounds = specs(0, KILLS_AT_EACH_POINT, SEED, points=[point])
-    report = run(rounds, template, tmp_path, LANES, SEED, forks)
+    report = run(rounds, kill_template, tmp_path, LANES, SEED, kill_forks)
     print(report)
     assert report.by_point == {point: KILLS_AT_EACH_POINT}
     if point == "sent":
         assert report.resent >= KILLS_AT_EACH_POINT  # each killed upload was resent
 
 
-def test_the_checks_catch_a_scan_acknowledged_before_it_was_saved(template, forks, tmp_path):
+def test_the_checks_catch_a_scan_acknowledged_before_it_was_saved(
+    kill_template, kill_forks, tmp_path
+):
     broken = Spec(2, "commit", n=2, ack_early=True)  # says ACK, then dies before COMMIT
     with pytest.raises(Finding, match="after 2 acks"):
-        run([broken], template, tmp_path, lanes=1, forks=forks)
+        run([broken], kill_template, tmp_path, lanes=1, forks=kill_forks)
