@@ -22,16 +22,19 @@ def apply_batch(
     transaction. `device` is the device the token belongs to (default: the one the batch
     names): orders are claimed by it, and an event naming another device is refused. Events
     of an IncomingBatch refused as read keep their answer."""
-    device = device or batch.device
+    known = device or batch.device
     received_at = now()
-    results: list[EventResult] = []
     with repo.event_writes(store) as writes:
-        for event in batch.events:
-            if isinstance(event, EventResult):
-                results.append(event)
-            else:
-                results.append(_apply(writes, store, device, event, received_at))
-    return BatchResult(batch_id=batch.batch_id, results=results)
+
+        def run() -> list[EventResult]:
+            return [
+                e if isinstance(e, EventResult) else _apply(writes, store, known, e, received_at)
+                for e in batch.events
+            ]
+
+        writes.expect(known, [e.event_id for e in batch.events if isinstance(e, WireEvent)])
+        results = writes.apply_all(run)
+    return BatchResult.model_construct(batch_id=batch.batch_id, results=results)
 
 
 def _apply(
@@ -55,7 +58,7 @@ def _apply(
         status, reason = seen
         if status == "rejected":
             return refused(reason or "")
-        return EventResult(event_id=event.event_id, status="duplicate")
+        return EventResult.model_construct(event_id=event.event_id, status="duplicate")
     try:
         typed = parse_event(event.type, event.payload)
     except BadEvent as err:
@@ -75,4 +78,4 @@ def _apply(
     writes.record_event(device, event, stored, received_at, reason)
     if reason:
         return refused(reason)
-    return EventResult(event_id=event.event_id, status="applied")
+    return EventResult.model_construct(event_id=event.event_id, status="applied")

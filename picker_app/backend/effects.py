@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from picker_app.backend.intake import clip
@@ -60,7 +61,7 @@ class Effect:
     user: str | None = None  # who recorded it on the device (the event's user)
     created_at: str | None = None  # when the device recorded it (its clock)
 
-    @property
+    @cached_property
     def at(self) -> str:
         """When the event happened, as a UTC instant that sorts as text: the device's moment
         (devices keep their clocks to the store's time), or when it arrived if that is not
@@ -139,14 +140,12 @@ def stock_picked(fx: Effect, p: StockPicked) -> str | None:
             return why
         fx.writes.add_picked(p.order, p.line, p.qty)
         fx.writes.add_repick(p.order, p.line, -p.qty)  # a re-pick of the line, if there is one
-    fx.writes.add_stock(p.bin, p.sku, -p.qty, fx.at, fx.event_id)
+    left = fx.writes.add_stock(p.bin, p.sku, -p.qty, fx.at, fx.event_id)
     fx.writes.record_sale(p.sku, p.qty, fx.at)
-    left = fx.writes.on_hand(p.bin, p.sku)
-    if left is not None and left <= _EPSILON and not fx.writes.open_count_for(p.bin, p.sku):
+    if left <= _EPSILON and not fx.writes.open_count_for(p.bin, p.sku):
         # The pick emptied the bin by the book: is it really empty? (a zero-confirm count)
         fx.writes.open_count_task(f"ZC-{fx.event_id[:8]}", p.bin, p.sku, "zero_confirm")
-    if left is not None:
-        _replenish_if_low(fx, p.bin, p.sku, left)
+    _replenish_if_low(fx, p.bin, p.sku, left)
     return None
 
 

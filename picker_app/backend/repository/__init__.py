@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 from picker_app.wire import ChangesPage, Snapshot, WireEvent
+
+_T = TypeVar("_T")
 
 
 class OrderLineRow(NamedTuple):
@@ -102,6 +104,16 @@ class EventWrites(Protocol):
         """(status, reason) this event got when it was first received, or None."""
         ...
 
+    def expect(self, device: str, event_ids: Sequence[str]) -> None:
+        """The batch names these events of `device`: `seen` may read them all at once."""
+        ...
+
+    def apply_all(self, run: Callable[[], _T]) -> _T:
+        """Run a batch's events (`run`, which calls `attempt` for each) and return its result:
+        if the storage finds an event at fault, as if each had been attempted alone (the
+        storage may undo the batch and call `run` again)."""
+        ...
+
     def attempt(self, effect: Callable[[], str | None]) -> str | None:
         """Run `effect` (an event's handler) so that its writes can be undone alone: its
         refusal, or why the storage could not apply it (its writes undone)."""
@@ -178,8 +190,9 @@ class EventWrites(Protocol):
         """The stock of `sku` in `bin_`, or None if it was never stocked there."""
         ...
 
-    def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> None:
-        """Stock + `delta` (from 0 if none), moved at `at` by an event: a change."""
+    def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> float:
+        """Stock + `delta` (from 0 if none), moved at `at` by an event: a change. The stock
+        after it."""
         ...
 
     def set_stock(self, bin_: str, sku: str, on_hand: float, at: str, event_id: str) -> None:
@@ -337,9 +350,7 @@ class EventWrites(Protocol):
 class Repository(Protocol):
     """The backend's storage, as the routes, the seeding and the batches use it."""
 
-    def add_device(
-        self, store: str, device: str = "", roles: Iterable[str] | None = None
-    ) -> str:
+    def add_device(self, store: str, device: str = "", roles: Iterable[str] | None = None) -> str:
         """Issue a bearer token for one device of one store, used by people of `roles` (None:
         every role); only its hash is kept."""
         ...

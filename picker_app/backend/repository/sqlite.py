@@ -146,9 +146,12 @@ class BackendDB:
     # Events.
     @contextmanager
     def event_writes(self, store: str) -> Iterator[SqliteEventWrites]:
-        """One write transaction for one batch of `store`'s events."""
+        """One write transaction for one batch of `store`'s events (what they leave to be
+        written at the end is written before it commits)."""
         with self.transaction() as conn:
-            yield SqliteEventWrites(conn, store)
+            writes = SqliteEventWrites(conn, store)
+            yield writes
+            writes.flush()
 
     def apply_batch(
         self, store: str, batch: EventBatch | IncomingBatch, device: str | None = None

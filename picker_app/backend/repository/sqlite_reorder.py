@@ -48,26 +48,34 @@ class SqliteReplenishWrites:
 
     conn: sqlite3.Connection
     store: str
+    _memo: dict[object, Any]  # SqliteEventWrites'
 
     def _one(self, sql: str, *args: object) -> Any: ...  # SqliteEventWrites'
 
     def _change(self, kind: str, key: str) -> None: ...  # SqliteEventWrites'
 
+    # A batch's reads that its own writes keep up to date (SqliteEventWrites._memo): the
+    # setting once, and each product's sales over a window once, plus what the batch sells.
     def replenish_days(self) -> float:
-        row = self._one("SELECT replenish_days FROM store_settings WHERE store = ?")
-        return float(row[0]) if row and row[0] is not None else REPLENISH_DAYS
+        if "replenish_days" not in self._memo:
+            row = self._one("SELECT replenish_days FROM store_settings WHERE store = ?")
+            days = float(row[0]) if row and row[0] is not None else REPLENISH_DAYS
+            self._memo["replenish_days"] = days
+        return float(self._memo["replenish_days"])
 
     def sales_per_day(self, sku: str, until: str, days: int) -> float:
         # From the sales a day (one row per product and UTC day: a few rows, not every line).
         end = parse_time(until) or datetime.now(UTC)
-        last = end.astimezone(UTC).date()
-        first = last - timedelta(days=days)
-        total = self._one(
-            "SELECT COALESCE(SUM(qty), 0) FROM sales_by_day WHERE store = ? AND sku = ?"
-            " AND day > ? AND day <= ?",
-            sku, first.isoformat(), last.isoformat(),
-        )[0]  # fmt: skip
-        return float(total) / days
+        last = end.astimezone(UTC).date().isoformat()
+        first = (end.astimezone(UTC).date() - timedelta(days=days)).isoformat()
+        windows = self._memo.setdefault(("sales", sku), {})
+        if (first, last) not in windows:
+            windows[first, last] = float(self._one(
+                "SELECT COALESCE(SUM(qty), 0) FROM sales_by_day WHERE store = ? AND sku = ?"
+                " AND day > ? AND day <= ?",
+                sku, first, last,
+            )[0])  # fmt: skip
+        return float(windows[first, last]) / days
 
     def record_sale(self, sku: str, qty: float, at: str) -> None:
         """A pick applied: `qty` of `sku` sold on the UTC day of `at`."""
@@ -77,6 +85,10 @@ class SqliteReplenishWrites:
             " ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty",
             (self.store, sku, day, qty),
         )
+        windows = self._memo.get(("sales", sku), {})
+        for first, last in windows:
+            if first < day <= last:
+                windows[first, last] += qty
 
     def open_replenish_for(self, bin_: str, sku: str) -> bool:
         return self._one(

@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from picker_app.backend.clock import now
 from picker_app.backend.repository import CountSchedule, CountTaskRow, OrderLineRow
 from picker_app.backend.repository.sqlite_reorder import SqliteReplenishWrites
 from picker_app.backend.repository.sqlite_slotting import SqliteSlotMoveWrites
 from picker_app.wire import WireEvent
+
+_T = TypeVar("_T")
+
+# What an event's own data can make the database refuse (a number out of range, a constraint):
+# that event is refused alone, its writes undone (SqliteEventWrites.attempt).
+_EVENTS_FAULT = (sqlite3.IntegrityError, sqlite3.DataError, OverflowError)
+
+_INSERT_EVENT = (
+    "INSERT INTO events (event_id, store, device, seq, type, payload, created_at, received_at,"
+    " status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def record_change(conn: sqlite3.Connection, store: str, kind: str, key: str) -> None:
@@ -22,48 +33,122 @@ def record_change(conn: sqlite3.Connection, store: str, kind: str, key: str) -> 
     )
 
 
+def move_order(
+    conn: sqlite3.Connection, store: str, order_id: str, state: str, claimed_by: str | None = None
+) -> bool:
+    """Move a known order to `state` (claimed by `claimed_by` when given); whether it is known."""
+    return bool(conn.execute(
+        "UPDATE orders SET state = ?, claimed_by = COALESCE(?, claimed_by)"
+        " WHERE store = ? AND id = ?",
+        (state, claimed_by, store, order_id),
+    ).rowcount)  # fmt: skip
+
+
 def set_order(
     conn: sqlite3.Connection, store: str, order_id: str, state: str, claimed_by: str | None = None
 ) -> None:
     """Move a known order to `state` (a change for the devices); an order this backend does not
     know is left alone, with no change (a devices' page could not send it)."""
-    moved = conn.execute(
-        "UPDATE orders SET state = ?, claimed_by = COALESCE(?, claimed_by)"
-        " WHERE store = ? AND id = ?",
-        (state, claimed_by, store, order_id),
-    ).rowcount
-    if moved:
+    if move_order(conn, store, order_id, state, claimed_by):
         record_change(conn, store, "order", order_id)
 
 
 class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
-    """EventWrites of one store on `conn` (the writer's, in a transaction)."""
+    """EventWrites of one store on `conn` (the writer's, in a transaction).
+
+    A batch runs first with no undo point per event (`apply_all`): what each event was answered
+    before is read for the whole batch at once (`expect`), and the events and the devices'
+    changes are written together at the end, a change named twice once (a bin picked twenty
+    times is one change). If an event's writes fail in the database, the whole batch is undone
+    and run again, each event under its own savepoint, so that one alone is refused."""
 
     def __init__(self, conn: sqlite3.Connection, store: str) -> None:
         self.conn = conn
         self.store = store
+        self._careful = False  # each event under its own savepoint (see apply_all)
+        self._answered: dict[tuple[str, str], tuple[str, str | None]] = {}  # expect()'s
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget what this run of the batch wrote but has not yet put in the database."""
+        self._recorded: dict[tuple[str, str], tuple[str, str | None]] = {}
+        self._events: list[tuple[object, ...]] = []  # rows for `events`, written at the end
+        self._changes: dict[tuple[str, str], str] = {}  # (kind, key): when first changed
+        self._memo: dict[object, Any] = {}  # reads this batch's own writes keep up to date
 
     def _one(self, sql: str, *args: object) -> Any:
         return self.conn.execute(sql, (self.store, *args)).fetchone()
 
     def _change(self, kind: str, key: str) -> None:
-        record_change(self.conn, self.store, kind, key)
+        self._changes.setdefault((kind, key), now())
+
+    def flush(self) -> None:
+        """Write what waits to be written: the events, then the changes."""
+        if self._events:
+            self.conn.executemany(_INSERT_EVENT, self._events)
+            self._events = []
+        if self._changes:
+            self.conn.executemany(
+                "INSERT INTO changes (store, kind, key, at) VALUES (?, ?, ?, ?)",
+                [(self.store, kind, key, at) for (kind, key), at in self._changes.items()],
+            )
+            self._changes = {}
 
     # The event log.
+    def expect(self, device: str, event_ids: Sequence[str]) -> None:
+        wanted = list(dict.fromkeys(event_ids))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for event_id, status, reason in self.conn.execute(
+                "SELECT event_id, status, reason FROM events WHERE store = ? AND device = ?"
+                f" AND event_id IN ({marks})",
+                (self.store, device, *chunk),
+            ):
+                self._answered[device, event_id] = (status, reason)
+            for event_id in chunk:
+                self._answered.setdefault((device, event_id), ("", None))
+
     def seen(self, device: str, event_id: str) -> tuple[str, str | None] | None:
+        key = (device, event_id)
+        if key in self._recorded:
+            return self._recorded[key]
+        known = self._answered.get(key)
+        if known is not None:
+            return known if known[0] else None
         row = self._one(
             "SELECT status, reason FROM events WHERE store = ? AND device = ? AND event_id = ?",
             device, event_id,
         )  # fmt: skip
         return (row[0], row[1]) if row else None
 
+    def apply_all(self, run: Callable[[], _T]) -> _T:
+        self.conn.execute("SAVEPOINT batch")
+        try:
+            result = run()
+            self.flush()
+        except _EVENTS_FAULT:
+            self.conn.execute("ROLLBACK TO batch")
+            self._reset()
+            self._careful = True
+            result = run()
+            self.flush()
+        self.conn.execute("RELEASE batch")
+        return result
+
     def attempt(self, effect: Callable[[], str | None]) -> str | None:
+        if not self._careful:
+            return effect()  # a fault undoes the batch: apply_all runs it again, carefully
+        self.flush()
         self.conn.execute("SAVEPOINT event")
         try:
             reason = effect()
-        except (sqlite3.IntegrityError, sqlite3.DataError, OverflowError) as err:
+            self.flush()
+        except _EVENTS_FAULT as err:
             # This event's data, not the database, is at fault: undo its part, refuse it alone.
             self.conn.execute("ROLLBACK TO event")
+            self._changes = {}
+            self._memo = {}
             reason = f"the backend could not apply this event ({type(err).__name__})"
         self.conn.execute("RELEASE event")
         return reason
@@ -71,22 +156,12 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
     def record_event(
         self, device: str, event: WireEvent, payload: str, received_at: str, reason: str | None
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO events (event_id, store, device, seq, type, payload, created_at,"
-            " received_at, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                event.event_id,
-                self.store,
-                device,
-                event.seq,
-                event.type,
-                payload,
-                event.created_at,
-                received_at,
-                "rejected" if reason else "applied",
-                reason,
-            ),
-        )
+        status = "rejected" if reason else "applied"
+        self._recorded[device, event.event_id] = (status, reason)
+        self._events.append((
+            event.event_id, self.store, device, event.seq, event.type, payload,
+            event.created_at, received_at, status, reason,
+        ))  # fmt: skip
 
     # Orders.
     def order_state(self, order_id: str) -> tuple[str, str | None] | None:
@@ -94,7 +169,8 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         return (row[0], row[1]) if row else None
 
     def set_order(self, order_id: str, state: str, claimed_by: str | None = None) -> None:
-        set_order(self.conn, self.store, order_id, state, claimed_by)
+        if move_order(self.conn, self.store, order_id, state, claimed_by):
+            self._change("order", order_id)
 
     def close_tote(self, order_id: str, tote: str | None, picker: str | None) -> None:
         """The order waits in `tote` for packing, no longer held by the picker's device."""
@@ -105,7 +181,7 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
             " claimed_by = NULL WHERE store = ? AND id = ?",
             (tote, picker, self.store, order_id),
         )
-        set_order(self.conn, self.store, order_id, "picked")
+        self.set_order(order_id, "picked")
 
     def order_packing(self, order_id: str) -> tuple[str | None, list[str]]:
         """(who picked it, the bag ids QC packed it into) of a known order."""
@@ -207,13 +283,17 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         )
         return row[0] if row else None
 
-    def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> None:
+    def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> float:
+        # Not RETURNING: SQLite's upsert with RETURNING takes three times as long as the two.
         self.conn.execute(
             "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
             (self.store, bin_, sku, delta),
         )
         self._moved(bin_, sku, delta, at, event_id)
+        return float(self._one(
+            "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?", bin_, sku
+        )[0])  # fmt: skip
 
     def set_stock(self, bin_: str, sku: str, on_hand: float, at: str, event_id: str) -> None:
         was = self.on_hand(bin_, sku) or 0.0
@@ -331,6 +411,7 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
             " ON t.store = e.store AND t.id = e.task_id WHERE e.store = ? GROUP BY t.sku",
             (self.store,),
         ).fetchall())  # fmt: skip
+        self.flush()
         since = self._one("SELECT MIN(at) FROM changes WHERE store = ?")[0]
         return CountSchedule(bins, picks, last, since)
 
@@ -359,9 +440,7 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         )
 
     def needs_recount(self, task_id: str) -> bool:
-        row = self._one(
-            "SELECT needs_recount FROM count_tasks WHERE store = ? AND id = ?", task_id
-        )
+        row = self._one("SELECT needs_recount FROM count_tasks WHERE store = ? AND id = ?", task_id)
         return bool(row and row[0])
 
     def may_count(self, user_id: str) -> bool:

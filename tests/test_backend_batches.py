@@ -1,0 +1,122 @@
+"""How the backend applies a batch (backend/batches.py, SqliteEventWrites): in one go, with the
+answers already given read at once and the events and changes written together at the end; and,
+when one event's writes fail in the database, again event by event, so that that one alone is
+refused and the others are applied once, as if it had been so from the start."""
+
+from __future__ import annotations
+
+import uuid
+
+from picker_app.wire import EventBatch, WireEvent
+
+STORE = "BLR-KOR-01"
+
+
+def event(seq: int, type_: str, payload: dict, event_id: str | None = None) -> WireEvent:
+    return WireEvent(
+        event_id=event_id or str(uuid.uuid4()), device="dev-1", seq=seq, type=type_,
+        user="U101", created_at="2026-11-25T10:00:00+05:30", payload=payload,
+    )  # fmt: skip
+
+
+def apply(db, events: list[WireEvent], batch_id: str = "b1"):
+    return db.apply_batch(STORE, EventBatch(device="dev-1", batch_id=batch_id, events=events))
+
+
+def stocked(db) -> tuple[str, str, float]:
+    return db.conn.execute(
+        "SELECT bin, sku, on_hand FROM stock WHERE store = ? AND on_hand > 40 LIMIT 1", (STORE,)
+    ).fetchone()
+
+
+def changes_after(db, seq: int) -> list[tuple[str, str]]:
+    return db.conn.execute(
+        "SELECT kind, key FROM changes WHERE store = ? AND seq > ? ORDER BY seq", (STORE, seq)
+    ).fetchall()
+
+
+def last_change(db) -> int:
+    return db.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+
+
+def test_twenty_picks_of_one_bin_are_twenty_moves_and_one_change(db):
+    bin_, sku, before = stocked(db)
+    mark = last_change(db)
+    picks = [event(i, "stock_picked", {"bin": bin_, "sku": sku, "qty": 1}) for i in range(1, 21)]
+    result = apply(db, picks)
+    assert [r.status for r in result.results] == ["applied"] * 20
+    assert db.conn.execute(
+        "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", (bin_, sku)
+    ).fetchone()[0] == before - 20  # fmt: skip
+    moves = db.conn.execute(
+        "SELECT COUNT(*) FROM stock_moves WHERE bin = ? AND sku = ?", (bin_, sku)
+    ).fetchone()[0]
+    assert moves == 20
+    assert changes_after(db, mark).count(("stock", f"{bin_}|{sku}")) == 1
+    stored = db.conn.execute("SELECT seq, status FROM events ORDER BY seq").fetchall()
+    assert stored == [(i, "applied") for i in range(1, 21)]
+
+
+def test_an_event_twice_in_one_batch_is_applied_once(db):
+    bin_, sku, before = stocked(db)
+    pick = event(1, "stock_picked", {"bin": bin_, "sku": sku, "qty": 2})
+    result = apply(db, [pick, pick])
+    assert [r.status for r in result.results] == ["applied", "duplicate"]
+    assert db.conn.execute(
+        "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", (bin_, sku)
+    ).fetchone()[0] == before - 2  # fmt: skip
+    again = apply(db, [pick], batch_id="b2")
+    assert [r.status for r in again.results] == ["duplicate"]
+
+
+def test_an_event_the_database_refuses_is_refused_alone_and_the_rest_applied_once(db):
+    """A pick whose stock move the database refuses (a trigger stands in for any constraint
+    an event's data can break): the batch is applied again event by event; the refused pick
+    leaves no move, no stock change and no sale, the others are each applied once."""
+    bin_, sku, before = stocked(db)
+    poison = str(uuid.uuid4())
+    db.conn.execute(
+        "CREATE TEMP TRIGGER refuse_one BEFORE INSERT ON stock_moves"
+        f" WHEN NEW.event_id = '{poison}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    sold_before = db.conn.execute("SELECT COALESCE(SUM(qty), 0) FROM sales_by_day").fetchone()[0]
+    mark = last_change(db)
+    events = [event(i, "stock_picked", {"bin": bin_, "sku": sku, "qty": 1}) for i in range(1, 6)]
+    events[2] = event(3, "stock_picked", {"bin": bin_, "sku": sku, "qty": 1}, event_id=poison)
+    result = apply(db, events)
+    statuses = [r.status for r in result.results]
+    assert statuses == ["applied", "applied", "rejected", "applied", "applied"]
+    assert result.results[2].reason == "the backend could not apply this event (IntegrityError)"
+    assert db.conn.execute(
+        "SELECT on_hand FROM stock WHERE bin = ? AND sku = ?", (bin_, sku)
+    ).fetchone()[0] == before - 4  # fmt: skip
+    moved = db.conn.execute("SELECT event_id FROM stock_moves ORDER BY rowid").fetchall()
+    assert [m[0] for m in moved] == [e.event_id for e in events if e.event_id != poison]
+    sold = db.conn.execute("SELECT COALESCE(SUM(qty), 0) FROM sales_by_day").fetchone()[0]
+    assert sold == sold_before + 4
+    stored = db.conn.execute("SELECT seq, status FROM events ORDER BY seq").fetchall()
+    assert stored == [(1, "applied"), (2, "applied"), (3, "rejected"), (4, "applied"),
+                      (5, "applied")]  # fmt: skip
+    assert ("stock", f"{bin_}|{sku}") in changes_after(db, mark)
+    # Resent, the batch gets the same answers and changes nothing.
+    again = apply(db, events, batch_id="b2")
+    assert [r.status for r in again.results] == [
+        "duplicate", "duplicate", "rejected", "duplicate", "duplicate"
+    ]  # fmt: skip
+    assert db.conn.execute("SELECT COUNT(*) FROM stock_moves").fetchone()[0] == 4
+
+
+def test_a_replenishment_task_is_opened_once_when_a_batch_empties_a_pick_face(db):
+    """The sales a batch's own picks add are counted in the pick face's minimum as they are
+    applied (the batch's reads of its own writes), and one task is opened, not one a pick."""
+    bin_, sku, before = stocked(db)
+    picks = [
+        event(i, "stock_picked", {"bin": bin_, "sku": sku, "qty": 1})
+        for i in range(1, int(before) + 1)
+    ]
+    apply(db, picks)
+    tasks = db.conn.execute(
+        "SELECT COUNT(*) FROM replenish_tasks WHERE bin = ? AND sku = ? AND state = 'open'",
+        (bin_, sku),
+    ).fetchone()[0]
+    assert tasks == 1
