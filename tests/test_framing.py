@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -158,3 +160,97 @@ def test_random_bytes_never_raise_and_every_misread_is_counted(chunks):
         if isinstance(item, Frame):
             assert item.text.strip() and len(item.text.encode()) <= 256
             assert not set(item.text) & {"\r", "\n", "\x00", "\xff"}
+
+
+# --- 10,000 frames, 10% garbage, cut at random points -----------------------------------------
+
+
+def ean13(n: int, good: bool = True) -> str:
+    """An EAN-13 under the 890 prefix, unique for n < 10**9; with a wrong check digit if not
+    `good`."""
+    body = f"890{n:09d}"
+    check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body)) % 10) % 10
+    return body + str(check if good else (check + 1 + n % 9) % 10)
+
+
+GARBAGE = ("noise", "control", "not_utf8", "too_long", "truncated", "bad_check")
+
+
+def scanner_stream(count: int, seed: int, truncated_weight: float = 1) -> tuple[list, list[str]]:
+    """`count` frames, 10% of them garbage of every kind: a list of (bytes, kind), and the
+    valid barcodes in order. A truncated frame is followed by silence (see `feed_in_chunks`)."""
+    rng = random.Random(seed)
+    weights = [1, 1, 1, 1, truncated_weight, 1]
+    frames: list[tuple[bytes, str]] = []
+    valid: list[str] = []
+    for n in range(count):
+        end = rng.choice([b"\r", b"\r\n", b"\n"])
+        code = ean13(n)
+        if rng.random() >= 0.1:
+            frames.append((code.encode() + end, "valid"))
+            valid.append(code)
+            continue
+        kind = rng.choices(GARBAGE, weights)[0]
+        cut = rng.randint(1, 12)
+        body = {
+            "noise": bytes(rng.choice([0x00, 0xFF, 0xFE, 0x30]) for _ in range(rng.randint(1, 9))),
+            "control": code[:cut].encode()
+            + bytes([rng.choice([0x01, 0x07, 0x1B, 0x7F])])
+            + code[cut:].encode(),
+            "not_utf8": code[:cut].encode()
+            + rng.choice([b"\xc3\x28", b"\x80", b"\xe2\x82"])
+            + code[cut:].encode(),
+            "too_long": code.encode() * 20,
+            "truncated": code[:cut].encode(),
+            "bad_check": ean13(n, good=False).encode(),
+        }[kind]
+        if b"\x00" not in body and b"\xff" not in body and kind == "noise":
+            body += b"\x00"
+        frames.append((body if kind == "truncated" else body + end, kind))
+    return frames, valid
+
+
+def feed_in_chunks(framer: Framer, frames: list, seed: int) -> list[Frame | Misread]:
+    """The frames' bytes cut at random points and fed as a reader would: `expire` between
+    reads (a quiet read), and a silence longer than the framer's after a truncated frame."""
+    rng = random.Random(seed)
+    out: list[Frame | Misread] = []
+    t = 0.0
+    run = bytearray()
+
+    def flush() -> None:
+        nonlocal t
+        data = bytes(run)
+        run.clear()
+        cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, len(data) // 6)))
+        for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True):
+            t += 0.0005
+            out.extend(framer.feed(data[a:b], t))
+            out.extend(framer.expire(t))  # not quiet long enough: nothing is dropped
+
+    for data, kind in frames:
+        run += data
+        if kind == "truncated":
+            flush()
+            t += framer.config.silence_s * 2  # the rest never comes
+            out.extend(framer.expire(t))
+    if run:
+        flush()
+    return out
+
+
+def test_ten_thousand_frames_with_garbage_and_random_splits_give_only_the_valid_in_order():
+    from picker_app.domain.scan import interpret
+
+    frames, valid = scanner_stream(10_000, seed=15)
+    kinds = [kind for _, kind in frames]
+    garbage = len(frames) - len(valid)
+    assert 800 < garbage < 1200 and set(kinds) == {"valid", *GARBAGE}
+    framer = Framer()
+    out = feed_in_chunks(framer, frames, seed=16)
+    scans = [interpret(item.text) for item in out if isinstance(item, Frame)]
+    products = [s.gtin for s in scans if s.kind == "product"]
+    assert products == ["0" + code for code in valid]  # all, once, in order, none invented
+    assert [s.kind for s in scans if s.kind != "product"] == ["rejected"] * kinds.count("bad_check")
+    misreads = [item for item in out if isinstance(item, Misread)]
+    assert framer.misreads == len(misreads) == garbage - kinds.count("bad_check")

@@ -231,3 +231,59 @@ def test_double_reads_from_the_pty_are_one_scan_in_picking(scanner_on):
     assert [picking.accept(r.text, r.t) for r in reads] == [True, False, True]
     assert [counting.accept(r.text, r.t) for r in reads] == [True, True, True]
     pty.unplug()
+
+
+def test_ten_thousand_frames_with_garbage_through_a_pty_give_only_the_valid_in_order(scanner_on):
+    """The stream of tests/test_framing.py (fewer truncated frames: each waits out the silence)
+    written in random pieces to a real pty and read by the real SerialScanner."""
+    import random
+    import tty
+
+    from tests.test_framing import scanner_stream
+
+    frames, valid = scanner_stream(10_000, seed=15, truncated_weight=0.1)
+    kinds = [kind for _, kind in frames]
+    misread_kinds = len(frames) - len(valid) - kinds.count("bad_check")
+    pty = Pty()
+    tty.setraw(pty.slave)
+    scanner, events = scanner_on(pty.path)
+    assert next_event(events, ScannerStatus).connected
+    rng = random.Random(17)
+    got: list[object] = []
+
+    def write(data: bytes) -> None:
+        while data:
+            n = rng.randint(1, 600)
+            pty.write(data[:n])
+            data = data[n:]
+
+    run = b""
+    for data, kind in frames:
+        run += data
+        if kind == "truncated":
+            write(run)
+            run = b""
+            while True:  # until the silence drops it
+                got.append(events.get(timeout=5))
+                if isinstance(got[-1], Misread) and "terminator" in got[-1].reason:
+                    break
+    write(run)
+    deadline = time.monotonic() + 15
+    reads = sum(isinstance(g, ScanRead) for g in got)
+    while reads < len(valid) + kinds.count("bad_check"):
+        assert time.monotonic() < deadline, "not every frame arrived"
+        try:
+            got.append(events.get(timeout=0.5))
+        except queue.Empty:
+            continue
+        reads += isinstance(got[-1], ScanRead)
+    time.sleep(0.2)
+    while not events.empty():
+        got.append(events.get())
+    from picker_app.domain.scan import interpret
+
+    scans = [interpret(g.text) for g in got if isinstance(g, ScanRead)]
+    assert [s.gtin for s in scans if s.kind == "product"] == ["0" + code for code in valid]
+    assert sum(s.kind == "rejected" for s in scans) == kinds.count("bad_check")
+    assert scanner.framer.misreads == sum(isinstance(g, Misread) for g in got) == misread_kinds
+    pty.unplug()

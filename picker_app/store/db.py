@@ -15,6 +15,7 @@ and the tables the services read: orders.py, tasks.py, totes.py, catalog.py, peo
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import functools
 import logging
@@ -32,7 +33,7 @@ from picker_app.config import CACHE_FILE, data_dir
 from picker_app.schema import migrate
 from picker_app.store import info, outbox, replica
 from picker_app.store.commits import Commits
-from picker_app.store.errors import Busy, StoreError, store_error
+from picker_app.store.errors import Busy, StoreError, read_only_error, store_error
 from picker_app.store.migrations import MIGRATIONS
 from picker_app.store.outbox import Event
 from picker_app.store.readonly import read_only
@@ -161,6 +162,8 @@ class LocalStore:
                 path, isolation_level=None, check_same_thread=False, cached_statements=0
             )
         except OSError as err:
+            if err.errno == errno.EROFS:
+                raise read_only_error(path) from None
             raise StoreError(f"{path}: cannot open the local database: {err}") from None
         except sqlite3.DatabaseError as err:
             raise store_error(path, err) from None
@@ -193,6 +196,8 @@ class LocalStore:
         try:
             f = open(lock, "a+", encoding="utf-8")  # noqa: SIM115 - held open on purpose
         except OSError as err:
+            if err.errno == errno.EROFS:
+                raise read_only_error(self.path) from None
             raise StoreError(f"{lock}: cannot be made ({err.strerror})") from None
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
