@@ -9,11 +9,17 @@ of its answer) and each download. Orders stream in at the backend at --order-rat
 
 After the run every device syncs until its outbox is empty and the backend is asked: each
 device's events are there once, numbered 1..N with no gap, and none was refused or failed.
-Printed: upload and download latency (median, p99, max), events a second, and the same devices
+Printed: upload and download latency (median, p99, max), the time a burst takes to be sent
+(from its first upload until its last is answered), events a second, and the same devices
 alone in the same run (one device, the others idle) as the baseline.
 
+With --send-at S every device records its burst (each scan its own durable transaction, as
+the app saves them), then all send it at the same instant, S seconds after the burst began: the
+backend's side of a store's devices coming back online together, apart from the eight devices'
+own recording, which on one 2-core machine would otherwise take the CPU their uploads wait for.
+
     .venv/bin/python bench/load_bench.py [--devices 8] [--seconds 30] [--burst 10]
-        [--interval 1.0] [--batch 10] [--order-rate 30]
+        [--interval 1.0] [--batch 10] [--order-rate 30] [--send-at 0]
 """
 
 from __future__ import annotations
@@ -67,9 +73,12 @@ def client(args: argparse.Namespace) -> None:
     sync.download_changes()
     picks = store.conn.execute("SELECT sku, bin FROM sku WHERE bin IS NOT NULL").fetchall()
     uploads: list[float] = []
+    drains: list[float] = []  # a burst's uploads, from the first send until all are answered
     downloads: list[float] = []
     errors: list[str] = []
     recorded = 0
+    if args.epoch:  # all devices start their bursts at the same wall-clock instants
+        time.sleep(max(0.0, float(args.epoch) - time.time()))
     deadline = time.monotonic() + args.seconds
     next_burst = time.monotonic()
     while time.monotonic() < deadline:
@@ -78,12 +87,16 @@ def client(args: argparse.Namespace) -> None:
             with store.write():
                 store.record(StockPicked(sku=sku, bin=bin_, qty=1), user="U101")
             recorded += 1
+        if args.send_at:  # every device sends what it recorded at the same instant
+            time.sleep(max(0.0, next_burst + args.send_at - time.monotonic()))
         try:
+            started = time.perf_counter()
             while True:
                 t0 = time.perf_counter()
                 if sync.upload_batch() is None:
                     break
                 uploads.append((time.perf_counter() - t0) * 1000)
+            drains.append((time.perf_counter() - started) * 1000)
             t0 = time.perf_counter()
             sync.download_changes()
             downloads.append((time.perf_counter() - t0) * 1000)
@@ -101,7 +114,7 @@ def client(args: argparse.Namespace) -> None:
     store.close()
     Path(args.out).write_text(json.dumps({
         "device": args.device, "recorded": recorded, "uploads": uploads,
-        "downloads": downloads, "errors": errors, "left": left,
+        "drains": drains, "downloads": downloads, "errors": errors, "left": left,
     }))  # fmt: skip
 
 
@@ -111,13 +124,19 @@ def run_devices(
     """Run a client process for each device in `active` at once; their reports and the wall
     time."""
     procs = []
+    devices = Path(args.device_dir) if args.device_dir else work
     started = time.perf_counter()
+    # With --send-at, the bursts start together, a few seconds on (each device downloads its
+    # snapshot first).
+    epoch = time.time() + 2 + 0.5 * len(active) if args.send_at else 0
     for name in active:
         cmd = [
             sys.executable, __file__, "--client", "--device", name, "--token", tokens[name],
-            "--url", url, "--cache", str(work / f"{name}.db"), "--out", str(work / f"{name}.json"),
+            "--url", url, "--cache", str(devices / f"{name}.db"),
+            "--out", str(work / f"{name}.json"),
             "--seconds", str(args.seconds), "--burst", str(args.burst),
             "--interval", str(args.interval), "--batch", str(args.batch),
+            "--send-at", str(args.send_at), "--epoch", str(epoch),
         ]  # fmt: skip
         procs.append(subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}))
     for p in procs:
@@ -160,6 +179,17 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between bursts")
     parser.add_argument("--batch", type=int, default=10, help="events an upload carries at most")
     parser.add_argument("--order-rate", type=float, default=30.0, help="new orders a minute")
+    parser.add_argument(
+        "--send-at", type=float, default=0.0,
+        help="seconds after a burst starts when every device sends it, all at the same instant "
+        "(0: each sends as soon as it has recorded its burst)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--device-dir", default="",
+        help="where the devices' caches are (default: beside the backend's database, on the "
+        "same disk; /dev/shm stands for devices with storage of their own, not the backend's)",
+    )  # fmt: skip
+    parser.add_argument("--epoch", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     for name in ("--device", "--token", "--url", "--cache", "--out"):
         parser.add_argument(name, help=argparse.SUPPRESS)
@@ -201,7 +231,9 @@ def main() -> None:
           f"{args.order_rate:g} new orders a minute, {os.cpu_count()} CPUs")  # fmt: skip
     print(line("baseline: one device, upload", alone[0]["uploads"]))
     print(line("baseline: one device, download", alone[0]["downloads"]))
+    print(line("baseline: one device, a burst sent", alone[0]["drains"]))
     print(line(f"{args.devices} devices, upload", [x for r in reports for x in r["uploads"]]))
+    print(line(f"{args.devices} devices, a burst sent", [x for r in reports for x in r["drains"]]))
     print(line(f"{args.devices} devices, download", [x for r in reports for x in r["downloads"]]))
     print(f"{events} events recorded and sent in {wall:.1f} s: {events / wall:.0f} events/s")
     print(f"tracebacks in the backend's log: {tracebacks}")

@@ -120,3 +120,42 @@ def test_a_replenishment_task_is_opened_once_when_a_batch_empties_a_pick_face(db
         (bin_, sku),
     ).fetchone()[0]
     assert tasks == 1
+
+
+def test_a_bin_changed_by_two_batches_is_one_change_of_a_page_with_its_stock_now(db):
+    bin_, sku, before = stocked(db)
+    mark = last_change(db)
+    apply(db, [event(1, "stock_picked", {"bin": bin_, "sku": sku, "qty": 1})])
+    apply(db, [event(2, "stock_picked", {"bin": bin_, "sku": sku, "qty": 2})], batch_id="b2")
+    assert changes_after(db, mark).count(("stock", f"{bin_}|{sku}")) == 2  # one a batch
+    page = db.changes(STORE, mark, 500)
+    stock = [c.stock for c in page.changes if c.stock is not None]
+    assert [(s.bin, s.sku, s.on_hand) for s in stock] == [(bin_, sku, before - 3)]
+    assert page.next_cursor == last_change(db)
+
+
+def test_every_lookup_the_effects_make_uses_an_index(db):
+    """The statements the effects run, traced through the QC and dispatch of an order, picks
+    and shorts of order lines, a substitution, a count and its approval: none reads a whole
+    table (SQLite's plan says SCAN), so an event costs the same in a year's database."""
+    from tests import test_backend_effects as flows
+
+    statements: set[str] = set()
+    db.conn.set_trace_callback(statements.add)
+    flows.test_order_goes_through_qc_and_dispatch(db)
+    flows.test_picks_and_shorts_are_counted_on_the_order_line(db)
+    flows.test_substitution_is_recorded_for_the_customer(db)
+    flows.test_count_submitted_then_approved_sets_stock_and_records_the_variance(db)
+    db.conn.set_trace_callback(None)
+    scans = {}
+    for sql in statements:
+        if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "INSERT")):
+            continue
+        if "store = '" not in sql:
+            continue  # the flows' own checks (the backend's statements name their store)
+        plan = db.conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+        full = [step[3] for step in plan if step[3].startswith("SCAN")]
+        if full:
+            scans[" ".join(sql.split())[:160]] = full
+    assert len(statements) > 40  # the flows ran and were traced
+    assert scans == {}

@@ -232,6 +232,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0013_device_roles",
         "ALTER TABLE devices ADD COLUMN roles TEXT",
     ),
+    # The effects' lookups of one order's or one bin's rows (issue 15): without these, each
+    # pick of an order line read every substitution the store ever made, each pick that
+    # emptied a bin every count task, each QC every result (tests/test_backend_batches.py).
+    (
+        "0014_hot_path_indexes",
+        """
+        CREATE INDEX IF NOT EXISTS substitutions_by_line
+            ON substitutions (store, order_id, line_no);
+        CREATE INDEX IF NOT EXISTS count_tasks_by_bin ON count_tasks (store, bin, sku, state);
+        CREATE INDEX IF NOT EXISTS count_entries_by_task ON count_entries (store, task_id);
+        CREATE INDEX IF NOT EXISTS qc_results_by_order ON qc_results (store, order_id);
+        """,
+    ),
 ]
 
 

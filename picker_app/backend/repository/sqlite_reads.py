@@ -161,6 +161,7 @@ def read_changes(db: BackendDB, store: str, cursor: int, limit: int) -> ChangesP
         rows = rows[:limit]
         read = db.read_suggestions(store, conn)
         orders: dict[str, OrderWire] = {}  # an order changed twice is read once
+        stock_sent: set[str] = set()  # a bin's stock changed twice is sent once
         items: list[Change] = []
         for seq, kind, key in rows:
             if kind == "order":
@@ -202,6 +203,9 @@ def read_changes(db: BackendDB, store: str, cursor: int, limit: int) -> ChangesP
                 if product is not None:
                     items.append(Change(seq=seq, sku=product))
             else:
+                if key in stock_sent:
+                    continue  # sent above in this page with its stock now: once is enough
+                stock_sent.add(key)
                 bin_, sku = key.split("|", 1)
                 on_hand = conn.execute(
                     "SELECT on_hand FROM stock WHERE store = ? AND bin = ? AND sku = ?",
