@@ -245,6 +245,21 @@ def test_retry_after_is_honoured_then_the_batch_goes_through(faulty, backend, de
     assert device.counts()["sent"] == 3
 
 
+@pytest.mark.parametrize("value", ["soon", "-5", "Wed, 21 Oct 2015 07:28:00 GMT", "1e400"])
+def test_a_retry_after_that_is_no_wait_to_honour_falls_back_to_the_backoff(faulty, device, value):
+    """A `Retry-After` that is not a number of seconds nor a future date (a proxy's or a CDN's
+    own) is still a busy backend: retried after the client's own backoff (or at once, or after
+    the cap), never an error of the client's."""
+    server, url = faulty
+    _Faulty.replies = [(503, {"Retry-After": value}, b"busy")] * 2
+    record_picks(device, 1)
+    client = client_for(device, url, "t")
+    with pytest.raises(Retryable, match="busy"):
+        client.upload_all(max_attempts=2)
+    assert down_waits(client) == [{"soon": 0.25, "1e400": 60.0}.get(value, 0.0)]
+    assert device.counts()["pending"] == 1
+
+
 def test_500_batches_through_faults_of_every_kind_apply_each_event_once(backend, device):
     """2,000 events in 500 batches through the fault proxy (tests/faultproxy.py): a fifth of
     the requests meet a fault of one of its seven kinds, and one in twenty more is applied by

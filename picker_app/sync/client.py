@@ -128,14 +128,19 @@ def _untrusted(err: BaseException) -> str | None:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """The wait a `Retry-After` asks for (seconds, or an HTTP date); None for none readable."""
     value = response.headers.get("Retry-After")
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
+    except (TypeError, ValueError):  # neither seconds nor a date: the client's own backoff
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _detail(response: httpx.Response) -> str:
