@@ -28,11 +28,13 @@ other) and the next chunk goes on. Events lost and doubled elsewhere are counted
 each device's outbox with the backend's events; integrity failures are `PRAGMA
 integrity_check` not ok on a cache or a backend; failed saves are saves that raised other than
 the full disk's sentence; tracebacks are "Traceback" in this run's stderr (the in-process
-backends, clients and devices), the fork server's children's and the backend processes' logs.
+backends, clients and devices, and an error of a scenario's own that is not a check's
+finding, printed whole and counted as an other finding too), the fork server's children's
+and the backend processes' logs.
 
     PYTHONPATH=. .venv/bin/python bench/fault_report.py [--scale 10] [--only SCENARIO ...]
 
-At --scale 10 it takes some 20-30 minutes on 2 cores; --scale 1 about 3.
+At --scale 10 it takes some 22 minutes on 2 cores; --scale 1 about 3.
 """
 
 from __future__ import annotations

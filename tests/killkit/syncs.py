@@ -270,7 +270,8 @@ class DownloadLane:
             if now >= min(kill_at or limit, limit):
                 if now >= limit and d.point is not None:
                     raise Finding(f"{d} is not dead after {WAIT_S} s")
-                signal.pidfd_send_signal(dead, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # dead already: its last words
+                    signal.pidfd_send_signal(dead, signal.SIGKILL)
                 kill_at = limit = now + WAIT_S
             ready, _, _ = select.select(
                 [lines, dead], [], [], max(0.0, min(kill_at or limit, limit) - now)
