@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +172,51 @@ def check(db: Path, reports: list[dict]) -> list[str]:
     return problems
 
 
+@dataclass
+class Load:
+    """One load run: the devices' reports (and the lone device's), its wall time, the
+    backend's file and the tracebacks in its log."""
+
+    alone: list[dict]
+    reports: list[dict]
+    wall: float
+    db: Path
+    tracebacks: int
+
+
+def run_load(args: argparse.Namespace, work: Path, baseline: bool = True) -> Load:
+    """Seed a backend in `work`, serve it as its own process (streaming orders in at
+    --order-rate), and run --devices device processes against it at once (after one device
+    alone, with `baseline`)."""
+    from picker_app.backend.server import BackendDB, seed_from_fixtures
+
+    db_path = work / "backend.db"
+    db = BackendDB(db_path)
+    seed_from_fixtures(db, ROOT / "fixtures", STORE)
+    names = [f"load-{i + 1}" for i in range(args.devices)] + ["alone"]
+    tokens = {n: db.add_device(STORE, n) for n in names}
+    db.conn.close()
+    port = free_port()
+    backend = subprocess.Popen(
+        [sys.executable, "-m", "picker_app.cli", "backend", "--db", str(db_path), "serve",
+         "--port", str(port), "--order-rate", str(args.order_rate)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+        stderr=(work / "backend.log").open("w"),
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    alone: list[dict] = []
+    try:
+        wait_up(url)
+        if baseline:
+            alone, _ = run_devices(url, tokens, work, args, ["alone"])
+        reports, wall = run_devices(url, tokens, work, args, names[:-1])
+    finally:
+        backend.terminate()
+        backend.wait(10)
+    tracebacks = (work / "backend.log").read_text().count("Traceback")
+    return Load(alone, reports, wall, db_path, tracebacks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=8)
@@ -197,34 +243,10 @@ def main() -> None:
     if args.client:
         client(args)
         return
-    from picker_app.backend.server import BackendDB, seed_from_fixtures
-
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        db_path = work / "backend.db"
-        db = BackendDB(db_path)
-        seed_from_fixtures(db, ROOT / "fixtures", STORE)
-        names = [f"load-{i + 1}" for i in range(args.devices)] + ["alone"]
-        tokens = {n: db.add_device(STORE, n) for n in names}
-        db.conn.close()
-        port = free_port()
-        backend = subprocess.Popen(
-            [sys.executable, "-m", "picker_app.cli", "backend", "--db", str(db_path), "serve",
-             "--port", str(port), "--order-rate", str(args.order_rate)],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
-            stderr=(work / "backend.log").open("w"),
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_up(url)
-            alone, _ = run_devices(url, tokens, work, args, ["alone"])
-            reports, wall = run_devices(url, tokens, work, args, names[:-1])
-        finally:
-            backend.terminate()
-            backend.wait(10)
-        problems = check(db_path, alone + reports)
-        log = (work / "backend.log").read_text()
-        tracebacks = log.count("Traceback")
+        load = run_load(args, Path(tmp))
+        problems = check(load.db, load.alone + load.reports)
+    alone, reports, wall, tracebacks = load.alone, load.reports, load.wall, load.tracebacks
     events = sum(r["recorded"] for r in reports)
     print(f"load bench: {args.devices} devices, each a process, {args.seconds:g} s, a burst of "
           f"{args.burst} picks every {args.interval:g} s, batches of {args.batch}, "

@@ -128,6 +128,7 @@ def _untrusted(err: BaseException) -> str | None:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """The wait a `Retry-After` asks for (seconds, or an HTTP date); None for none readable."""
     value = response.headers.get("Retry-After")
     if not value:
         return None

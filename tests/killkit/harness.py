@@ -65,7 +65,16 @@ WAIT_S = 20.0  # for a recorder to reach its fixed point: far more than it ever 
 
 
 class Finding(AssertionError):
-    """What a kill left behind breaks a guarantee (or the round did not go as planned)."""
+    """What a kill left behind breaks a guarantee (or the round did not go as planned).
+
+    `kind` says which, for a report that counts them (bench/fault_report.py): "lost" or
+    "doubled" (`events` of them), "integrity" (integrity_check failed), "save" (a save
+    raised), or "other"."""
+
+    def __init__(self, message: str, kind: str = "other", events: int = 1) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.events = events
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,8 @@ class Report:
     resent: int = 0  # events the backend had already (answered `duplicate`) when resent
     epochs: int = 0
     seconds: float = 0.0
+    acked_events: int = 0  # events acknowledged, each then found once in the cache and backend
+    ack_ms: list[float] = field(default_factory=list)  # a scan written to its ACK read
 
     def add(self, other: Report) -> None:
         self.rounds += other.rounds
@@ -122,6 +133,8 @@ class Report:
         self.committed_unacked += other.committed_unacked
         self.resent += other.resent
         self.epochs += other.epochs
+        self.acked_events += other.acked_events
+        self.ack_ms += other.ack_ms
 
     def __str__(self) -> str:
         acks = ", ".join(f"{k}: {v}" for k, v in sorted(self.acks.items()))
@@ -300,6 +313,7 @@ class Offer:
     plan: Plan
     master: int  # the pty's master end
     sent: int = 0  # scans written
+    written: list[float] = field(default_factory=list)  # when each was written
     due: list[float] = field(default_factory=list)  # when each is written (random rounds)
     kill_at: float | None = None  # (random rounds)
     ready_at: float = 0.0
@@ -313,6 +327,7 @@ class Offer:
         if texts and not self.over:
             os.write(self.master, b"".join(t.encode() + b"\r" for t in texts))
             self.sent += len(texts)
+            self.written += [time.monotonic()] * len(texts)
 
     def write_if_uploaded(self) -> None:
         """The next scan, once the last one is acknowledged and its event (if any) uploaded
@@ -435,7 +450,8 @@ class Lane:
             while r.sent < len(r.due) and r.due[r.sent] <= now:
                 r.write(1)
             if now >= min(r.kill_at or limit, limit) and not seen.killed_by_test:
-                signal.pidfd_send_signal(dead, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # dead already: its last words
+                    signal.pidfd_send_signal(dead, signal.SIGKILL)
                 seen.killed_by_test = True
             wake = [t for t in (*r.due[r.sent : r.sent + 1], r.kill_at, limit) if t is not None]
             timeout = max(0.0, min(wake) - time.monotonic())
@@ -482,6 +498,8 @@ class Lane:
             acked = [(int(s), e) for s, e in (x.split(":") for x in events)]
             seen.acks.append((int(n), acked))
             r.answered += 1
+            if not r.over and int(n) < len(r.written):
+                self.report.ack_ms.append((now - r.written[int(n)]) * 1000)
             if spec.point is None:
                 taken = (now - r.ready_at) / (int(n) + 1)
                 self.per_scan_s = 0.8 * self.per_scan_s + 0.2 * taken
@@ -492,7 +510,8 @@ class Lane:
             r.uploaded = max(r.uploaded, int(rest))
             r.write_if_uploaded()
         else:
-            raise Finding(f"the recorder said {line!r} in {spec}: {self.forks.errors()}")
+            kind = "save" if line.startswith("NAK") and "not saved" in line else "other"
+            raise Finding(f"the recorder said {line!r} in {spec}: {self.forks.errors()}", kind)
 
     # --- after a death ----------------------------------------------------------------------
 
@@ -514,17 +533,21 @@ class Lane:
         try:
             (row,) = store.rows("PRAGMA integrity_check")
             if list(row.values()) != ["ok"]:
-                raise Finding(f"{where}: integrity_check says {row}")
+                raise Finding(f"{where}: integrity_check says {row}", "integrity")
             outbox = store.rows("SELECT seq, event_id, type, payload FROM outbox ORDER BY seq")
             seqs = [r["seq"] for r in outbox]
             if seqs != list(range(1, len(seqs) + 1)):
-                raise Finding(f"{where}: the outbox's seq has gaps: {seqs}")
+                gaps = max(1, len(set(range(1, max(seqs, default=0) + 1)) - set(seqs)))
+                raise Finding(f"{where}: the outbox's seq has gaps: {seqs}", "lost", gaps)
             ids = {r["event_id"]: r["seq"] for r in outbox}
             if len(ids) != len(outbox):
-                raise Finding(f"{where}: an event id is in the outbox twice")
+                twice = len(outbox) - len(ids)
+                raise Finding(f"{where}: an event id is in the outbox twice", "doubled", twice)
             lost = {e: s for e, s in epoch.acked.items() if ids.get(e) != s}
             if lost:
-                raise Finding(f"{where}: acknowledged events lost or renumbered: {lost}")
+                raise Finding(
+                    f"{where}: acknowledged events lost or renumbered: {lost}", "lost", len(lost)
+                )
             self._state_matches_events(store, outbox, where)
             task = PickService(store, self.t.layout).open_task(PICKERS[self.picker])
             if task is None:
@@ -555,6 +578,7 @@ class Lane:
         self.report.rounds += 1
         self.report.by_point[spec.point or "random"] += 1
         self.report.acks[m] += 1
+        self.report.acked_events += sum(len(events) for _, events in seen.acks)
         return session
 
     @staticmethod
@@ -593,7 +617,13 @@ class Lane:
         twice = [e for e, n in Counter(r[0] for r in rows).items() if n > 1]
         twice += [f"seq {s}" for s, n in Counter(r[1] for r in rows).items() if n > 1]
         if twice:
-            raise Finding(f"{where}: the backend has events twice: {twice}")
+            extra = max(
+                1, len(rows) - len({r[0] for r in rows}), len(rows) - len({r[1] for r in rows})
+            )
+            raise Finding(f"{where}: the backend has events twice: {twice}", "doubled", extra)
+        missing = {r["event_id"] for r in outbox} - {r[0] for r in rows}
+        if missing:
+            raise Finding(f"{where}: the backend lacks {len(missing)} events", "lost", len(missing))
         if {r[0] for r in rows} != {r["event_id"] for r in outbox}:
             raise Finding(f"{where}: the backend's events are not the outbox's")
         refused = [r for r in rows if r[2] != "applied"]

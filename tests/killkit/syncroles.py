@@ -21,6 +21,9 @@ import os
 import signal
 import threading
 import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,18 @@ def die() -> None:
 
 def say(out: int, line: str) -> None:
     os.write(out, f"{line}\n".encode())
+
+
+@contextmanager
+def telling(out: int) -> Iterator[None]:
+    """A child's error: its traceback to the fork server's log and `ERR <error>` to the test
+    (the fork server ends a child with os._exit, which would say nothing)."""
+    try:
+        yield
+    except BaseException as err:
+        traceback.print_exc()
+        say(out, f"ERR {type(err).__name__}: {err}")
+        raise
 
 
 @dataclass(frozen=True)
@@ -92,24 +107,25 @@ class ApplyPoint:
 
 def download(d: Download) -> None:
     out = os.open(d.fifo, os.O_WRONLY)
-    store = LocalStore.open(d.db)
-    point = ApplyPoint(d)
-    store.writer.set_trace_callback(point.trace)
-    http = httpx.Client(timeout=10, trust_env=False)
-    client = SyncClient(store, SyncSettings(d.url, d.store, d.token), http=http)
-    if d.cursor_first:
-        apply = store.apply_changes
+    with telling(out):
+        store = LocalStore.open(d.db)
+        point = ApplyPoint(d)
+        store.writer.set_trace_callback(point.trace)
+        http = httpx.Client(timeout=10, trust_env=False)
+        client = SyncClient(store, SyncSettings(d.url, d.store, d.token), http=http)
+        if d.cursor_first:
+            apply = store.apply_changes
 
-        def cursor_first(page):  # type: ignore[no-untyped-def]
-            store.set_sync_state(cursor=str(page.next_cursor))
-            apply(page)
+            def cursor_first(page):  # type: ignore[no-untyped-def]
+                store.set_sync_state(cursor=str(page.next_cursor))
+                apply(page)
 
-        store.apply_changes = cursor_first  # type: ignore[method-assign]
-    say(out, "READY")
-    client.download_changes(limit=d.limit)
-    say(out, f"DONE {store.cursor()}")
-    while True:
-        signal.pause()
+            store.apply_changes = cursor_first  # type: ignore[method-assign]
+        say(out, "READY")
+        client.download_changes(limit=d.limit)
+        say(out, f"DONE {store.cursor()}")
+        while True:
+            signal.pause()
 
 
 @dataclass(frozen=True)
@@ -128,40 +144,41 @@ class Upload:
 
 def upload(u: Upload) -> None:
     out = os.open(u.fifo, os.O_WRONLY)
-    store = LocalStore.open(u.db)
-    places = store.rows("SELECT bin, sku FROM stock ORDER BY bin, sku")
-    settings = SyncSettings(u.url, u.store, u.token, batch_size=u.batch, timeout_s=5)
-    client = SyncClient(store, settings, http=httpx.Client(timeout=5, trust_env=False))
-    stop = Path(u.stop)
-    state = {"recorded": 0, "stopping": False}
+    with telling(out):
+        store = LocalStore.open(u.db)
+        places = store.rows("SELECT bin, sku FROM stock ORDER BY bin, sku")
+        settings = SyncSettings(u.url, u.store, u.token, batch_size=u.batch, timeout_s=5)
+        client = SyncClient(store, settings, http=httpx.Client(timeout=5, trust_env=False))
+        stop = Path(u.stop)
+        state = {"recorded": 0, "stopping": False}
 
-    def recorder() -> None:
-        while not stop.exists():
-            place = places[state["recorded"] % len(places)]
-            with store.write():
-                store.record(OutOfStockFlagged(sku=place["sku"], bin=place["bin"]))
-            state["recorded"] += 1
-            time.sleep(u.every_s)
-        state["stopping"] = True
+        def recorder() -> None:
+            while not stop.exists():
+                place = places[state["recorded"] % len(places)]
+                with store.write():
+                    store.record(OutOfStockFlagged(sku=place["sku"], bin=place["bin"]))
+                state["recorded"] += 1
+                time.sleep(u.every_s)
+            state["stopping"] = True
 
-    thread = threading.Thread(target=recorder, daemon=True)
-    thread.start()
-    say(out, "READY")
-    errors = 0
-    while True:
-        stopping = state["stopping"]
-        try:
-            client.upload_all(max_attempts=1)
-        except SyncError:
-            errors += 1
-            time.sleep(0.005)
-            continue
-        if stopping and not store.counts()["pending"]:
-            break
-        time.sleep(0.002)
-    say(out, f"DONE {state['recorded']} {errors}")
-    while True:
-        signal.pause()
+        thread = threading.Thread(target=recorder, daemon=True)
+        thread.start()
+        say(out, "READY")
+        errors = 0
+        while True:
+            stopping = state["stopping"]
+            try:
+                client.upload_all(max_attempts=1)
+            except SyncError:
+                errors += 1
+                time.sleep(0.005)
+                continue
+            if stopping and not store.counts()["pending"]:
+                break
+            time.sleep(0.002)
+        say(out, f"DONE {state['recorded']} {errors}")
+        while True:
+            signal.pause()
 
 
 @dataclass(frozen=True)

@@ -270,7 +270,8 @@ class DownloadLane:
             if now >= min(kill_at or limit, limit):
                 if now >= limit and d.point is not None:
                     raise Finding(f"{d} is not dead after {WAIT_S} s")
-                signal.pidfd_send_signal(dead, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # dead already: its last words
+                    signal.pidfd_send_signal(dead, signal.SIGKILL)
                 kill_at = limit = now + WAIT_S
             ready, _, _ = select.select(
                 [lines, dead], [], [], max(0.0, min(kill_at or limit, limit) - now)
@@ -315,7 +316,7 @@ class DownloadLane:
         try:
             (row,) = store.rows("PRAGMA integrity_check")
             if list(row.values()) != ["ok"]:
-                raise Finding(f"{where}: integrity_check says {row}")
+                raise Finding(f"{where}: integrity_check says {row}", "integrity")
             cursor = store.cursor()
             have = cache_orders(store.conn)
             if snap is not None:
@@ -530,10 +531,13 @@ def kill_backend(
             finally:
                 conn.close()
             if ok != "ok":
-                raise Finding(f"after kill {k + 1} the backend's integrity_check says {ok}")
+                raise Finding(
+                    f"after kill {k + 1} the backend's integrity_check says {ok}", "integrity"
+                )
             lost = acked - have
             if lost:
-                raise Finding(f"after kill {k + 1}: {len(lost)} acknowledged events are gone")
+                gone = f"after kill {k + 1}: {len(lost)} acknowledged events are gone"
+                raise Finding(gone, "lost", len(lost))
             report.acked_checked += len(acked)
         stop.touch()
         words = [_until_done(fd, pid, forks) for fd, pid in zip(fifos, pids, strict=True)]
@@ -588,11 +592,17 @@ def _each_event_once(d: Devices, report: BReport) -> None:
         mine = [(r[1], r[2]) for r in rows if r[0] == device]
         twice = [e for e, c in Counter(e for e, _ in mine).items() if c > 1]
         if twice:
-            raise Finding(f"device {n}'s events are at the backend twice: {twice[:5]}")
+            extra = len(mine) - len({e for e, _ in mine})
+            raise Finding(
+                f"device {n}'s events are at the backend twice: {twice[:5]}", "doubled", extra
+            )
         seqs = sorted(s for _, s in mine)
         if seqs != list(range(1, len(outbox) + 1)):
-            gaps = sorted(set(range(1, len(outbox) + 1)) - set(seqs))[:5]
-            raise Finding(f"device {n}'s seqs at the backend: {len(seqs)} of {len(outbox)}, {gaps}")
+            gaps = sorted(set(range(1, len(outbox) + 1)) - set(seqs))
+            raise Finding(
+                f"device {n}'s seqs at the backend: {len(seqs)} of {len(outbox)}, {gaps[:5]}",
+                "lost" if gaps else "other", len(gaps) or 1,
+            )  # fmt: skip
         if {e for e, _ in mine} != {r["event_id"] for r in outbox}:
             raise Finding(f"device {n}'s events at the backend are not its outbox's")
         report.events[f"device {n}"] = len(mine)
