@@ -125,7 +125,7 @@ def run_devices(
     """Run a client process for each device in `active` at once; their reports and the wall
     time."""
     procs = []
-    devices = Path(args.device_dir) if args.device_dir else work
+    devices = Path(tempfile.mkdtemp(dir=args.device_dir)) if args.device_dir else work
     started = time.perf_counter()
     # With --send-at, the bursts start together, a few seconds on (each device downloads its
     # snapshot first).
