@@ -247,3 +247,26 @@ def test_suggestions_are_stored_with_the_order_and_follow_the_stock(server, tmp_
     again, _ = device_on(server, tmp_path, "dev-b")
     assert len(local_lines(again)) > 50
     assert all(got == expected(sku, qty) for sku, qty, got in local_lines(again).values())
+
+
+def test_stock_changes_of_a_page_are_applied_in_order_the_last_of_a_bin_kept(tmp_path):
+    """The stock rows of a page are written together (store/replica.apply_changes): a bin
+    named twice ends as its later change says, the cursor moves past the page, and a bin the
+    cache never had is added."""
+    from picker_app.wire import Change, ChangesPage, StockWire
+
+    store = LocalStore.open(tmp_path / "cache.db", device="dev")
+    page = ChangesPage(
+        changes=[
+            Change(seq=5, stock=StockWire(bin="A01-1", sku="SKU-1", on_hand=9)),
+            Change(seq=6, stock=StockWire(bin="B02-2", sku="SKU-2", on_hand=4)),
+            Change(seq=7, stock=StockWire(bin="A01-1", sku="SKU-1", on_hand=7)),
+        ],
+        next_cursor=7,
+        more=False,
+    )
+    store.apply_changes(page)
+    rows = store.conn.execute("SELECT bin, sku, on_hand, as_of FROM stock ORDER BY bin").fetchall()
+    assert [tuple(r) for r in rows] == [("A01-1", "SKU-1", 7, "7"), ("B02-2", "SKU-2", 4, "6")]
+    assert store.cursor() == 7
+    store.close()

@@ -102,6 +102,7 @@ def apply_snapshot(store: LocalStore, snap: Snapshot) -> None:
 def apply_changes(store: LocalStore, page: ChangesPage) -> None:
     """Apply a page of changes and move the cursor past it, in one transaction."""
     tasks_changed = False
+    stock: list[tuple[str, str, float, str]] = []
     with store.write() as conn:
         for change in page.changes:
             if change.order is not None:
@@ -171,14 +172,15 @@ def apply_changes(store: LocalStore, page: ChangesPage) -> None:
                     "INSERT OR IGNORE INTO sku_barcode (gtin, sku) VALUES (?, ?)",
                     [(g, k.sku) for g in k.gtins],
                 )
-            if change.stock is not None:
+            if change.stock is not None:  # written together below (they read nothing)
                 st = change.stock
-                conn.execute(
-                    "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (bin, sku) DO UPDATE SET on_hand = excluded.on_hand,"
-                    " as_of = excluded.as_of",
-                    (st.bin, st.sku, st.on_hand, str(change.seq)),
-                )
+                stock.append((st.bin, st.sku, st.on_hand, str(change.seq)))
+        conn.executemany(
+            "INSERT INTO stock (bin, sku, on_hand, as_of) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (bin, sku) DO UPDATE SET on_hand = excluded.on_hand,"
+            " as_of = excluded.as_of",
+            stock,
+        )
         if tasks_changed:
             progress.prune(conn)
         conn.execute(
