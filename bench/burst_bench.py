@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,21 +28,12 @@ from pathlib import Path
 
 import httpx
 
+from bench.load_bench import line, wait_up
 from picker_app.backend.server import BackendDB, seed_from_fixtures
 from picker_app.wire import EventBatch, WireEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE = "BLR-KOR-01"
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def line(name: str, ms: list[float]) -> str:
-    return (f"{name:<34} n={len(ms):>4}  median {statistics.median(ms):7.1f} ms  "
-            f"p99 {pct(ms, 0.99):7.1f} ms  max {max(ms):7.1f} ms")  # fmt: skip
 
 
 def main() -> None:
@@ -146,18 +136,6 @@ def run(
             alone.append(single)
         time.sleep(0.3)
     return together, alone, wall
-
-
-def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the backend did not answer at {url}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.load_bench import line
 from picker_app.backend.server import BackendDB, ServerThread, seed_from_fixtures
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
@@ -26,11 +27,6 @@ from picker_app.wire import EventBatch, WireEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE = "BLR-KOR-01"
-
-
-def line(name: str, ms: list[float]) -> str:
-    worst = sorted(ms)[min(len(ms) - 1, int(0.99 * len(ms)))]
-    return f"{name:<40} n={len(ms):>3}  median {statistics.median(ms):7.1f} ms  p99 {worst:7.1f} ms"
 
 
 def main() -> None:
