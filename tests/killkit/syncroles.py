@@ -10,7 +10,9 @@ COMMIT ("commit"); a kill before COMMIT loses that transaction whole.
 
 An uploader (`Upload`) records out-of-stock flags in its cache and uploads them, a few at a
 time, as fast as the backend takes them, errors and all (the test kills the backend under
-it); once its stop file exists it records no more, uploads the rest and says `DONE <events>`.
+it), pausing while `backlog` wait (else the backend, down a third of the time, leaves thousands
+to drain at the end); once its stop file exists it records no more, uploads the rest and says
+`DONE <events> <failed uploads>`.
 
 A backend (`Backend`) is `picker-app backend --db FILE serve ...` (the CLI's own `main`).
 """
@@ -140,6 +142,7 @@ class Upload:
     stop: str  # a file: once it exists, record no more, upload the rest, say DONE
     batch: int = 3  # events an upload
     every_s: float = 0.004  # between recordings
+    backlog: int = 60  # no more recording while this many wait (the drain after stop is short)
 
 
 def upload(u: Upload) -> None:
@@ -154,6 +157,9 @@ def upload(u: Upload) -> None:
 
         def recorder() -> None:
             while not stop.exists():
+                if store.counts()["pending"] >= u.backlog:
+                    time.sleep(u.every_s)
+                    continue
                 place = places[state["recorded"] % len(places)]
                 with store.write():
                     store.record(OutOfStockFlagged(sku=place["sku"], bin=place["bin"]))
