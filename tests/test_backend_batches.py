@@ -134,6 +134,20 @@ def test_a_bin_changed_by_two_batches_is_one_change_of_a_page_with_its_stock_now
     assert page.next_cursor == last_change(db)
 
 
+def test_an_order_changed_by_two_batches_is_one_change_of_a_page_in_its_state_now(db):
+    order = db.conn.execute(
+        "SELECT id FROM orders WHERE store = ? AND state = 'confirmed' LIMIT 1", (STORE,)
+    ).fetchone()[0]
+    mark = last_change(db)
+    apply(db, [event(1, "pick_started", {"task": "T1", "orders": [order]})])
+    apply(db, [event(2, "tote_closed", {"order": order, "tote": "TT000001"})], batch_id="b2")
+    assert changes_after(db, mark).count(("order", order)) == 2  # one a batch
+    page = db.changes(STORE, mark, 500)
+    sent = [c.order for c in page.changes if c.order is not None and c.order.id == order]
+    assert [(o.state, o.tote) for o in sent] == [("picked", "TT000001")]
+    assert page.next_cursor == last_change(db)
+
+
 def test_every_lookup_the_effects_make_uses_an_index(db):
     """The statements the effects run, traced through the QC and dispatch of an order, picks
     and shorts of order lines, a substitution, a count and its approval: none reads a whole

@@ -160,18 +160,19 @@ def read_changes(db: BackendDB, store: str, cursor: int, limit: int) -> ChangesP
         more = len(rows) > limit
         rows = rows[:limit]
         read = db.read_suggestions(store, conn)
-        orders: dict[str, OrderWire] = {}  # an order changed twice is read once
-        stock_sent: set[str] = set()  # a bin's stock changed twice is sent once
+        orders_sent: set[str] = set()  # an order changed twice in a page is sent once, as now
+        stock_sent: set[str] = set()  # likewise a bin's stock
         items: list[Change] = []
         for seq, kind, key in rows:
             if kind == "order":
-                if key not in orders:
-                    if not conn.execute(
-                        "SELECT 1 FROM orders WHERE store = ? AND id = ?", (store, key)
-                    ).fetchone():
-                        continue  # an order gone (or never known): nothing to send
-                    orders[key] = order_wire(conn, store, key, read)
-                items.append(Change(seq=seq, order=orders[key]))
+                if key in orders_sent:
+                    continue
+                orders_sent.add(key)
+                if not conn.execute(
+                    "SELECT 1 FROM orders WHERE store = ? AND id = ?", (store, key)
+                ).fetchone():
+                    continue  # an order gone (or never known): nothing to send
+                items.append(Change(seq=seq, order=order_wire(conn, store, key, read)))
             elif kind == "count_task":
                 if not conn.execute(
                     "SELECT 1 FROM count_tasks WHERE store = ? AND id = ?", (store, key)
