@@ -517,8 +517,10 @@ def load(scale: int, ctx: Context) -> Row:
     from bench.load_bench import check, run_load
 
     row = Row("load: 8 devices")
-    args = argparse.Namespace(devices=8, seconds=3.0 * scale, burst=10, interval=1.0, batch=10,
-                              order_rate=30.0, send_at=0.0, device_dir="")  # fmt: skip
+    args = argparse.Namespace(
+        devices=8, seconds=3.0 * scale, burst=10, interval=1.0, batch=10, order_rate=30.0,
+        send_at=0.0, device_dir="", no_download=False,
+    )  # fmt: skip
     where = ctx.work / "load"
     where.mkdir()
     try:

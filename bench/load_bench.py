@@ -19,7 +19,7 @@ backend's side of a store's devices coming back online together, apart from the 
 own recording, which on one 2-core machine would otherwise take the CPU their uploads wait for.
 
     .venv/bin/python bench/load_bench.py [--devices 8] [--seconds 30] [--burst 10]
-        [--interval 1.0] [--batch 10] [--order-rate 30] [--send-at 0]
+        [--interval 1.0] [--batch 10] [--order-rate 30] [--send-at 0] [--no-download]
 """
 
 from __future__ import annotations
@@ -98,9 +98,10 @@ def client(args: argparse.Namespace) -> None:
                     break
                 uploads.append((time.perf_counter() - t0) * 1000)
             drains.append((time.perf_counter() - started) * 1000)
-            t0 = time.perf_counter()
-            sync.download_changes()
-            downloads.append((time.perf_counter() - t0) * 1000)
+            if not args.no_download:
+                t0 = time.perf_counter()
+                sync.download_changes()
+                downloads.append((time.perf_counter() - t0) * 1000)
         except SyncError as err:
             errors.append(str(err))
         next_burst += args.interval
@@ -138,6 +139,7 @@ def run_devices(
             "--seconds", str(args.seconds), "--burst", str(args.burst),
             "--interval", str(args.interval), "--batch", str(args.batch),
             "--send-at", str(args.send_at), "--epoch", str(epoch),
+            *(["--no-download"] if args.no_download else []),
         ]  # fmt: skip
         procs.append(subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}))
     for p in procs:
@@ -235,6 +237,10 @@ def main() -> None:
         help="where the devices' caches are (default: beside the backend's database, on the "
         "same disk; /dev/shm stands for devices with storage of their own, not the backend's)",
     )  # fmt: skip
+    parser.add_argument(
+        "--no-download", action="store_true",
+        help="devices only upload (to see what the downloads of the others' changes cost)",
+    )
     parser.add_argument("--epoch", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     for name in ("--device", "--token", "--url", "--cache", "--out"):

@@ -30,8 +30,8 @@ def store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
     text = str(err)
     if "full" in text:
         return StoreError(
-            "this device is out of storage: free some space or tell your store lead "
-            f"(everything saved before is kept; {path} cannot grow)",
+            "this device is out of storage: everything saved before is kept; free some "
+            f"space or tell your store lead ({path} cannot grow)",
             "full",
         )
     if "locked" in text or "busy" in text:
@@ -74,8 +74,8 @@ def store_error(path: Path, err: sqlite3.DatabaseError) -> StoreError:
 def read_only_error(path: Path) -> StoreError:
     """The cache at `path` is on storage that has become read-only, as one sentence."""
     return StoreError(
-        "this device's storage is read-only: nothing new can be saved; tell your store lead "
-        f"(everything saved before is kept; {path} cannot be written)",
+        "this device's storage is read-only: nothing new can be saved, everything saved "
+        f"before is kept; tell your store lead ({path} cannot be written)",
         "read_only",
     )
 
