@@ -60,8 +60,12 @@ def get_changes(
     _report(repo, store, who.device, x_pending_events, REPORT_REFRESH_S)
     if page is None:
         raise HTTPException(410, "cursor unknown or too old: take a snapshot")
-    roles = repo.device_roles(store, who.device)
-    if roles is not None and any(c.user is not None for c in page.changes):
+    roles = (
+        repo.device_roles(store, who.device)
+        if any(c.user is not None for c in page.changes)
+        else None  # no person in the page: the device's roles do not matter (one read less)
+    )
+    if roles is not None:
         changes = [
             c.model_copy(update={"user": _for(c.user, roles)}) if c.user is not None else c
             for c in page.changes
