@@ -163,3 +163,33 @@ def no_unexpected_app_errors(request):
         first = records.records[0]
         pytest.fail(f"the app logged an unexpected error: {first.getMessage()} "
                     f"{first.exc_info[1]!r}" if first.exc_info else first.getMessage())
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this test session's own (tests/pgserver.py), stopped after it."""
+    import os
+
+    from tests.pgserver import PgServer, bin_dir
+
+    if bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("no PostgreSQL on this machine: .ci/run installs it (apt-get install "
+                        "postgresql)")
+        pytest.skip("no PostgreSQL here (CI installs it: apt-get install postgresql)")
+    import shutil
+    import tempfile
+
+    # Not under pytest's own folders: they are the test user's alone (0700), and as root the
+    # server runs as the postgres user.
+    folder = Path(tempfile.mkdtemp(prefix="picker-app-pg-"))
+    server = PgServer(folder).start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_dsn(pg_server) -> str:
+    """The address of a new, empty PostgreSQL database of this test's own."""
+    return pg_server.new_database()

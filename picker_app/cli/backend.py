@@ -1,4 +1,4 @@
-"""`picker-app backend serve|add-device|revoke-device`: the reference order backend."""
+"""`picker-app backend serve|add-device|revoke-device|migrate`: the reference order backend."""
 
 from __future__ import annotations
 
@@ -16,15 +16,20 @@ from picker_app.cli.common import (
 
 
 def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """`picker-app backend serve|add-device|revoke-device`: the reference order backend."""
+    """`picker-app backend serve|add-device|revoke-device|migrate`: the reference order backend."""
     from picker_app.backend.server import BackendDB
     from picker_app.config import BACKEND_FILE, data_dir
 
+    if args.backend_command == "migrate" and args.database:
+        return migrate_postgres(args.database, err)
     db_path = args.db or data_dir() / BACKEND_FILE
     try:
         db = BackendDB(db_path)
     except Exception as e:  # sqlite3 or OS errors: name the file, no traceback
         raise UserError(f"{db_path}: cannot open the backend database: {e}") from None
+    if args.backend_command == "migrate":  # opening the file brought it up to date
+        err.write(f"{db_path}: the backend's SQLite schema is up to date\n")
+        return 0
     if args.backend_command == "revoke-device":
         gone = db.revoke_device(args.store, args.device)
         if not gone:
@@ -99,6 +104,24 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
+
+def migrate_postgres(dsn: str, err: TextIO) -> int:
+    """`backend migrate --database DSN`: create or migrate the chain's schema, and say so."""
+    from picker_app.backend import pg_migrations
+
+    try:
+        conn = pg_migrations.connect(dsn)
+    except PickerError as e:  # not there, or not an address: the person's to fix
+        raise UserError(str(e)) from None
+    with conn:
+        applied = pg_migrations.run(conn, pg_migrations.shown(dsn))
+    where = pg_migrations.shown(dsn)
+    if applied:
+        err.write(f"{where}: migrated ({', '.join(applied)})\n")
+    else:
+        err.write(f"{where}: the schema is up to date\n")
+    return 0
+
 
 def port_free(host: str, port: int) -> None:
     """A clear sentence, not uvicorn's traceback, when the port cannot be served."""

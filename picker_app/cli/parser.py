@@ -179,6 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("--store", required=True, help=f"store id, e.g. {DEMO_STORE}")
     revoke.add_argument("--device", required=True, help="the device's name")
+    migrate = backend_sub.add_parser(
+        "migrate",
+        help="create or migrate the backend's schema, and nothing else",
+        description="Create or migrate the backend's schema: its SQLite file (--db), or with"
+        " --database a PostgreSQL database (the chain's); several processes may run it at once.",
+    )
+    migrate.add_argument(
+        "--database", metavar="postgresql://USER@HOST:PORT/DB",
+        help="a PostgreSQL database (one city's shard) instead of the SQLite file",
+    )  # fmt: skip
     backend.set_defaults(func=cmd_backend)
 
     sim = sub.add_parser(
