@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from picker_app.errors import PickerError, UserError
@@ -22,6 +23,8 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.backend_command == "migrate" and args.database:
         return migrate_postgres(args.database, err)
+    if args.backend_command == "migrate" and args.shards:
+        return migrate_shards(Path(args.shards), err)
     db_path = args.db or data_dir() / BACKEND_FILE
     try:
         db = BackendDB(db_path)
@@ -105,21 +108,39 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
 
-def migrate_postgres(dsn: str, err: TextIO) -> int:
+def migrate_postgres(dsn: str, err: TextIO, city: str = "") -> int:
     """`backend migrate --database DSN`: create or migrate the chain's schema, and say so."""
     from picker_app.backend import pg_migrations
 
     try:
         conn = pg_migrations.connect(dsn)
     except PickerError as e:  # not there, or not an address: the person's to fix
-        raise UserError(str(e)) from None
+        raise UserError(f"{city}{e}") from None
     with conn:
         applied = pg_migrations.run(conn, pg_migrations.shown(dsn))
     where = pg_migrations.shown(dsn)
     if applied:
-        err.write(f"{where}: migrated ({', '.join(applied)})\n")
+        err.write(f"{city}{where}: migrated ({', '.join(applied)})\n")
     else:
-        err.write(f"{where}: the schema is up to date\n")
+        err.write(f"{city}{where}: the schema is up to date\n")
+    return 0
+
+
+def migrate_shards(path: Path, err: TextIO) -> int:
+    """`backend migrate --shards FILE`: each city's database in turn; a city whose database
+    cannot be reached is said and the others are still migrated (exit 2 if any was not)."""
+    from picker_app.backend.shards import load_shards
+
+    shards = load_shards(path)
+    failed = 0
+    for name, city in shards.cities.items():
+        try:
+            migrate_postgres(city.database, err, f"city {name}: ")
+        except UserError as e:
+            err.write(f"picker-app: {e}\n")
+            failed += 1
+    if failed:
+        raise UserError(f"{failed} of {len(shards.cities)} cities were not migrated (above)")
     return 0
 
 

@@ -185,9 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or migrate the backend's schema: its SQLite file (--db), or with"
         " --database a PostgreSQL database (the chain's); several processes may run it at once.",
     )
-    migrate.add_argument(
+    chain = migrate.add_mutually_exclusive_group()
+    chain.add_argument(
         "--database", metavar="postgresql://USER@HOST:PORT/DB",
         help="a PostgreSQL database (one city's shard) instead of the SQLite file",
+    )  # fmt: skip
+    chain.add_argument(
+        "--shards", metavar="FILE",
+        help="a shard map (TOML: [cities.NAME] database = ..., stores = [...]): every city's"
+        " database",
     )  # fmt: skip
     backend.set_defaults(func=cmd_backend)
 
