@@ -139,3 +139,13 @@ def test_a_server_not_there_or_a_wrong_address_is_one_sentence(dsn, sentence, ca
     said = capsys.readouterr().err
     assert sentence in said and "Traceback" not in said and "s3cret" not in said
     assert said.count("\n") == 1
+
+
+def test_a_database_the_server_does_not_have_is_one_sentence_with_its_reason(pg_server, capsys):
+    dsn = pg_server.dsn("no_such_city")
+    assert main(["backend", "migrate", "--database", dsn]) == 2
+    said = capsys.readouterr().err
+    assert said == (
+        f"picker-app: cannot reach PostgreSQL at {dsn} (database \"no_such_city\" does not "
+        "exist): is it running, and may this user connect to that database?\n"
+    )

@@ -186,7 +186,7 @@ def shown(dsn: str) -> str:
     try:
         parts = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.ProgrammingError:
-        return "the PostgreSQL address given"
+        return "the address given"
     parts.pop("password", None)
     user = f"{parts['user']}@" if parts.get("user") else ""
     port = f":{parts['port']}" if parts.get("port") else ""
@@ -202,9 +202,12 @@ def connect(dsn: str) -> psycopg.Connection:
     try:
         return psycopg.connect(dsn, connect_timeout=10)
     except psycopg.ProgrammingError as err:
-        raise PickerError(f"{shown(dsn)}: not a PostgreSQL address ({err})") from None
+        why = " ".join(str(err).split())
+        raise PickerError(f"{shown(dsn)} is not a PostgreSQL address ({why})") from None
     except psycopg.OperationalError as err:
-        why = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        # libpq's first line ends in the reason: "... port 1 failed: Connection refused"
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        why = first.rsplit(": ", 1)[-1].strip()
         raise PickerError(
             f"cannot reach PostgreSQL at {shown(dsn)} ({why}): is it running, and may this user "
             "connect to that database?"
