@@ -26,16 +26,9 @@ def migrate(
         " (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"
     )
     done = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY id")]
-    known = [name for name, _ in migrations]
-    unknown = [name for name in done if name not in known]
-    if unknown or len(done) > len(known):
-        raise fail(
-            f"{path}: this database was written by a newer picker_app (migration "
-            f"{unknown[0] if unknown else done[-1]!r} is unknown here); update picker_app. "
-            "The file was left untouched."
-        )
-    if done != known[: len(done)]:
-        raise fail(f"{path}: migrations were applied out of order: {done}")
+    refused = refusal(done, [name for name, _ in migrations], str(path))
+    if refused:
+        raise fail(refused)
     for name, sql in migrations[len(done) :]:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -51,3 +44,18 @@ def migrate(
                 conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+
+def refusal(done: Sequence[str], known: Sequence[str], where: str) -> str | None:
+    """Why a database whose applied migrations are `done` must not be migrated to `known`, as
+    one sentence naming `where` (None: it may). For SQLite files and PostgreSQL alike."""
+    unknown = [name for name in done if name not in known]
+    if unknown or len(done) > len(known):
+        return (
+            f"{where}: this database was written by a newer picker_app (migration "
+            f"{unknown[0] if unknown else done[-1]!r} is unknown here); update picker_app. "
+            "It was left untouched."
+        )
+    if list(done) != list(known[: len(done)]):
+        return f"{where}: migrations were applied out of order: {list(done)}"
+    return None

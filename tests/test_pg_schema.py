@@ -114,7 +114,7 @@ def test_a_database_migrated_by_a_newer_version_is_refused_untouched(pg_dsn):
     pg_migrations.migrate(pg_dsn)
     with psycopg.connect(pg_dsn) as conn:
         conn.execute("INSERT INTO _migrations (id, name) VALUES (2, '0002_from_the_future')")
-    with pytest.raises(PickerError, match="migrated by a newer picker_app.*0002_from_the_future"):
+    with pytest.raises(PickerError, match="written by a newer picker_app.*0002_from_the_future"):
         pg_migrations.migrate(pg_dsn)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import psycopg
 
 from picker_app.errors import PickerError
+from picker_app.schema import refusal
 
 # Any 64-bit number the chain's other services do not use: "picker_app migrations".
 LOCK_KEY = 0x7069636B6D6967
@@ -164,15 +165,9 @@ def run(conn: psycopg.Connection, where: str, migrations: Sequence[tuple[str, st
             " name text UNIQUE NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
         )
         done = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY id")]
-        known = [name for name, _ in migrations]
-        unknown = [name for name in done if name not in known]
-        if unknown:
-            raise PickerError(
-                f"{where}: this database was migrated by a newer picker_app (migration "
-                f"{unknown[0]!r} is unknown here); update picker_app. Nothing was changed."
-            )
-        if done != known[: len(done)]:
-            raise PickerError(f"{where}: migrations were applied out of order: {done}")
+        refused = refusal(done, [name for name, _ in migrations], where)
+        if refused:
+            raise PickerError(refused)
         applied = []
         for n, (name, sql) in enumerate(migrations[len(done) :], start=len(done) + 1):
             conn.execute(sql.encode())  # several statements: the simple query protocol
