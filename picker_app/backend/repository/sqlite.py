@@ -275,10 +275,13 @@ class BackendDB:
                 " SELECT store, sku, date(placed_at), SUM(qty) FROM order_history"
                 " WHERE store = ? AND date(placed_at) IS NOT NULL"
                 " GROUP BY store, sku, date(placed_at)"
-                " ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty",
+                " ON CONFLICT (store, sku, day)"
+                " DO UPDATE SET qty = sales_by_day.qty + excluded.qty",
                 (store,),
             )
             conn.execute(
-                "INSERT OR REPLACE INTO store_meta VALUES (?, ?, ?)",
+                "INSERT INTO store_meta (store, layout, layout_hash) VALUES (?, ?, ?)"
+                " ON CONFLICT (store) DO UPDATE SET layout = excluded.layout,"
+                " layout_hash = excluded.layout_hash",
                 (store, data.layout, data.layout_hash),
             )

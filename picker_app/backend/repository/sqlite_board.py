@@ -140,7 +140,8 @@ def record_report(
                 return
     with db.transaction() as conn:
         conn.execute(
-            "INSERT OR REPLACE INTO device_reports (store, device, pending, at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO device_reports (store, device, pending, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (store, device) DO UPDATE SET pending = excluded.pending,"
+            " at = excluded.at",
             (store, device, pending, at),
         )

@@ -82,7 +82,7 @@ class SqliteReplenishWrites:
         day = (parse_time(at) or datetime.now(UTC)).astimezone(UTC).date().isoformat()
         self.conn.execute(
             "INSERT INTO sales_by_day (store, sku, day, qty) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (store, sku, day) DO UPDATE SET qty = qty + excluded.qty",
+            " ON CONFLICT (store, sku, day) DO UPDATE SET qty = sales_by_day.qty + excluded.qty",
             (self.store, sku, day, qty),
         )
         windows = self._memo.get(("sales", sku), {})
@@ -99,8 +99,8 @@ class SqliteReplenishWrites:
 
     def open_replenish_task(self, task_id: str, bin_: str, sku: str, qty: float, at: str) -> None:
         self.conn.execute(
-            "INSERT OR IGNORE INTO replenish_tasks (store, id, bin, sku, qty, state, opened_at)"
-            " VALUES (?, ?, ?, ?, ?, 'open', ?)",
+            "INSERT INTO replenish_tasks (store, id, bin, sku, qty, state, opened_at)"
+            " VALUES (?, ?, ?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING",
             (self.store, task_id, bin_, sku, qty, at),
         )
         self._change("replenish_task", task_id)

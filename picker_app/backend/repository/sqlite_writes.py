@@ -287,7 +287,8 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         # Not RETURNING: SQLite's upsert with RETURNING takes three times as long as the two.
         self.conn.execute(
             "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
+            " ON CONFLICT (store, bin, sku)"
+            " DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand",
             (self.store, bin_, sku, delta),
         )
         self._moved(bin_, sku, delta, at, event_id)
@@ -349,8 +350,8 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         self, task_id: str, bin_: str, sku: str, reason: str, recount_of: str | None = None
     ) -> None:
         self.conn.execute(
-            "INSERT OR IGNORE INTO count_tasks (store, id, bin, sku, reason, state, counted,"
-            " recount_of) VALUES (?, ?, ?, ?, ?, 'open', NULL, ?)",
+            "INSERT INTO count_tasks (store, id, bin, sku, reason, state, counted, recount_of)"
+            " VALUES (?, ?, ?, ?, ?, 'open', NULL, ?) ON CONFLICT DO NOTHING",
             (self.store, task_id, bin_, sku, reason, recount_of),
         )
         self._change("count_task", task_id)
