@@ -1,0 +1,64 @@
+"""The backend's SQL on PostgreSQL (issue 16): a psycopg connection that takes statements as
+sqlite3 does, so that the effects and reads written for SQLite (repository/sqlite_*.py) run on
+a city's PostgreSQL database unchanged, and both back ends apply events by the same code.
+
+The statements are kept in the SQL both read (ON CONFLICT upserts, table-qualified columns in
+them); what differs only in spelling is translated here, once per statement: `?` placeholders
+become psycopg's `%s` (and a literal `%` becomes `%%`), and SQLite's `BEGIN IMMEDIATE` a plain
+`BEGIN` (PostgreSQL's writers take row locks as they go). The connection is in autocommit, so
+`BEGIN` / `COMMIT` / `SAVEPOINT` are the statements the code sends, as on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+
+@lru_cache(maxsize=1024)
+def translate(sql: str) -> bytes:
+    """`sql` (SQLite's spelling) in psycopg's: `?` outside quotes -> `%s`, `%` -> `%%`."""
+    if sql.strip().upper() == "BEGIN IMMEDIATE":
+        return b"BEGIN"
+    out: list[str] = []
+    quote = ""  # the quote character of the literal or identifier we are in, if any
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    if quote:
+        raise ValueError(f"unclosed {quote} in SQL: {sql[:80]!r}")
+    return "".join(out).encode()
+
+
+class PgConn:
+    """A psycopg connection (autocommit) with sqlite3's `execute` and `executemany`."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        conn.autocommit = True
+        self.raw = conn
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> psycopg.Cursor[Any]:
+        return self.raw.execute(translate(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> psycopg.Cursor[Any]:
+        cur = self.raw.cursor()
+        cur.executemany(translate(sql), [tuple(r) for r in rows])
+        return cur
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()

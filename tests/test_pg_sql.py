@@ -1,0 +1,112 @@
+"""The backend's SQL on PostgreSQL (repository/pg_sql.py, issue 16): statements in SQLite's
+spelling translated for psycopg, and the effects' own storage code (SqliteEventWrites) run on a
+real PostgreSQL database leaving the same rows as on SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+
+from picker_app.backend import pg_migrations
+from picker_app.backend.repository.pg_sql import PgConn, translate
+from picker_app.backend.repository.sqlite_writes import SqliteEventWrites
+from picker_app.backend.server import BackendDB
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT a FROM t WHERE b = ? AND c = ?", "SELECT a FROM t WHERE b = %s AND c = %s"),
+        ("SELECT '?' , ? FROM t", "SELECT '?' , %s FROM t"),
+        ("SELECT 1 WHERE a LIKE 'x%' AND b = ?", "SELECT 1 WHERE a LIKE 'x%%' AND b = %s"),
+        ('SELECT "odd?name" FROM t WHERE x = ?', 'SELECT "odd?name" FROM t WHERE x = %s'),
+        ("SELECT 'it''s ?' , ?", "SELECT 'it''s ?' , %s"),
+        ("BEGIN IMMEDIATE", "BEGIN"),
+        ("SAVEPOINT batch", "SAVEPOINT batch"),
+    ],
+)
+def test_statements_are_translated_outside_quotes_only(sql, expected):
+    assert translate(sql) == expected.encode()
+
+
+def test_an_unclosed_quote_is_refused():
+    with pytest.raises(ValueError, match="unclosed"):
+        translate("SELECT 'a")
+
+
+def _seed(conn) -> None:  # type: ignore[no-untyped-def]
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO catalog (store, sku, name, unit, bin) VALUES ('S1', 'K1', 'Milk',"
+                 " 'each', 'A01-1')")  # fmt: skip
+    conn.execute("INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)",
+                 ("S1", "A01-1", "K1", 10.0))  # fmt: skip
+    conn.execute("COMMIT")
+
+
+def _effects(conn) -> list[object]:  # type: ignore[no-untyped-def]
+    """What a few events' effects do to stock, counts and sales, as the effects call them."""
+    conn.execute("BEGIN IMMEDIATE")
+    w = SqliteEventWrites(conn, "S1")
+    said = [
+        w.add_stock("A01-1", "K1", -2.0, "2026-11-25T10:00:00+05:30", "e1"),
+        w.add_stock("B02-1", "K1", 3.0, "2026-11-25T10:01:00+05:30", "e2"),  # a new row
+        w.on_hand("A01-1", "K1"),
+    ]
+    w.set_stock("A01-1", "K1", 5.0, "2026-11-25T10:02:00+05:30", "e3")
+    w.open_count_task("CT1", "A01-1", "K1", "zero_pick")
+    w.open_count_task("CT1", "A01-1", "K1", "zero_pick")  # twice: one task
+    said.append(w.open_count_for("A01-1", "K1"))
+    w.record_sale("K1", 2.0, "2026-11-25T10:00:00+05:30")
+    w.record_sale("K1", 1.0, "2026-11-25T12:00:00+05:30")  # the same day: added to it
+    w.flush()
+    conn.execute("COMMIT")
+    return said
+
+
+TABLES = {
+    "stock": "SELECT bin, sku, on_hand FROM stock ORDER BY bin",
+    "stock_moves": "SELECT bin, sku, delta, at, event_id FROM stock_moves ORDER BY event_id",
+    "count_tasks": "SELECT id, bin, sku, reason, state FROM count_tasks",
+    "sales_by_day": "SELECT sku, day, qty FROM sales_by_day",
+    "changes": "SELECT kind, key FROM changes ORDER BY seq",
+}
+
+
+def test_the_effects_storage_code_leaves_the_same_rows_on_postgresql_as_on_sqlite(
+    pg_dsn, tmp_path
+):
+    lite = BackendDB(tmp_path / "backend.db").conn
+    pg_migrations.migrate(pg_dsn)
+    pg = PgConn(psycopg.connect(pg_dsn))
+    results = []
+    for conn in (lite, pg):
+        _seed(conn)
+        said = _effects(conn)
+        rows = {t: [tuple(r) for r in conn.execute(q).fetchall()] for t, q in TABLES.items()}
+        results.append((said, rows))
+    assert results[0] == results[1]
+    said, rows = results[1]
+    assert said == [8.0, 3.0, 8.0, True]
+    assert rows["stock"] == [("A01-1", "K1", 5.0), ("B02-1", "K1", 3.0)]
+    assert rows["count_tasks"] == [("CT1", "A01-1", "K1", "zero_pick", "open")]
+    assert rows["sales_by_day"] == [("K1", "2026-11-25", 3.0)]
+    pg.close()
+    assert isinstance(lite, sqlite3.Connection)
+
+
+def test_a_savepoint_undoes_one_events_writes_on_postgresql(pg_dsn):
+    pg_migrations.migrate(pg_dsn)
+    pg = PgConn(psycopg.connect(pg_dsn))
+    _seed(pg)
+    pg.execute("BEGIN IMMEDIATE")
+    pg.execute("SAVEPOINT one")
+    pg.execute("UPDATE stock SET on_hand = 0 WHERE store = ?", ("S1",))
+    pg.execute("ROLLBACK TO one")
+    pg.execute("RELEASE one")
+    assert pg.in_transaction
+    pg.execute("COMMIT")
+    assert not pg.in_transaction
+    assert pg.execute("SELECT on_hand FROM stock").fetchall() == [(10.0,)]
+    pg.close()
