@@ -110,3 +110,37 @@ def test_a_savepoint_undoes_one_events_writes_on_postgresql(pg_dsn):
     assert not pg.in_transaction
     assert pg.execute("SELECT on_hand FROM stock").fetchall() == [(10.0,)]
     pg.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_event_the_database_refuses_is_refused_alone_on_either(backend, pg_server, tmp_path):
+    if backend == "sqlite":
+        conn = BackendDB(tmp_path / "backend.db").conn
+    else:
+        dsn = pg_server.new_database()
+        pg_migrations.migrate(dsn)
+        conn = PgConn(psycopg.connect(dsn))
+    _seed(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    w = SqliteEventWrites(conn, "S1")
+    at = "2026-11-25T10:00:00+05:30"
+
+    def bad() -> str | None:
+        w.add_stock("A01-1", "K1", -1.0, at, "e2")
+        conn.execute("INSERT INTO stock (store, bin, sku, on_hand) VALUES ('S1', 'X', 'K1', NULL)")
+        return None
+
+    def batch() -> list[str | None]:
+        return [
+            w.attempt(lambda: w.add_stock("A01-1", "K1", -2.0, at, "e1") and None),
+            w.attempt(bad),  # NOT NULL: the database refuses it
+            w.attempt(lambda: w.add_stock("A01-1", "K1", -3.0, at, "e3") and None),
+        ]
+
+    reasons = w.apply_all(batch)
+    conn.execute("COMMIT")
+    assert reasons[0] is None and reasons[2] is None
+    assert reasons[1] == "the backend could not apply this event (IntegrityError)"  # on both
+    assert conn.execute("SELECT on_hand FROM stock WHERE bin = 'A01-1'").fetchall() == [(5.0,)]
+    moves = conn.execute("SELECT event_id FROM stock_moves ORDER BY event_id").fetchall()
+    assert [m[0] for m in moves] == ["e1", "e3"]  # e2's own move undone with it

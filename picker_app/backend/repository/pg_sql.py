@@ -6,17 +6,33 @@ The statements are kept in the SQL both read (ON CONFLICT upserts, table-qualifi
 them); what differs only in spelling is translated here, once per statement: `?` placeholders
 become psycopg's `%s` (and a literal `%` becomes `%%`), and SQLite's `BEGIN IMMEDIATE` a plain
 `BEGIN` (PostgreSQL's writers take row locks as they go). The connection is in autocommit, so
-`BEGIN` / `COMMIT` / `SAVEPOINT` are the statements the code sends, as on SQLite.
+`BEGIN` / `COMMIT` / `SAVEPOINT` are the statements the code sends, as on SQLite; and what the
+database refuses in an event's data comes out as sqlite3's IntegrityError or DataError.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 import psycopg
 from psycopg.pq import TransactionStatus
+
+
+@contextmanager
+def _as_sqlite() -> Iterator[None]:
+    """An event's data the database refuses (a constraint, a value out of range) raised as
+    sqlite3 raises it, so the effects code refuses that event alone on either back end (and
+    says so in the same words); other errors (the server gone) are psycopg's own."""
+    try:
+        yield
+    except psycopg.IntegrityError as err:
+        raise sqlite3.IntegrityError(str(err).strip()) from err
+    except psycopg.DataError as err:
+        raise sqlite3.DataError(str(err).strip()) from err
 
 
 @lru_cache(maxsize=1024)
@@ -49,11 +65,13 @@ class PgConn:
         self.raw = conn
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> psycopg.Cursor[Any]:
-        return self.raw.execute(translate(sql), tuple(params))
+        with _as_sqlite():
+            return self.raw.execute(translate(sql), tuple(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> psycopg.Cursor[Any]:
         cur = self.raw.cursor()
-        cur.executemany(translate(sql), [tuple(r) for r in rows])
+        with _as_sqlite():
+            cur.executemany(translate(sql), [tuple(r) for r in rows])
         return cur
 
     @property
