@@ -108,17 +108,18 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
 
+
 def migrate_postgres(dsn: str, err: TextIO, city: str = "") -> int:
     """`backend migrate --database DSN`: create or migrate the chain's schema, and say so."""
     from picker_app.backend import pg_migrations
 
+    where = pg_migrations.shown(dsn)
     try:
         conn = pg_migrations.connect(dsn)
     except PickerError as e:  # not there, or not an address: the person's to fix
         raise UserError(f"{city}{e}") from None
     with conn:
-        applied = pg_migrations.run(conn, pg_migrations.shown(dsn))
-    where = pg_migrations.shown(dsn)
+        applied = pg_migrations.run(conn, where)
     if applied:
         err.write(f"{city}{where}: migrated ({', '.join(applied)})\n")
     else:
