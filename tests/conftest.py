@@ -121,24 +121,47 @@ def rig_on_small_disk(backend_template, tmp_path, small_disk):
     r.stop()
 
 
-@pytest.fixture(scope="session")
-def small_backend_template(tmp_path_factory) -> Path:
-    """The reference backend seeded from the fixtures with 5 open orders, once."""
-    from picker_app.backend.server import BackendDB, seed_from_fixtures
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module marked both_backends runs its backend tests on SQLite and PostgreSQL."""
+    marked = metafunc.definition.get_closest_marker
+    if "repo_kind" in metafunc.fixturenames and marked("both_backends") and not marked(
+        "sqlite_only"
+    ):
+        from tests.backends import KINDS
 
-    path = tmp_path_factory.mktemp("seed") / "backend.db"
-    seed_from_fixtures(BackendDB(path), ROOT / "fixtures", "BLR-KOR-01", open_orders=5)
-    return path
+        metafunc.parametrize("repo_kind", KINDS, indirect=True)
 
 
 @pytest.fixture
-def db(small_backend_template, tmp_path):
-    """A copy of the small seeded backend of this test's own."""
-    from picker_app.backend.server import BackendDB
+def repo_kind(request) -> str:
+    """The back end a test runs on: sqlite, unless its module is marked both_backends."""
+    return getattr(request, "param", "sqlite")
 
-    copy = tmp_path / "backend.db"
-    BackendDB(small_backend_template).conn.execute("VACUUM INTO ?", (str(copy),))
-    return BackendDB(copy)
+
+@pytest.fixture(scope="session")
+def repo_templates(tmp_path_factory, request):
+    """Seeded stores made once a session for each back end (tests/backends.py)."""
+    from tests.backends import Templates
+
+    return Templates(
+        tmp_path_factory.mktemp("seed"), lambda: request.getfixturevalue("pg_server")
+    )
+
+
+@pytest.fixture
+def repos(repo_kind, repo_templates, tmp_path):
+    """New backend repositories of the kind under test, closed after the test."""
+    from tests.backends import Repos
+
+    made = Repos(repo_kind, tmp_path, repo_templates)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def db(repos):
+    """A copy of the small seeded backend (5 open orders) of this test's own."""
+    return repos.seeded(5)
 
 
 class _Records(logging.Handler):

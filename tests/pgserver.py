@@ -79,11 +79,13 @@ class PgServer:
     def dsn(self, dbname: str = "postgres") -> str:
         return f"postgresql://{self.USER}@127.0.0.1:{self.port}/{dbname}"
 
-    def new_database(self) -> str:
-        """A new empty database of the test's own; its address."""
+    def new_database(self, template: str = "") -> str:
+        """A new database of the test's own (empty, or a copy of database `template`, which
+        nobody may be connected to); its address."""
         import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"'.encode())
+            conn.execute(f'CREATE DATABASE "{name}"{copy}'.encode())
         return self.dsn(name)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from picker_app.wire import EventBatch, WireEvent
+from tests.backends import refuse_stock_move
+
+pytestmark = pytest.mark.both_backends
 
 STORE = "BLR-KOR-01"
 
@@ -75,10 +80,7 @@ def test_an_event_the_database_refuses_is_refused_alone_and_the_rest_applied_onc
     leaves no move, no stock change and no sale, the others are each applied once."""
     bin_, sku, before = stocked(db)
     poison = str(uuid.uuid4())
-    db.conn.execute(
-        "CREATE TEMP TRIGGER refuse_one BEFORE INSERT ON stock_moves"
-        f" WHEN NEW.event_id = '{poison}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-    )
+    refuse_stock_move(db, poison)
     sold_before = db.conn.execute("SELECT COALESCE(SUM(qty), 0) FROM sales_by_day").fetchone()[0]
     mark = last_change(db)
     events = [event(i, "stock_picked", {"bin": bin_, "sku": sku, "qty": 1}) for i in range(1, 6)]
@@ -148,10 +150,12 @@ def test_an_order_changed_by_two_batches_is_one_change_of_a_page_in_its_state_no
     assert page.next_cursor == last_change(db)
 
 
+@pytest.mark.sqlite_only
 def test_every_lookup_the_effects_make_uses_an_index(db):
     """The statements the effects run, traced through the QC and dispatch of an order, picks
     and shorts of order lines, a substitution, a count and its approval: none reads a whole
-    table (SQLite's plan says SCAN), so an event costs the same in a year's database."""
+    table (SQLite's plan says SCAN), so an event costs the same in a year's database.
+    (SQLite only: PostgreSQL's tables have the same indexes, test_pg_schema.py.)"""
     from tests import test_backend_effects as flows
 
     statements: set[str] = set()

@@ -6,12 +6,16 @@ import random
 import uuid
 from datetime import UTC, datetime
 
+import pytest
+
 from picker_app.backend.server import (
     DELIVERY_PROMISE,
     SUGGESTIONS,
     _name_words,
 )
 from picker_app.wire import EventBatch, WireEvent
+
+pytestmark = pytest.mark.both_backends
 
 STORE = "BLR-KOR-01"
 

@@ -11,32 +11,22 @@ import uuid
 
 import pytest
 
-from picker_app.backend.server import BackendDB, seed_from_fixtures
+from picker_app.backend.server import BackendDB
 from picker_app.domain.events import StockReturned
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from picker_app.wire import EventBatch, WireEvent
-from tests.conftest import ROOT
 from tests.test_backend_effects import expected_suggestions
 from tests.test_sync_upload import STORE, Backend
+
+pytestmark = pytest.mark.both_backends
 
 OFFLINE_ORDERS = 60  # an offline hour at one order a minute; 12+ s per page before the fix
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("seed") / "backend.db"
-    db = BackendDB(path)
-    seed_from_fixtures(db, ROOT / "fixtures", STORE, open_orders=20)
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
 @pytest.fixture
-def server(template, tmp_path):
-    copy = tmp_path / "backend.db"
-    BackendDB(template).conn.execute("VACUUM INTO ?", (str(copy),))
-    backend = Backend(BackendDB(copy))
+def server(repos):
+    backend = Backend(repos.seeded(20))
     yield backend
     backend.stop()
 

@@ -6,19 +6,18 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from picker_app.backend.server import BackendDB, seed_from_fixtures
 from picker_app.domain.events import OutOfStockFlagged, PickStarted, StockPicked
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import SyncClient, SyncSettings
 from tests.conftest import ROOT
 from tests.test_sync_upload import STORE, Backend
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-def seeded(tmp_path):
-    db = BackendDB(tmp_path / "backend.db")
-    seed_from_fixtures(db, ROOT / "fixtures", STORE, open_orders=20)
-    server = Backend(db)
+def seeded(repos):
+    server = Backend(repos.seeded(20))
     yield server
     server.stop()
 

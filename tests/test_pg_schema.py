@@ -16,6 +16,8 @@ from picker_app.backend.server import BackendDB
 from picker_app.cli import main
 from picker_app.errors import PickerError
 
+ALL = [name for name, _ in pg_migrations.MIGRATIONS]
+
 
 def sqlite_shape(tmp_path) -> dict[str, object]:
     db = BackendDB(tmp_path / "backend.db")
@@ -60,6 +62,8 @@ def pg_shape(dsn: str) -> dict[str, object]:
                 " ORDER BY array_position(i.indkey, a.attnum)",
                 (t,),
             ).fetchall()
+            # rowid: SQLite's own column, which PostgreSQL's tables are given where it is read
+            cols = [(c, n) for c, n in cols if c != "rowid"]
             shape[t] = {"columns": {c: n == "NO" for c, n in cols}, "key": [k[0] for k in key]}
         shape["indexes"] = dict(conn.execute(
             "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public'"
@@ -69,7 +73,7 @@ def pg_shape(dsn: str) -> dict[str, object]:
 
 
 def test_migrate_makes_the_sqlite_backends_tables_columns_keys_and_indexes(pg_dsn, tmp_path):
-    assert pg_migrations.migrate(pg_dsn) == ["0001_store_schema"]
+    assert pg_migrations.migrate(pg_dsn) == ALL
     assert pg_shape(pg_dsn) == sqlite_shape(tmp_path)
 
 
@@ -80,9 +84,35 @@ def test_a_second_migrate_applies_nothing_and_keeps_the_data(pg_dsn):
     assert pg_migrations.migrate(pg_dsn) == []
     with psycopg.connect(pg_dsn) as conn:
         assert conn.execute("SELECT store FROM store_meta").fetchall() == [("BLR-KOR-01",)]
-        assert conn.execute("SELECT id, name FROM _migrations").fetchall() == [
-            (1, "0001_store_schema")
+        assert conn.execute("SELECT id, name FROM _migrations ORDER BY id").fetchall() == [
+            (n, name) for n, name in enumerate(ALL, start=1)
         ]
+
+
+def test_rows_come_back_in_the_order_written_and_text_sorts_byte_by_byte(pg_server):
+    """What SQLite gives without asking (rowid, BINARY collation), whatever the locale of the
+    database: here one made with ICU's English collation, where "B" sorts after "a"."""
+    name = "t_icu_english"
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu"
+                     " ICU_LOCALE 'en-US' LOCALE 'C'".encode())  # fmt: skip
+    dsn = pg_server.dsn(name)
+    pg_migrations.migrate(dsn)
+    skus = ["b-2", "B1", "a_1", "A-1", "b1", "a1"]
+    with psycopg.connect(dsn) as conn:
+        for sku in skus:
+            conn.execute("INSERT INTO catalog (store, sku, name, unit) VALUES ('S', %s, 'x', 'pc')",
+                         (sku,))  # fmt: skip
+            conn.execute("INSERT INTO order_history VALUES ('S', 'OR1', '2026-11-30T10:00:00Z',"
+                         " %s, 1)", (sku,))  # fmt: skip
+        by_sku = [r[0] for r in conn.execute("SELECT sku FROM catalog ORDER BY sku")]
+        by_row = [r[0] for r in conn.execute("SELECT sku FROM order_history ORDER BY rowid")]
+        picked = [
+            r[0] for r in conn.execute("SELECT sku FROM catalog WHERE sku > 'B1' ORDER BY sku")
+        ]
+    assert by_sku == sorted(skus)  # byte order: upper case first
+    assert by_row == skus
+    assert picked == sorted(s for s in skus if s > "B1")
 
 
 def _migrate(dsn: str, out) -> None:  # type: ignore[no-untyped-def]
@@ -99,22 +129,22 @@ def test_processes_migrating_at_once_migrate_once(pg_dsn):
         p.join(60)
         assert p.exitcode == 0
     applied = sorted((out.get(timeout=5) for _ in procs), key=len)
-    assert applied == [[], [], [], ["0001_store_schema"]]  # one did it, the others found it done
+    assert applied == [[], [], [], ALL]  # one did it, the others found it done
 
 
 def test_a_failing_migration_leaves_the_schema_as_it_was(pg_dsn):
-    broken = [*pg_migrations.MIGRATIONS, ("0002_broken", "CREATE TABLE x (a int); SELEC 1")]
+    broken = [*pg_migrations.MIGRATIONS, ("0099_broken", "CREATE TABLE x (a int); SELEC 1")]
     with psycopg.connect(pg_dsn) as conn, pytest.raises(psycopg.errors.SyntaxError):
         pg_migrations.run(conn, "test", broken)
     assert pg_shape(pg_dsn) == {"indexes": {}}  # not even 0001: one transaction
-    assert pg_migrations.migrate(pg_dsn) == ["0001_store_schema"]
+    assert pg_migrations.migrate(pg_dsn) == ALL
 
 
 def test_a_database_migrated_by_a_newer_version_is_refused_untouched(pg_dsn):
     pg_migrations.migrate(pg_dsn)
     with psycopg.connect(pg_dsn) as conn:
-        conn.execute("INSERT INTO _migrations (id, name) VALUES (2, '0002_from_the_future')")
-    with pytest.raises(PickerError, match="written by a newer picker_app.*0002_from_the_future"):
+        conn.execute("INSERT INTO _migrations (id, name) VALUES (99, '0099_from_the_future')")
+    with pytest.raises(PickerError, match="written by a newer picker_app.*0099_from_the_future"):
         pg_migrations.migrate(pg_dsn)
 
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from picker_app.backend.server import BackendDB, ServerThread
+from picker_app.backend.server import ServerThread
 from picker_app.domain.events import StockPicked
 from picker_app.store.db import LocalStore
 from picker_app.sync.client import (
@@ -21,6 +21,8 @@ from picker_app.sync.client import (
     SyncPaused,
     SyncSettings,
 )
+
+pytestmark = pytest.mark.both_backends
 
 STORE = "BLR-KOR-01"
 
@@ -35,8 +37,8 @@ class Backend(ServerThread):
 
 
 @pytest.fixture
-def backend(tmp_path):
-    server = Backend(BackendDB(tmp_path / "backend.db"))
+def backend(repos):
+    server = Backend(repos.new())
     yield server
     server.stop()
 

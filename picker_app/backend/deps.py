@@ -44,7 +44,7 @@ def store_device(
     """The device of the request's bearer token, which must belong to the path's `store`."""
     if bearer is None:
         raise HTTPException(401, "missing bearer token", {"WWW-Authenticate": "Bearer"})
-    found = repo.device_for(bearer.credentials)
+    found = repo.device_for(bearer.credentials, store)
     if found is None:
         raise HTTPException(401, "unknown device token", {"WWW-Authenticate": "Bearer"})
     device, token_store = found

@@ -149,6 +149,36 @@ MIGRATIONS: Sequence[tuple[str, str]] = [
         CREATE INDEX substitutions_by_line ON substitutions (store, order_id, line_no);
         """,
     ),
+    (
+        # What SQLite has without asking, the effects and reads rely on: the order rows were
+        # inserted in (SQLite's rowid, on each table without a key: ORDER BY rowid), and text compared byte by
+        # byte (SQLite's BINARY collation), whatever the locale the database was created in
+        # (SKUs, bins and ids sort the same on both back ends).
+        "0002_row_order_and_byte_order",
+        """
+        ALTER TABLE events ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE count_entries ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE stock_moves ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE losses ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE substitutions ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE variances ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE order_history ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE qc_results ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE labels ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE dispatches ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;
+        DO $$
+        DECLARE c record;
+        BEGIN
+            FOR c IN SELECT table_name, column_name FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND data_type = 'text'
+                     AND table_name <> '_migrations'
+            LOOP
+                EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE text COLLATE "C"',
+                               c.table_name, c.column_name);
+            END LOOP;
+        END $$;
+        """,
+    ),
 ]
 
 

@@ -46,7 +46,7 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             token = db.add_device(args.store, args.device or "", roles)
         except PickerError as e:
             raise UserError(f"{e}: e.g. --roles picker,lead") from None
-        found = db.device_for(token)
+        found = db.device_for(token, args.store)
         name = found[0] if found else args.device
         out.write(f"{token}\n")
         used = f"; for {', '.join(sorted(set(roles)))} only" if roles else ""

@@ -363,8 +363,9 @@ class Repository(Protocol):
         """Forget every token of `device` of `store` (a lost device); how many there were."""
         ...
 
-    def device_for(self, token: str) -> tuple[str, str] | None:
-        """The (device, store) a token was issued to, or None."""
+    def device_for(self, token: str, store: str) -> tuple[str, str] | None:
+        """The (device, store) a token was issued to, or None, looked up where `store`'s data
+        is kept (a request about `store`)."""
         ...
 
     def snapshot(self, store: str) -> Snapshot:

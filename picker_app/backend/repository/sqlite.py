@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from picker_app.backend import migrations
@@ -27,12 +27,27 @@ from picker_app.backend.repository.sqlite_writes import SqliteEventWrites, recor
 from picker_app.backend.seed import add_orders
 from picker_app.backend.suggest import ReadSuggestions, Suggester, build_suggester
 from picker_app.domain.auth import ROLES
+from picker_app.domain.times import parse_time
 from picker_app.errors import PickerError
 from picker_app.wire import BatchResult, ChangesPage, EventBatch, Snapshot
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _daily_sales(
+    history: Iterable[tuple[str, str, str, float]],
+) -> list[tuple[tuple[str, str], float]]:
+    """((sku, UTC day), qty sold) of an order history, as record_sale counts a pick's day; a
+    line whose time cannot be read is left out."""
+    sold: dict[tuple[str, str], float] = {}
+    for _, placed_at, sku, qty in history:
+        when = parse_time(placed_at)
+        if when is not None:
+            day = when.astimezone(UTC).date().isoformat()
+            sold[sku, day] = sold.get((sku, day), 0) + qty
+    return sorted(sold.items())
 
 
 class BackendDB:
@@ -50,9 +65,11 @@ class BackendDB:
         self.keep = 10_000_000  # changes kept; a cursor older than that must take a snapshot
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, store: str | None = None) -> Iterator[sqlite3.Connection]:
         """One writer at a time: BEGIN IMMEDIATE ... COMMIT, rolled back if the block or the
-        COMMIT raises (the original error is what propagates)."""
+        COMMIT raises (the original error is what propagates). `store`: the store whose data
+        the block writes (here every store shares the one writer; PostgresDB orders only
+        that store's writes)."""
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -85,6 +102,15 @@ class BackendDB:
         conn.execute("COMMIT")
         self._readers.put(conn)
 
+    def close(self) -> None:
+        """Close the writer's connection and the pooled readers."""
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
+        self.conn.close()
+
     # Devices.
     def add_device(
         self, store: str, device: str = "", roles: Iterable[str] | None = None
@@ -106,8 +132,8 @@ class BackendDB:
         token = secrets.token_urlsafe(32)
         while token.startswith("-"):  # `--token -x...` would read as an option: draw again
             token = secrets.token_urlsafe(32)
-        with self.lock:
-            self.conn.execute(
+        with self.transaction(store) as conn:
+            conn.execute(
                 "INSERT INTO devices (token_hash, device, store, created_at, roles)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (_hash(token), name, store, now(), kept),
@@ -117,7 +143,7 @@ class BackendDB:
     def revoke_device(self, store: str, device: str) -> int:
         """Forget every token of `device` of `store` (a lost device): its requests get 401
         from now on; the events it sent stay. How many tokens there were."""
-        with self.transaction() as conn:
+        with self.transaction(store) as conn:
             gone = conn.execute(
                 "DELETE FROM devices WHERE store = ? AND device = ?", (store, device)
             ).rowcount
@@ -134,9 +160,11 @@ class BackendDB:
             return None
         return frozenset(role for r in rows for role in r[0].split(","))
 
-    def device_for(self, token: str) -> tuple[str, str] | None:
-        """The (device, store) a token was issued to, or None (read beside the writer, so a
-        request waits for no one's transaction, and sees no one's uncommitted rows)."""
+    def device_for(self, token: str, store: str) -> tuple[str, str] | None:
+        """The (device, store) a token was issued to, or None, for a request about `store`
+        (here every store's tokens are in the one file; sharded, only `store`'s city is
+        asked). Read beside the writer, so a request waits for no one's transaction, and sees
+        no one's uncommitted rows."""
         with self.reading() as conn:
             row = conn.execute(
                 "SELECT device, store FROM devices WHERE token_hash = ?", (_hash(token),)
@@ -148,7 +176,7 @@ class BackendDB:
     def event_writes(self, store: str) -> Iterator[SqliteEventWrites]:
         """One write transaction for one batch of `store`'s events (what they leave to be
         written at the end is written before it commits)."""
-        with self.transaction() as conn:
+        with self.transaction(store) as conn:
             writes = SqliteEventWrites(conn, store)
             yield writes
             writes.flush()
@@ -170,11 +198,10 @@ class BackendDB:
         (the device must take a snapshot). Read in one read transaction, without the lock."""
         return read_changes(self, store, cursor, limit)
 
-    def suggester(self, store: str, conn: sqlite3.Connection | None = None) -> Suggester:
-        """The backend's substitutes for a line, as `conn` (default: the writer's) sees the
-        catalog and stock (backend/suggest.py); called once per placement or read, never per
-        order."""
-        return build_suggester(conn or self.conn, store)
+    def suggester(self, store: str, conn: sqlite3.Connection) -> Suggester:
+        """The backend's substitutes for a line, as `conn` sees the catalog and stock
+        (backend/suggest.py); called once per placement or read, never per order."""
+        return build_suggester(conn, store)
 
     def read_suggestions(self, store: str, conn: sqlite3.Connection) -> ReadSuggestions:
         """The suggestions of the lines one read on `conn` sends (see backend/suggest.py)."""
@@ -193,29 +220,30 @@ class BackendDB:
 
     def demand(self, store: str) -> list[tuple[str, str, float]]:
         """(sku, unit, demand weight) of each product of the catalog, by SKU."""
-        rows = self.conn.execute(
-            "SELECT sku, unit, demand FROM catalog WHERE store = ? ORDER BY sku", (store,)
-        ).fetchall()
+        with self.reading() as conn:
+            rows = conn.execute(
+                "SELECT sku, unit, demand FROM catalog WHERE store = ? ORDER BY sku", (store,)
+            ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
     def insert_orders(self, store: str, orders: Sequence[NewOrder]) -> int:
         """Place `orders` (confirmed), numbered after the last, each line stored with the
         backend's substitutes for it, ranked on the stock of now."""
-        with self.transaction():
-            last = self.conn.execute(
+        with self.transaction(store) as conn:
+            last = conn.execute(
                 "SELECT MAX(CAST(SUBSTR(id, 3) AS INTEGER)) FROM orders WHERE store = ?", (store,)
             ).fetchone()[0]
             next_no = max(int(last or 0), 52000000) + 1
-            suggest = self.suggester(store)
+            suggest = self.suggester(store, conn)
             for n, order in enumerate(orders):
                 order_id = f"OR{next_no + n}"
-                self.conn.execute(
+                conn.execute(
                     "INSERT INTO orders (store, id, promised_at, state, area, substitutes)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (store, order_id, order.promised_at, "confirmed", order.area,
                      order.substitutes),
                 )  # fmt: skip
-                self.conn.executemany(
+                conn.executemany(
                     "INSERT INTO order_lines (store, order_id, line_no, sku, qty, suggestions,"
                     " suggestions_watch) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
@@ -223,36 +251,37 @@ class BackendDB:
                         for no, sku, qty in order.lines
                     ],
                 )
-                record_change(self.conn, store, "order", order_id)
+                record_change(conn, store, "order", order_id)
         return len(orders)
 
     def cancel_order(self, store: str, order_id: str) -> bool:
         """The customer cancels an order (before dispatch); False if it cannot be."""
-        with self.transaction():
-            row = self.conn.execute(
+        with self.transaction(store) as conn:
+            row = conn.execute(
                 "SELECT state FROM orders WHERE store = ? AND id = ?", (store, order_id)
             ).fetchone()
             if row is None or row[0] in ("dispatched", "delivered", "cancelled"):
                 return False
-            set_order(self.conn, store, order_id, "cancelled")
+            set_order(conn, store, order_id, "cancelled")
             return True
 
     # Seeding.
     def has_catalog(self, store: str) -> bool:
         """Whether `store` has any product yet."""
-        found = self.conn.execute(
-            "SELECT 1 FROM catalog WHERE store = ? LIMIT 1", (store,)
-        ).fetchone()
+        with self.reading() as conn:
+            found = conn.execute(
+                "SELECT 1 FROM catalog WHERE store = ? LIMIT 1", (store,)
+            ).fetchone()
         return found is not None
 
     def set_replenish_days(self, store: str, days: float) -> None:
         """The store's pick-face minimum, in days of a product's average sales (issue 14)."""
-        with self.transaction() as conn:
+        with self.transaction(store) as conn:
             set_replenish_days(conn, store, days)
 
     def load_store(self, store: str, data: StoreData) -> None:
         """A store's starting data, in one transaction."""
-        with self.transaction() as conn:
+        with self.transaction(store) as conn:
             conn.executemany(
                 "INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(store, *row) for row in data.catalog],
@@ -270,14 +299,11 @@ class BackendDB:
                 "INSERT INTO order_history VALUES (?, ?, ?, ?, ?)",
                 [(store, *h) for h in data.history],
             )
-            conn.execute(  # each product's sales a day (replenishment reads them at every pick)
-                "INSERT INTO sales_by_day (store, sku, day, qty)"
-                " SELECT store, sku, date(placed_at), SUM(qty) FROM order_history"
-                " WHERE store = ? AND date(placed_at) IS NOT NULL"
-                " GROUP BY store, sku, date(placed_at)"
+            conn.executemany(  # each product's sales a day (replenishment reads them)
+                "INSERT INTO sales_by_day (store, sku, day, qty) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (store, sku, day)"
                 " DO UPDATE SET qty = sales_by_day.qty + excluded.qty",
-                (store,),
+                [(store, sku, day, qty) for (sku, day), qty in _daily_sales(data.history)],
             )
             conn.execute(
                 "INSERT INTO store_meta (store, layout, layout_hash) VALUES (?, ?, ?)"

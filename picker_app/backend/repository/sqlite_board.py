@@ -30,7 +30,9 @@ class BoardStorage(Protocol):
 
     def reading(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+    def transaction(
+        self, store: str | None = None
+    ) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
 def _when(text: str | None) -> datetime | None:
@@ -138,7 +140,7 @@ def record_report(
             age = datetime.fromisoformat(at) - datetime.fromisoformat(kept[1])
             if timedelta(0) <= age < timedelta(seconds=refresh_s):
                 return
-    with db.transaction() as conn:
+    with db.transaction(store) as conn:
         conn.execute(
             "INSERT INTO device_reports (store, device, pending, at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (store, device) DO UPDATE SET pending = excluded.pending,"

@@ -171,7 +171,8 @@ def reorder_inputs(db: ReorderStorage, store: str, until: datetime, days: int) -
         on_hand = {
             r[0]: float(r[1])
             for r in conn.execute(
-                "SELECT sku, SUM(MAX(on_hand, 0)) FROM stock WHERE store = ? GROUP BY sku",
+                "SELECT sku, SUM(CASE WHEN on_hand > 0 THEN on_hand ELSE 0 END) FROM stock"
+                " WHERE store = ? GROUP BY sku",
                 (store,),
             )
         }

@@ -256,9 +256,9 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
 
     def add_repick(self, order_id: str, line_no: int, qty: float) -> None:
         self.conn.execute(
-            "UPDATE order_lines SET repick = MAX(0, repick + ?)"
+            "UPDATE order_lines SET repick = CASE WHEN repick + ? > 0 THEN repick + ? ELSE 0 END"
             " WHERE store = ? AND order_id = ? AND line_no = ?",
-            (qty, self.store, order_id, line_no),
+            (qty, qty, self.store, order_id, line_no),
         )
 
     def add_short(self, order_id: str, line_no: int, qty: float) -> None:
