@@ -62,13 +62,17 @@ class PgServer:
             raise RuntimeError(f"{argv[0]} failed: {done.stdout}{done.stderr}")
 
     def start(self) -> PgServer:
-        self._run("initdb", "-D", str(self.data), "-U", self.USER, "-A", "trust", "--no-sync",
-                  "-E", "UTF8", "--locale", "C")  # fmt: skip
+        """Start the server (made on its first start; started again after `stop`, on the same
+        port, with its data)."""
+        if not (self.data / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data), "-U", self.USER, "-A", "trust",
+                      "--no-sync", "-E", "UTF8", "--locale", "C")  # fmt: skip
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c max_connections=200"
-        )  # the tests check what the backend does, not PostgreSQL's own durability
+            " -c fsync=off -c full_page_writes=off -c max_connections=200"
+        )  # no fsync: the tests stop the server, never the machine. But synchronous_commit
+        # stays on: off, a commit is answered before its WAL is written, and a server stopped
+        # with -m immediate loses the last ones a device was told were applied.
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
                   str(self.folder / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
         return self

@@ -81,11 +81,12 @@ def test_every_route_declares_its_refusals_with_their_body(rig):
            "/v1/stores/{store}/events": {"400"}}  # fmt: skip
     for path, operation in store_operations(spec):
         codes = set(operation["responses"]) - {"200"}
-        assert codes == {"401", "403", "404", "413", "422"} | own.get(path, {"501"}), path
+        assert codes == {"401", "403", "404", "413", "422", "503"} | own.get(path, {"501"}), path
         for code in codes:
             content = operation["responses"][code]["content"]["application/json"]
             assert content["schema"] == {"$ref": "#/components/schemas/Refusal"}, (path, code)
         assert operation["responses"]["401"]["headers"]["WWW-Authenticate"]["required"]
+        assert operation["responses"]["503"]["headers"]["Retry-After"]["required"]
 
 
 def test_each_refusal_is_a_sentence_as_documented(rig):

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from picker_app.backend import pg_migrations
 from picker_app.backend.shards import load_shards
 from picker_app.cli import main
 from picker_app.errors import PickerError, UserError
@@ -78,8 +79,8 @@ def test_migrate_shards_migrates_every_city_and_says_which_it_could_not(
     assert "city BLR: " in said and "city HYD: " in said and said.count("migrated") == 2
     for dsn in (blr, hyd):
         with psycopg.connect(dsn) as conn:
-            assert conn.execute("SELECT name FROM _migrations").fetchall() == [
-                ("0001_store_schema",)
+            assert conn.execute("SELECT name FROM _migrations ORDER BY id").fetchall() == [
+                (name,) for name, _ in pg_migrations.MIGRATIONS
             ]
     down = "postgresql://picker@127.0.0.1:1/hyd"
     path = write(tmp_path, TWO_CITIES.format(blr=blr, hyd=down))

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import threading
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from picker_app.backend.intake import guard
 from picker_app.backend.refusals import STORE_REFUSALS, refusals
-from picker_app.backend.repository import Repository
+from picker_app.backend.repository import Repository, StorageUnavailable
 from picker_app.backend.routes import board, health, reorder, shrinkage, slotting, sync
+
+RETRY_AFTER_S = 5  # a store's database unreachable: when its devices should try again
 
 
 def create_app(db: Repository) -> FastAPI:
@@ -21,6 +24,11 @@ def create_app(db: Repository) -> FastAPI:
     for store_routes in (sync, board, slotting, reorder, shrinkage):
         app.include_router(store_routes.router, responses=STORE_REFUSALS)
     guard(app)
+
+    @app.exception_handler(StorageUnavailable)
+    async def unavailable(request: Request, err: StorageUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(err)}, 503, {"Retry-After": str(RETRY_AFTER_S)})
+
     return app
 
 

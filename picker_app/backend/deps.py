@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from picker_app.backend.repository import Repository
+from picker_app.backend.repository import Repository, Sharded
+from picker_app.errors import PickerError
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,15 @@ class StoreDevice:
     store: str
 
 
-async def repository(request: Request) -> Repository:
-    """The repository the app serves (set by create_app)."""
+async def repository(request: Request, store: str) -> Repository:
+    """The repository of the path's `store`: the one the app serves (set by create_app), or,
+    sharded by city, that store's city's (404 for a store of no city)."""
     repo: Repository = request.app.state.repository
+    if isinstance(repo, Sharded):
+        try:
+            return repo.for_store(store)
+        except PickerError as err:
+            raise HTTPException(404, str(err)) from None
     return repo
 
 

@@ -151,9 +151,9 @@ MIGRATIONS: Sequence[tuple[str, str]] = [
     ),
     (
         # What SQLite has without asking, the effects and reads rely on: the order rows were
-        # inserted in (SQLite's rowid, on each table without a key: ORDER BY rowid), and text compared byte by
-        # byte (SQLite's BINARY collation), whatever the locale the database was created in
-        # (SKUs, bins and ids sort the same on both back ends).
+        # inserted in (SQLite's rowid, on each table without a key: ORDER BY rowid), and text
+        # compared byte by byte (SQLite's BINARY collation), whatever the locale the database
+        # was created in (SKUs, bins and ids sort the same on both back ends).
         "0002_row_order_and_byte_order",
         """
         ALTER TABLE events ADD COLUMN rowid bigint GENERATED ALWAYS AS IDENTITY;

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import os
 import random
 import threading
@@ -21,6 +22,8 @@ from picker_app.domain.demand import DEMO_DAY, DemandCurve
 from picker_app.errors import UserError
 
 # A quick-commerce order is promised for delivery this long after it is placed.
+log = logging.getLogger(__name__)
+
 DELIVERY_PROMISE = timedelta(minutes=10)
 # A seeded store has a handful of orders open, as a real one has at a busy moment: placed over
 # the last SEED_WINDOW, so their promises fall due over the coming 5-10 minutes.
@@ -201,4 +204,7 @@ def place_orders(
     for when in stream:
         if stop.wait(max(0.0, (when - clock()).total_seconds())):
             return
-        add_orders(db, store, 1, rng, [when], customers)
+        try:
+            add_orders(db, store, 1, rng, [when], customers)
+        except Exception:  # the database down a moment (a chain's city): the next one comes
+            log.exception("an order of %s could not be placed at %s", store, when)

@@ -4,35 +4,83 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import Any, TextIO
 
+from picker_app.cli.common import FIXTURES_DIR
 from picker_app.errors import PickerError, UserError
-
-if TYPE_CHECKING:
-    pass
-
-from picker_app.cli.common import (
-    FIXTURES_DIR,
-)
 
 
 def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`picker-app backend serve|add-device|revoke-device|migrate`: the reference order backend."""
-    from picker_app.backend.server import BackendDB
-    from picker_app.config import BACKEND_FILE, data_dir
+    from picker_app.backend.repository import StorageUnavailable
 
     if args.backend_command == "migrate" and args.database:
         return migrate_postgres(args.database, err)
     if args.backend_command == "migrate" and args.shards:
         return migrate_shards(Path(args.shards), err)
+    if getattr(args, "workers", 1) > 1 and not (args.database or args.shards):
+        raise UserError(
+            "several --workers need a PostgreSQL database (--database or --shards): the SQLite"
+            " file has one writer, in one process"
+        )
+    db, where = open_repository(args, err)
+    if args.backend_command == "migrate":  # opening the file brought it up to date
+        err.write(f"{where}: the backend's SQLite schema is up to date\n")
+        return 0
+    try:
+        return _backend_command(args, db, where, out, err)
+    except StorageUnavailable as e:  # a city's database down: the person's to see to
+        raise UserError(str(e)) from None
+
+
+def open_repository(args: argparse.Namespace, err: TextIO) -> tuple[Any, str]:
+    """The repository `args` name (the SQLite file, --database or --shards) and how to name
+    it in a sentence; a UserError if it cannot be opened. Sharded, a city whose database
+    cannot be reached is said (serve goes on: its stores get 503 until it is back)."""
+    from picker_app.config import BACKEND_FILE, data_dir
+
+    if getattr(args, "database", None):
+        from picker_app.backend import pg_migrations
+        from picker_app.backend.repository import StorageUnavailable
+        from picker_app.backend.repository.postgres import PostgresDB
+
+        pg_migrations.connect(args.database).close()  # its sentences for a bad address
+        try:
+            return PostgresDB(args.database).ready(), pg_migrations.shown(args.database)
+        except StorageUnavailable as e:
+            raise UserError(str(e)) from None
+    if getattr(args, "shards", None):
+        from picker_app.backend.repository.sharded import ShardedDB
+        from picker_app.backend.shards import load_shards
+
+        sharded = ShardedDB(load_shards(Path(args.shards)))
+        if args.backend_command == "serve":
+            for why in sharded.ready().unreachable.values():
+                err.write(f"picker-app: {why} (its stores are answered 503 until it is"
+                          " back)\n")  # fmt: skip
+        return sharded, f"the shard map {args.shards}"
+    from picker_app.backend.server import BackendDB
+
     db_path = args.db or data_dir() / BACKEND_FILE
     try:
-        db = BackendDB(db_path)
+        return BackendDB(db_path), f"{db_path}"
     except Exception as e:  # sqlite3 or OS errors: name the file, no traceback
         raise UserError(f"{db_path}: cannot open the backend database: {e}") from None
-    if args.backend_command == "migrate":  # opening the file brought it up to date
-        err.write(f"{db_path}: the backend's SQLite schema is up to date\n")
-        return 0
+
+
+def _backend_command(
+    args: argparse.Namespace, db: Any, where: str, out: TextIO, err: TextIO
+) -> int:
+    """serve, add-device or revoke-device on the opened repository `db`."""
+    from picker_app.backend.repository import Sharded, StorageUnavailable
+
+    if isinstance(db, Sharded):  # the store's city, at once (not after the pool's wait)
+        try:
+            city = db.for_store(args.store)
+        except PickerError as e:
+            raise UserError(f"--store {args.store}: {e}") from None
+        if args.backend_command != "serve":
+            city.ready()
     if args.backend_command == "revoke-device":
         gone = db.revoke_device(args.store, args.device)
         if not gone:
@@ -44,6 +92,8 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         roles = [r.strip() for r in args.roles.split(",")] if args.roles else None
         try:
             token = db.add_device(args.store, args.device or "", roles)
+        except StorageUnavailable:
+            raise
         except PickerError as e:
             raise UserError(f"{e}: e.g. --roles picker,lead") from None
         found = db.device_for(token, args.store)
@@ -104,7 +154,20 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     err.write(f"cycle counts by schedule: {days}\n")
     db.set_replenish_days(args.store, args.replenish_days)
     err.write(f"pick faces replenished under {args.replenish_days:g} days of sales\n")
-    err.write(f"picker-app backend on http://{args.host}:{args.port} (database {db_path})\n")
+    workers = f", {args.workers} worker processes" if args.workers > 1 else ""
+    err.write(f"picker-app backend on http://{args.host}:{args.port} (database {where}"
+              f"{workers})\n")  # fmt: skip
+    if args.workers > 1:  # each worker opens its own pools (backend/chain_app.py)
+        import os
+
+        from picker_app.backend.chain_app import CHAIN_ENV
+
+        os.environ[CHAIN_ENV] = args.database or f"shards:{Path(args.shards).resolve()}"
+        uvicorn.run(
+            "picker_app.backend.chain_app:app", factory=True, host=args.host, port=args.port,
+            workers=args.workers, log_level="warning",
+        )  # fmt: skip
+        return 0
     uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -185,15 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or migrate the backend's schema: its SQLite file (--db), or with"
         " --database a PostgreSQL database (the chain's); several processes may run it at once.",
     )
-    chain = migrate.add_mutually_exclusive_group()
-    chain.add_argument(
-        "--database", metavar="postgresql://USER@HOST:PORT/DB",
-        help="a PostgreSQL database (one city's shard) instead of the SQLite file",
-    )  # fmt: skip
-    chain.add_argument(
-        "--shards", metavar="FILE",
-        help="a shard map (TOML: [cities.NAME] database = ..., stores = [...]): every city's"
-        " database",
+    for command in (serve, add, revoke, migrate):
+        chain = command.add_mutually_exclusive_group()
+        chain.add_argument(
+            "--database", metavar="postgresql://USER@HOST:PORT/DB",
+            help="a PostgreSQL database (the chain's: one city's shard, every store in it)"
+            " instead of the SQLite file; its schema is created or migrated",
+        )  # fmt: skip
+        chain.add_argument(
+            "--shards", metavar="FILE",
+            help="a shard map (TOML: [cities.NAME] database = ..., stores = [...]): each"
+            " store in its city's PostgreSQL database",
+        )  # fmt: skip
+    serve.add_argument(
+        "--workers", type=lambda t: int(number_type(1, 64, "--workers must be 1 to 64")(t)),
+        default=1, metavar="N",
+        help="serve from N processes at once (needs --database or --shards; default 1)",
     )  # fmt: skip
     backend.set_defaults(func=cmd_backend)
 

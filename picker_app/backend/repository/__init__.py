@@ -12,11 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar, runtime_checkable
 
+from picker_app.errors import PickerError
 from picker_app.wire import ChangesPage, Snapshot, WireEvent
 
 _T = TypeVar("_T")
+
+
+class StorageUnavailable(PickerError):  # noqa: N818 - a sentence for people, as PickerError
+    """The database of a request's store cannot be reached now: the backend answers 503 with
+    this sentence and a Retry-After (app.py); nothing of the request was applied."""
 
 
 class OrderLineRow(NamedTuple):
@@ -347,8 +353,21 @@ class EventWrites(Protocol):
         ...
 
 
+@runtime_checkable
+class Sharded(Protocol):
+    """A repository over several databases (repository/sharded.py): a store's requests go to
+    the one `for_store` gives (a PickerError for a store it does not serve)."""
+
+    def for_store(self, store: str) -> Repository: ...
+
+
 class Repository(Protocol):
     """The backend's storage, as the routes, the seeding and the batches use it."""
+
+    def ready(self) -> Repository:
+        """Connect (and create or migrate the schema) now, or StorageUnavailable saying why
+        the database cannot be reached; itself."""
+        ...
 
     def add_device(self, store: str, device: str = "", roles: Iterable[str] | None = None) -> str:
         """Issue a bearer token for one device of one store, used by people of `roles` (None:

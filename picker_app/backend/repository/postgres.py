@@ -23,22 +23,23 @@ moment ago) only saves waiting.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from picker_app.backend import pg_migrations
+from picker_app.backend.repository import StorageUnavailable
 from picker_app.backend.repository.pg_sql import PgConn
 from picker_app.backend.repository.sqlite import BackendDB
-from picker_app.errors import PickerError
 
-
-class StorageUnavailable(PickerError):  # noqa: N818 - a sentence for people, as PickerError
-    """The database of the request's store cannot be reached now (the backend answers 503)."""
+# A database down is said in this module's sentences (at serve's start, in each 503); the
+# pool's own warning at each of its reconnection attempts would repeat it every few seconds.
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 
 def store_lock_key(store: str) -> int:
@@ -51,9 +52,9 @@ class PostgresDB(BackendDB):
     """One city's PostgreSQL database (`dsn`) behind the backend's Repository: a pool of up to
     `pool_size` connections; `wait` seconds at most for one before a request is answered 503."""
 
-    DOWN_FOR = 1.0  # after a failure, requests fail at once for this long instead of waiting
+    DOWN_FOR = 2.0  # the database found down: requests fail at once for this long, not wait
 
-    def __init__(self, dsn: str, pool_size: int = 8, wait: float = 5.0, name: str = "") -> None:
+    def __init__(self, dsn: str, pool_size: int = 8, wait: float = 2.0, name: str = "") -> None:
         # Not BackendDB.__init__: no file. Its methods use transaction() and reading() only.
         self.dsn = dsn
         self.where = (f"city {name}'s database " if name else "the database ") + (
@@ -62,6 +63,7 @@ class PostgresDB(BackendDB):
         self.keep = 10_000_000
         self.pool = ConnectionPool(
             dsn, min_size=1, max_size=pool_size, timeout=wait, open=False,
+            check=ConnectionPool.check_connection,  # one taken after a restart is replaced
             kwargs={"autocommit": True, "connect_timeout": max(1, round(wait))},
             name=name or "picker_app",
         )  # fmt: skip
@@ -76,6 +78,18 @@ class PostgresDB(BackendDB):
 
     # Connections.
     def _down(self, err: BaseException) -> StorageUnavailable:
+        """The sentence for a failure to get or use a connection. Every connection busy is
+        not the database down; else the next requests fail at once for DOWN_FOR seconds."""
+        if isinstance(err, PoolTimeout):  # the pool says only that it waited: busy, or down?
+            try:
+                psycopg.connect(self.dsn, connect_timeout=2).close()
+            except psycopg.OperationalError as probe:
+                err = probe  # down: libpq says why
+            else:
+                return StorageUnavailable(
+                    f"{self.where} is busy (every connection of this backend process is in"
+                    " use): the store's events wait on its devices; try again shortly"
+                )
         self._down_until = time.monotonic() + self.DOWN_FOR
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         return StorageUnavailable(
@@ -111,6 +125,10 @@ class PostgresDB(BackendDB):
     def ready(self) -> PostgresDB:
         """Connect and migrate now (a StorageUnavailable sentence if the database is not
         there); a backend serving one database calls this before it serves."""
+        try:  # at once, with libpq's reason, rather than after the pool's wait
+            psycopg.connect(self.dsn, connect_timeout=2).close()
+        except psycopg.OperationalError as err:
+            raise self._down(err) from err
         with self._connection():
             pass
         return self

@@ -102,6 +102,10 @@ class BackendDB:
         conn.execute("COMMIT")
         self._readers.put(conn)
 
+    def ready(self) -> BackendDB:
+        """Opened, the file's schema is up to date already."""
+        return self
+
     def close(self) -> None:
         """Close the writer's connection and the pooled readers."""
         while True:
