@@ -26,11 +26,14 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     db, where = open_repository(args, err)
     if args.backend_command == "migrate":  # opening the file brought it up to date
         err.write(f"{where}: the backend's SQLite schema is up to date\n")
+        db.close()
         return 0
     try:
         return _backend_command(args, db, where, out, err)
     except StorageUnavailable as e:  # a city's database down: the person's to see to
         raise UserError(str(e)) from None
+    finally:
+        db.close()
 
 
 def open_repository(args: argparse.Namespace, err: TextIO) -> tuple[Any, str]:
