@@ -47,7 +47,7 @@ def pg_shape(dsn: str) -> dict[str, object]:
         tables = [r[0] for r in conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
             " AND table_name != '_migrations'"
-        )]  # fmt: skip
+        ) if r[0] not in pg_migrations.PG_ONLY_TABLES]  # fmt: skip
         shape: dict[str, object] = {}
         for t in tables:
             cols = conn.execute(
@@ -65,10 +65,12 @@ def pg_shape(dsn: str) -> dict[str, object]:
             # rowid: SQLite's own column, which PostgreSQL's tables are given where it is read
             cols = [(c, n) for c, n in cols if c != "rowid"]
             shape[t] = {"columns": {c: n == "NO" for c, n in cols}, "key": [k[0] for k in key]}
-        shape["indexes"] = dict(conn.execute(
-            "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public'"
-            " AND indexname NOT LIKE '%%_pkey' AND indexname NOT LIKE '%%_key'"
-        ).fetchall())  # fmt: skip
+        shape["indexes"] = {
+            name: table for name, table in conn.execute(
+                "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public'"
+                " AND indexname NOT LIKE '%%_pkey' AND indexname NOT LIKE '%%_key'"
+            ) if table not in pg_migrations.PG_ONLY_TABLES
+        }  # fmt: skip
     return shape
 
 

@@ -179,7 +179,25 @@ MIGRATIONS: Sequence[tuple[str, str]] = [
         END $$;
         """,
     ),
+    (
+        # The chain's transactional outbox (issue 16): each applied event that moved stock, and
+        # each store's starting stock, as the message the stream is to hold, written in the
+        # event's own transaction; the publisher (backend/stream.py) sets published_at once
+        # the stream has acknowledged it. PostgreSQL only: one store on SQLite has no stream.
+        "0003_stock_outbox",
+        """
+        CREATE TABLE stock_outbox (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            store text COLLATE "C" NOT NULL, msg_id text COLLATE "C" NOT NULL UNIQUE,
+            body text NOT NULL, published_at text
+        );
+        CREATE INDEX stock_outbox_unpublished ON stock_outbox (id) WHERE published_at IS NULL;
+        """,
+    ),
 ]
+
+PG_ONLY_TABLES = frozenset({"stock_outbox"})
+"""Tables of the chain's schema that the SQLite backend has no use for."""
 
 
 def run(conn: psycopg.Connection, where: str, migrations: Sequence[tuple[str, str]] = MIGRATIONS

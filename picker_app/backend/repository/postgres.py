@@ -26,7 +26,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 import psycopg
@@ -34,6 +34,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from picker_app.backend import pg_migrations
 from picker_app.backend.repository import StorageUnavailable
+from picker_app.backend.repository.pg_outbox import PgEventWrites, write_loaded
 from picker_app.backend.repository.pg_sql import PgConn
 from picker_app.backend.repository.sqlite import BackendDB
 
@@ -52,6 +53,7 @@ class PostgresDB(BackendDB):
     """One city's PostgreSQL database (`dsn`) behind the backend's Repository: a pool of up to
     `pool_size` connections; `wait` seconds at most for one before a request is answered 503."""
 
+    writes_class = PgEventWrites  # the effects' writes, and the outbox of what moved stock
     DOWN_FOR = 2.0  # the database found down: requests fail at once for this long, not wait
 
     def __init__(self, dsn: str, pool_size: int = 8, wait: float = 2.0, name: str = "") -> None:
@@ -172,6 +174,12 @@ class PostgresDB(BackendDB):
                         conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def stock_loaded(  # type: ignore[override]
+        self, conn: PgConn, store: str, stock: Sequence[tuple[str, str, float]]
+    ) -> None:
+        """The starting stock in the outbox, for the stream (its first messages)."""
+        write_loaded(conn, store, stock)
 
     def close(self) -> None:
         if self._direct is not None:

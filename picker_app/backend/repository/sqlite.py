@@ -176,12 +176,14 @@ class BackendDB:
         return (row[0], row[1]) if row else None
 
     # Events.
+    writes_class = SqliteEventWrites  # what the effects write through (PostgresDB's adds)
+
     @contextmanager
     def event_writes(self, store: str) -> Iterator[SqliteEventWrites]:
         """One write transaction for one batch of `store`'s events (what they leave to be
         written at the end is written before it commits)."""
         with self.transaction(store) as conn:
-            writes = SqliteEventWrites(conn, store)
+            writes = self.writes_class(conn, store)
             yield writes
             writes.flush()
 
@@ -278,6 +280,12 @@ class BackendDB:
             ).fetchone()
         return found is not None
 
+    def stock_loaded(
+        self, conn: sqlite3.Connection, store: str, stock: Sequence[tuple[str, str, float]]
+    ) -> None:
+        """A store's starting stock was written on `conn` (PostgresDB puts it in the outbox
+        for the stream; one store on SQLite has none)."""
+
     def set_replenish_days(self, store: str, days: float) -> None:
         """The store's pick-face minimum, in days of a product's average sales (issue 14)."""
         with self.transaction(store) as conn:
@@ -294,6 +302,7 @@ class BackendDB:
                 "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)",
                 [(store, *row) for row in data.stock],
             )
+            self.stock_loaded(conn, store, data.stock)
             conn.executemany(
                 "INSERT INTO users (store, id, name, role, badge, pin_hash)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
