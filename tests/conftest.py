@@ -213,6 +213,23 @@ def pg_server():
 
 
 @pytest.fixture
+def nats_server(tmp_path):
+    """A NATS server with JetStream of this test's own (tests/natsserver.py), stopped after it."""
+    import os
+
+    from tests.natsserver import NatsServer, binary
+
+    if binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("no nats-server on this machine: .ci/run installs it (apt-get install "
+                        "nats-server)")
+        pytest.skip("no nats-server here (CI installs it: apt-get install nats-server)")
+    server = NatsServer(tmp_path / "nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def pg_dsn(pg_server) -> str:
     """The address of a new, empty PostgreSQL database of this test's own."""
     return pg_server.new_database()

@@ -18,6 +18,14 @@ def cmd_backend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return migrate_postgres(args.database, err)
     if args.backend_command == "migrate" and args.shards:
         return migrate_shards(Path(args.shards), err)
+    if args.backend_command in ("publish", "tail", "stock-check"):
+        from picker_app.cli import stream
+
+        run = {"publish": stream.cmd_publish, "tail": stream.cmd_tail,
+               "stock-check": stream.cmd_stock_check}[args.backend_command]  # fmt: skip
+        return run(args, out, err)
+    if getattr(args, "stream", None) and not (args.database or args.shards):
+        raise UserError("--stream is the chain's: name its database with --database or --shards")
     if getattr(args, "workers", 1) > 1 and not (args.database or args.shards):
         raise UserError(
             "several --workers need a PostgreSQL database (--database or --shards): the SQLite"
@@ -157,6 +165,10 @@ def _backend_command(
     err.write(f"cycle counts by schedule: {days}\n")
     db.set_replenish_days(args.store, args.replenish_days)
     err.write(f"pick faces replenished under {args.replenish_days:g} days of sales\n")
+    if args.stream:  # in this process: one publisher a city, whatever --workers
+        from picker_app.cli.stream import start_publishers
+
+        start_publishers(args, err)
     workers = f", {args.workers} worker processes" if args.workers > 1 else ""
     err.write(f"picker-app backend on http://{args.host}:{args.port} (database {where}"
               f"{workers})\n")  # fmt: skip

@@ -185,7 +185,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or migrate the backend's schema: its SQLite file (--db), or with"
         " --database a PostgreSQL database (the chain's); several processes may run it at once.",
     )
-    for command in (serve, add, revoke, migrate):
+    publish = backend_sub.add_parser(
+        "publish", help="publish the chain's stock moves to its stream, until stopped",
+        description="Publish each city's outbox of stock moves to NATS JetStream (stream"
+        " PICKER_STOCK, subjects stock.CITY.STORE), exactly once; `serve --stream` does this"
+        " too. Several may run: one a city publishes, the others wait to take over.",
+    )  # fmt: skip
+    tail = backend_sub.add_parser(
+        "tail", help="a store's stock moves on the stream, from the first",
+        description="Replay a store's messages on the stream from the start, a line each.",
+    )  # fmt: skip
+    tail.add_argument("--store", required=True, help=f"store id, e.g. {DEMO_STORE}")
+    check = backend_sub.add_parser(
+        "stock-check", help="rebuild each store's stock from the stream, compare it",
+        description="Rebuild every bin's stock from the stream and compare it with the"
+        " database's: exit 1 if a bin differs.",
+    )  # fmt: skip
+    check.add_argument("--store", help="only this store (default: every store)")
+    for command in (serve, publish, tail, check):
+        command.add_argument(
+            "--stream", metavar="nats://HOST:PORT", required=command is not serve,
+            help="NATS with JetStream (nats-server -js)"
+            + (": publish every stock move to it (with --database or --shards)"
+               if command is serve else ""),
+        )  # fmt: skip
+    for command in (serve, add, revoke, migrate, publish, tail, check):
         chain = command.add_mutually_exclusive_group()
         chain.add_argument(
             "--database", metavar="postgresql://USER@HOST:PORT/DB",
