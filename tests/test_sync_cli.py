@@ -57,6 +57,35 @@ def test_sync_then_status(tmp_path):
     assert "Traceback" not in failed.stderr
 
 
+def test_the_apps_own_flags_name_the_backend_and_cache_of_a_sync(tmp_path):
+    """`picker-app --backend URL --token=T --store S --db FILE sync`: the flags, as the app
+    takes them, not the demo's backend and the default cache (they were ignored once)."""
+    db = BackendDB(tmp_path / "backend.db")
+    seed_from_fixtures(db, ROOT / "fixtures", STORE, open_orders=10)
+    server = Backend(db)
+    try:
+        device_db = tmp_path / "device.db"
+        store = LocalStore.open(device_db)
+        with store.write():
+            store.record(StockPicked(bin="A07-2", sku="SKU-000001", qty=1))
+        name = store.device
+        store.close()
+        flags = ["--backend", server.url, "--store", STORE,
+                 f"--token={db.add_device(STORE, name)}", "--db", str(device_db)]  # fmt: skip
+        env = {"PICKER_APP_CONFIG": str(tmp_path / "none.toml"),
+               "XDG_DATA_HOME": str(tmp_path / "data")}  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "picker_app.cli", *flags, "sync"], capture_output=True,
+            text=True, env={**os.environ, **env}, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "sent 1 events" in done.stdout
+        applied = db.conn.execute("SELECT COUNT(*) FROM events WHERE device = ?", (name,))
+        assert applied.fetchone()[0] == 1
+    finally:
+        server.stop()
+
+
 def test_sync_without_a_token_says_what_to_do(tmp_path):
     env = {
         "PICKER_APP_BACKEND": "http://127.0.0.1:9",  # a real backend, configured without a token

@@ -20,7 +20,12 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from picker_app.store.db import LocalStore, StoreError, health
     from picker_app.sync.client import SyncClient, SyncError, SyncSettings
 
-    settings = load_settings(overrides={"port": args.port})
+    settings = load_settings(
+        overrides={  # the app's own flags, e.g. `picker-app --backend URL --db FILE sync`
+            "backend_url": args.backend, "token": args.token, "store": args.store,
+            "db": args.db, "port": args.port,
+        }
+    )  # fmt: skip
     cache = settings.cache
     if "port" not in settings.model_fields_set:  # follow the app: the port its device is on
         port = recorded_port(cache)
