@@ -219,3 +219,39 @@ def test_the_publisher_killed_50_times_publishes_each_move_once_in_order(chain, 
     assert len({m.msg_id for m in got}) == len(got)
     stock, _ = asyncio.run(stream.rebuild(nats_server.url, stream.SINGLE_CITY, STORE))
     assert stock == database_stock(chain)
+
+
+def test_nats_gone_a_while_is_said_once_and_nothing_is_lost(chain, nats_server):
+    """NATS stopped under a running publisher: one sentence when it starts waiting (the moves
+    stay in the outbox), one when it publishes again; then the stream has every move once."""
+    said: list[str] = []
+    (bin1, sku1), _ = stocked(chain, 2)
+
+    async def run() -> None:
+        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url,
+                                     say=said.append)  # fmt: skip
+        task = asyncio.create_task(publisher.run())
+        while unpublished(chain):
+            await asyncio.sleep(0.02)
+        nats_server.stop()
+        for seq in (1, 2):
+            pick = event("dev-1", seq, "stock_picked", {"bin": bin1, "sku": sku1, "qty": 1})
+            chain.apply_batch(STORE, EventBatch(device="dev-1", batch_id=f"b{seq}", events=[pick]))
+        await asyncio.sleep(3.0)  # several tries, each refused
+        assert unpublished(chain) == 2
+        nats_server.start()
+        deadline = time.monotonic() + 20
+        while unpublished(chain) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        publisher.stopping.set()
+        await task
+
+    asyncio.run(run())
+    assert len(said) == 2, said
+    assert said[0].startswith("the stock publisher of city main waits, the moves kept in the "
+                              "outbox: ") and nats_server.url in said[0]  # fmt: skip
+    assert said[1] == "the stock publisher of city main publishes again"
+    got = read(nats_server.url)
+    assert [m.body["type"] for m in got[-2:]] == ["stock_picked", "stock_picked"]
+    stock, _ = asyncio.run(stream.rebuild(nats_server.url, stream.SINGLE_CITY, STORE))
+    assert stock == database_stock(chain)

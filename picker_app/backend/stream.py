@@ -24,7 +24,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +95,8 @@ class Publisher:
     idle_s: float = 0.05  # how often an empty outbox is looked at again
     published: int = 0
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    say: Callable[[str], None] | None = None  # told once when it waits, once when it goes on
+    waiting: bool = False
 
     async def run(self) -> None:
         """Publish until `stopping` is set; a database or NATS gone is waited out."""
@@ -104,7 +106,19 @@ class Publisher:
             except (TimeoutError, psycopg.OperationalError, NatsError, OSError,
                     PickerError) as err:  # fmt: skip
                 log.warning("the stock publisher of city %s waits (%s)", self.city, err)
+                if self.say and not self.waiting:
+                    self.say(f"the stock publisher of city {self.city} waits, the moves kept in"
+                             f" the outbox: {self._why(err)}")  # fmt: skip
+                self.waiting = True
                 await self._sleep(1.0)
+
+    def _why(self, err: Exception) -> str:
+        if isinstance(err, PickerError):
+            return str(err)
+        if isinstance(err, psycopg.OperationalError):
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            return f"its database does not answer ({first})"
+        return f"NATS at {self.url} is gone ({str(err) or type(err).__name__})"
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -124,6 +138,9 @@ class Publisher:
             nc, js = await connect(self.url)
             try:
                 await self._catch_up(conn, js)
+                if self.waiting and self.say:
+                    self.say(f"the stock publisher of city {self.city} publishes again")
+                self.waiting = False
                 while not self.stopping.is_set():
                     if not await self._publish_some(conn, js):
                         await self._sleep(self.idle_s)

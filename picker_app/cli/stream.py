@@ -30,17 +30,22 @@ def start_publishers(args: argparse.Namespace, err: TextIO) -> threading.Event:
     """Publishers for every city `args` name, in a thread of their own, until the returned
     event is set (`backend serve --stream`)."""
     stop = threading.Event()
-    threading.Thread(target=_publish, args=(args, stop), name="stock publisher",
+    threading.Thread(target=_publish, args=(args, stop, err), name="stock publisher",
                      daemon=True).start()  # fmt: skip
     err.write(f"publishing stock moves to {args.stream} (stream PICKER_STOCK)\n")
     return stop
 
 
-def _publish(args: argparse.Namespace, stop: threading.Event) -> None:
+def _publish(args: argparse.Namespace, stop: threading.Event, err: TextIO) -> None:
     from picker_app.backend.stream import Publisher
 
+    def say(text: str) -> None:
+        err.write(f"{text}\n")
+        err.flush()
+
     async def run() -> None:
-        publishers = [Publisher(dsn, city, args.stream) for city, (dsn, _) in cities(args).items()]
+        publishers = [Publisher(dsn, city, args.stream, say=say)
+                      for city, (dsn, _) in cities(args).items()]  # fmt: skip
         tasks = [asyncio.create_task(p.run()) for p in publishers]
         while not stop.is_set():
             await asyncio.sleep(0.2)
@@ -55,7 +60,7 @@ def cmd_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`backend publish`: publish every city's outbox until interrupted."""
     cities(args)  # its sentence for a missing --database
     err.write(f"publishing stock moves to {args.stream} (stream PICKER_STOCK); Ctrl-C stops\n")
-    _publish(args, threading.Event())
+    _publish(args, threading.Event(), err)
     return 0
 
 
