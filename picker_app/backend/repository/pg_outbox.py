@@ -21,6 +21,14 @@ from picker_app.wire import WireEvent
 LOAD_CHUNK = 500  # bins a starting-stock message carries
 
 _INSERT = "INSERT INTO stock_outbox (store, msg_id, body) VALUES (?, ?, ?)"
+_ADD_STOCK = (  # a bin's stock moved by a delta, the move kept: the stock it has now
+    "WITH moved AS (INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (store, bin, sku) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand"
+    " RETURNING store, bin, sku, on_hand),"
+    " kept AS (INSERT INTO stock_moves (store, bin, sku, delta, at, event_id)"
+    " SELECT store, bin, sku, ?, ?, ? FROM moved)"
+    " SELECT on_hand FROM moved"
+)
 
 
 def body(message: dict[str, Any]) -> str:
@@ -59,8 +67,15 @@ class PgEventWrites(SqliteEventWrites):
         finally:
             self._setting = None
 
-    def _moved(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> None:
-        super()._moved(bin_, sku, delta, at, event_id)
+    def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> float:
+        # One round trip, not SQLite's three (the upsert, the move, the stock read back).
+        row = self.conn.execute(_ADD_STOCK, (self.store, bin_, sku, delta, delta, at, event_id))
+        row = row.fetchone()
+        self._noted(bin_, sku, delta)
+        return float(row[0])
+
+    def _noted(self, bin_: str, sku: str, delta: float) -> None:
+        super()._noted(bin_, sku, delta)
         move: dict[str, Any] = {"bin": bin_, "sku": sku, "delta": delta}
         if self._setting is not None:
             move["on_hand"] = self._setting  # a rebuild takes it as is: no rounding in a sum

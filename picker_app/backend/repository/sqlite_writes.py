@@ -311,6 +311,10 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
             " VALUES (?, ?, ?, ?, ?, ?)",
             (self.store, bin_, sku, delta, at, event_id),
         )
+        self._noted(bin_, sku, delta)
+
+    def _noted(self, bin_: str, sku: str, delta: float) -> None:
+        """A move written: the bin's stock is a change for the devices."""
         self._change("stock", f"{bin_}|{sku}")
 
     def moved_after(self, bin_: str, sku: str, at: str) -> float:
