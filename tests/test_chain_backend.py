@@ -312,3 +312,100 @@ def test_serve_with_workers_on_a_shard_map_with_a_city_down(pg_server, tmp_path)
     finally:
         serve.terminate()
         serve.wait(30)
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The backend processes `backend serve --workers N` (pid) started."""
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"spawn_main" in cmdline:  # not multiprocessing's resource tracker
+            found.append(int(child))
+    return found
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """The established TCP connections to `port` that process `pid` holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink().name
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    held = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01" and fields[9] in inodes:
+                held += 1
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads Linux's /proc")
+def test_serve_workers_share_the_devices_connections_and_one_killed_is_replaced(
+    pg_server, tmp_path
+):
+    """`backend serve --database D --workers 2`: 64 devices' connections opened at once are
+    spread over both processes, each with a socket of its own (backend/workers.py); a process
+    killed with SIGKILL is said once and another serves in its place."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    port = _free_port()
+    serve = subprocess.Popen(
+        [str(Path(sys.executable).parent / "picker-app"), "backend", "serve", "--database",
+         pg_server.new_database(), "--port", str(port), "--workers", "2", "--order-rate", "0",
+         "--open-orders", "2"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    clients = [httpx.Client(base_url=url, timeout=10) for _ in range(64)]
+    try:
+        deadline = time.monotonic() + 60
+        while len(_workers_of(serve.pid)) < 2 or not all(
+            _answers(url) for _ in range(2)
+        ):  # both started, the port served
+            assert serve.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.2)
+        time.sleep(2)  # the second process listening too
+        threads = [threading.Thread(target=c.get, args=("/v1/health",)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        workers = _workers_of(serve.pid)
+        held = [_connections_held(w, port) for w in workers]
+        assert sum(held) == 64, held
+        # By the connections' addresses: 32 each, give or take; 16 or fewer, 1 in 50,000.
+        assert min(held) > 16, f"one process took nearly every connection: {held}"
+
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            now = _workers_of(serve.pid)
+            if len(now) == 2 and workers[0] not in now and _answers(url):
+                break
+            assert time.monotonic() < deadline, f"not replaced: {now}"
+            time.sleep(0.2)
+        assert all(c.get("/v1/health").status_code == 200 for c in clients)  # reconnected
+    finally:
+        for c in clients:
+            c.close()
+        serve.send_signal(signal.SIGTERM)
+        _, said = serve.communicate(timeout=60)
+    ended = [s for s in said.splitlines() if "ended" in s]
+    assert len(ended) == 1 and str(workers[0]) in ended[0] and "another is started" in ended[0]
+    assert serve.returncode == 0
+    assert "Traceback" not in said
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/v1/health", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False

@@ -175,9 +175,14 @@ def _backend_command(
     if args.workers > 1:  # each worker opens its own pools (backend/chain_app.py)
         import os
 
+        from picker_app.backend import workers as backend_workers
         from picker_app.backend.chain_app import CHAIN_ENV
 
-        os.environ[CHAIN_ENV] = args.database or f"shards:{Path(args.shards).resolve()}"
+        named = args.database or f"shards:{Path(args.shards).resolve()}"
+        if backend_workers.can_share_port():  # a socket each: connections spread evenly
+            backend_workers.serve_workers(args.workers, args.host, args.port, named, err)
+            return 0
+        os.environ[CHAIN_ENV] = named
         uvicorn.run(
             "picker_app.backend.chain_app:app", factory=True, host=args.host, port=args.port,
             workers=args.workers, log_level="warning",
