@@ -40,12 +40,13 @@ class PgServer:
 
     USER = "picker"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, durable: bool = False) -> None:
         found = bin_dir()
         if found is None:
             raise RuntimeError("no PostgreSQL here: apt-get install postgresql")
         self.bin = found
         self.folder = folder
+        self.durable = durable  # fsync on, as a server that must survive the machine (bench/)
         self.data = folder / "data"
         self.port = _free_port()
         self.as_other = os.geteuid() == 0  # initdb and postgres refuse root
@@ -69,7 +70,8 @@ class PgServer:
                       "--no-sync", "-E", "UTF8", "--locale", "C")  # fmt: skip
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
-            " -c fsync=off -c full_page_writes=off -c max_connections=200"
+            " -c max_connections=200"
+            + ("" if self.durable else " -c fsync=off -c full_page_writes=off")
         )  # no fsync: the tests stop the server, never the machine. But synchronous_commit
         # stays on: off, a commit is answered before its WAL is written, and a server stopped
         # with -m immediate loses the last ones a device was told were applied.
