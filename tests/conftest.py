@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import logging
+import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,12 @@ from picker_app.domain.layout import Layout, parse_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
+
+# The suite never touches this user's data directory (the app's cache, the demo backend's
+# database, the log): a test that names none gets a folder of this test process's own.
+_DATA_HOME = tempfile.mkdtemp(prefix="picker-tests-data-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 # The kill suites' shared fixtures (kill_template, kill_forks).
 pytest_plugins = ["tests.killkit.fixtures"]
