@@ -41,7 +41,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -58,23 +57,12 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.load_bench import free_port, pct, wait_up  # noqa: E402
+
 APP = [sys.executable, "-m", "picker_app.cli"]
 STORES = ["BLR-KOR-01", "BLR-HSR-02", "BLR-IND-03", "BLR-WHF-04", "BLR-JPN-05", "BLR-BTM-06",
           "BLR-MRT-07", "BLR-ELC-08", "BLR-YLK-09", "BLR-RRN-10", "BLR-BEL-11", "BLR-MAL-12"]
 TARGET_P99_MS = 200.0
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -212,20 +200,6 @@ async def load(devices: list[Device], url: str, rate: float, every: float,
     return time.perf_counter() - t0
 
 
-def wait_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the backend ended: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the backend did not answer at {url}")
-
-
 class Backend:
     """A served backend: its repository (for seeding and checking) and its process."""
 
@@ -266,7 +240,7 @@ class Backend:
             stderr=self.log.open("w"),
         )  # fmt: skip
         self.url = f"http://127.0.0.1:{port}"
-        wait_up(self.url, self.proc, self.log)
+        wait_up(self.url, self.proc, self.log, timeout=120)
 
     def stop(self) -> int:
         """Stop the server; the tracebacks in its log."""

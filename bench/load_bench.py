@@ -270,11 +270,17 @@ def main() -> None:
         print("  " + p)
 
 
-def wait_up(url: str) -> None:
+def wait_up(url: str, proc: subprocess.Popen[bytes] | None = None, log: Path | None = None,
+            timeout: float = 60) -> None:  # fmt: skip
+    """Until the backend at `url` answers; the process `proc` (its stderr in `log`) ending
+    first ends the bench with what it said."""
     import httpx
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            said = log.read_text()[-2000:] if log is not None else ""
+            raise SystemExit(f"the backend ended: {said}")
         try:
             if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
                 return
