@@ -69,10 +69,10 @@ class PgEventWrites(SqliteEventWrites):
 
     def add_stock(self, bin_: str, sku: str, delta: float, at: str, event_id: str) -> float:
         # One round trip, not SQLite's three (the upsert, the move, the stock read back).
-        row = self.conn.execute(_ADD_STOCK, (self.store, bin_, sku, delta, delta, at, event_id))
-        row = row.fetchone()
+        moved = self.conn.execute(_ADD_STOCK, (self.store, bin_, sku, delta, delta, at, event_id))
+        on_hand = float(moved.fetchone()[0])
         self._noted(bin_, sku, delta)
-        return float(row[0])
+        return on_hand
 
     def _noted(self, bin_: str, sku: str, delta: float) -> None:
         super()._noted(bin_, sku, delta)
