@@ -7,6 +7,7 @@ doubles nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import signal
 import subprocess
@@ -129,6 +130,61 @@ def test_a_publisher_gone_before_marking_what_it_published_is_caught_up(chain, n
     time.sleep(0.3)  # past the window: the stream would keep a message published again
     assert publish_all(chain, nats_server.url) == 0
     assert len(read(nats_server.url)) == 4
+
+
+def test_a_move_the_stream_refuses_holds_back_its_store_only_and_keeps_its_order(
+    chain, nats_server
+):
+    """Two stores' rows go out at once; one of store A's is refused by the stream (bigger than
+    NATS takes): the publisher says so, A's rows before it are published and none after it (a
+    store's row is sent only after the one before it is acknowledged), store B's all are. Once
+    the row can go, A's go on in their order."""
+    publish_all(chain, nats_server.url)  # the starting stock
+    other = "BLR-HSR-02"
+    rows = [(STORE, "a1"), (other, "b1"), (STORE, "a2"), (other, "b2"), (STORE, "a3"),
+            (other, "b3")]  # fmt: skip
+    for store, name in rows:
+        big = "x" * (2 << 20) if name == "a2" else ""  # nats-server takes up to 1 MB
+        chain.conn.execute(
+            "INSERT INTO stock_outbox (store, msg_id, body) VALUES (?, ?, ?)",
+            (store, f"{store}/dev-1/{name}", json.dumps({"name": name, "moves": [], "pad": big})),
+        )  # fmt: skip
+    said: list[str] = []
+
+    async def names(store: str) -> list[str]:
+        got = stream.messages(nats_server.url, stream.SINGLE_CITY, store)
+        return [m.body["name"] async for m in got if "name" in m.body]
+
+    def sent(name: str) -> bool:
+        return chain.conn.execute(
+            "SELECT published_at IS NOT NULL FROM stock_outbox WHERE msg_id LIKE ?", (f"%/{name}",)
+        ).fetchone()[0]  # fmt: skip
+
+    async def run() -> None:
+        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url,
+                                     say=said.append)  # fmt: skip
+        task = asyncio.create_task(publisher.run())
+        for _ in range(500):
+            if said and sent("b3"):
+                break
+            await asyncio.sleep(0.02)
+        assert [sent(n) for n in ("a1", "a2", "a3", "b1", "b2", "b3")] == [
+            True, False, False, True, True, True]  # fmt: skip
+        assert await names(STORE) == ["a1"] and await names(other) == ["b1", "b2", "b3"]
+        chain.conn.execute("UPDATE stock_outbox SET body = ? WHERE msg_id LIKE '%/a2'",
+                           (json.dumps({"name": "a2", "moves": []}),))  # fmt: skip
+        while unpublished(chain):
+            await asyncio.sleep(0.02)
+        publisher.stopping.set()
+        await task
+        assert await names(STORE) == ["a1", "a2", "a3"] and await names(other) == ["b1", "b2", "b3"]
+
+    asyncio.run(run())
+    assert said[0].startswith(
+        f"the stock publisher of city main waits, the moves kept in the outbox: the stream"
+        f" refuses stock move {STORE}/dev-1/a2 (outbox row "
+    ) and said[0].endswith(f"store {STORE}'s later moves wait for it"), said
+    assert said[1:] == ["the stock publisher of city main publishes again"]
 
 
 def test_tail_and_the_stock_check_read_the_stream(chain, nats_server, capsys):

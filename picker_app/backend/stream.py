@@ -31,9 +31,10 @@ from typing import Any
 import nats
 import psycopg
 from nats.errors import Error as NatsError
+from nats.errors import MaxPayloadError
 from nats.js import api
 from nats.js.client import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 from picker_app.backend.clock import now
 from picker_app.errors import PickerError
@@ -165,23 +166,55 @@ class Publisher:
             )
 
     async def _publish_some(self, conn: psycopg.AsyncConnection, js: JetStreamContext) -> int:
+        """Publish the next rows of the outbox; how many. The stores' rows go out at once, each
+        store's one at a time: a row is sent only once the stream acknowledged the store's row
+        before it, so that the stream holds a prefix of every store's rows whatever fails (the
+        order _catch_up relies on). The rows acknowledged are marked, then a failure raised."""
         rows = await (await conn.execute(
             "SELECT id, store, msg_id, body FROM stock_outbox WHERE published_at IS NULL"
             " ORDER BY id LIMIT %s",
             (self.batch,),
         )).fetchall()  # fmt: skip
+        lanes: dict[str, list[tuple[int, str, str]]] = {}
         for outbox_id, store, msg_id, message in rows:
-            await js.publish(
-                subject(self.city, store), message.encode(), stream=STREAM,
-                headers={"Nats-Msg-Id": msg_id, OUTBOX_ID: str(outbox_id)},
-            )  # fmt: skip
-        if rows:
+            lanes.setdefault(store, []).append((outbox_id, msg_id, message))
+        acked: list[int] = []
+        failures = await asyncio.gather(
+            *(self._publish_store(js, store, lane, acked) for store, lane in lanes.items())
+        )  # fmt: skip
+        if acked:
             await conn.execute(
-                "UPDATE stock_outbox SET published_at = %s WHERE id = ANY(%s)",
-                (now(), [r[0] for r in rows]),
+                "UPDATE stock_outbox SET published_at = %s WHERE id = ANY(%s)", (now(), acked)
             )
-            self.published += len(rows)
+            self.published += len(acked)
+        for failure in failures:
+            if failure is not None:
+                raise failure
         return len(rows)
+
+    async def _publish_store(
+        self, js: JetStreamContext, store: str, lane: list[tuple[int, str, str]], acked: list[int]
+    ) -> Exception | None:
+        """Publish one store's rows in order, each after the last one's ack (its id then in
+        `acked`); stop at the first that fails: what failed, or None."""
+        for outbox_id, msg_id, message in lane:
+            try:
+                await js.publish(
+                    subject(self.city, store), message.encode(), stream=STREAM,
+                    headers={"Nats-Msg-Id": msg_id, OUTBOX_ID: str(outbox_id)},
+                )  # fmt: skip
+            except (TimeoutError, NatsError, OSError) as err:
+                if isinstance(err, ServiceUnavailableError) or not isinstance(
+                    err, MaxPayloadError | APIError
+                ):
+                    return err  # NATS or its JetStream gone: said as such
+                why = err.description if isinstance(err, APIError) else None
+                return PickerError(  # this one message refused
+                    f"the stream refuses stock move {msg_id} (outbox row {outbox_id}):"
+                    f" {why or err}; store {store}'s later moves wait for it"
+                )
+            acked.append(outbox_id)
+        return None
 
 
 @dataclass(frozen=True)
