@@ -59,7 +59,16 @@ def _effects(conn) -> list[object]:  # type: ignore[no-untyped-def]
     w.open_count_task("CT1", "A01-1", "K1", "zero_pick")  # twice: one task
     said.append(w.open_count_for("A01-1", "K1"))
     w.record_sale("K1", 2.0, "2026-11-25T10:00:00+05:30")
+    week = "2026-11-25T18:00:00+05:30", 7
+    said.append(round(w.sales_per_day("K1", *week) * 7, 9))  # the sale not yet written among them
     w.record_sale("K1", 1.0, "2026-11-25T12:00:00+05:30")  # the same day: added to it
+    said.append(round(w.sales_per_day("K1", *week) * 7, 9))
+    said.append(w.open_replenish_for("A01-1", "K1"))
+    w.open_replenish_task("RP1", "A01-1", "K1", 4.0, "2026-11-25T12:00:00+05:30")
+    w.open_replenish_task("RP1", "A01-1", "K1", 4.0, "2026-11-25T12:00:00+05:30")  # one task
+    said += [w.open_replenish_for("A01-1", "K1"), w.open_replenish_for("B02-1", "K1")]
+    w.finish_replenish_task("RP1", 4.0, "2026-11-25T12:05:00+05:30")
+    said.append(w.open_replenish_for("A01-1", "K1"))
     w.flush()
     conn.execute("COMMIT")
     return said
@@ -70,6 +79,7 @@ TABLES = {
     "stock_moves": "SELECT bin, sku, delta, at, event_id FROM stock_moves ORDER BY event_id",
     "count_tasks": "SELECT id, bin, sku, reason, state FROM count_tasks",
     "sales_by_day": "SELECT sku, day, qty FROM sales_by_day",
+    "replenish_tasks": "SELECT id, bin, sku, qty, state, brought FROM replenish_tasks",
     "changes": "SELECT kind, key FROM changes ORDER BY seq",
 }
 
@@ -88,12 +98,42 @@ def test_the_effects_storage_code_leaves_the_same_rows_on_postgresql_as_on_sqlit
         results.append((said, rows))
     assert results[0] == results[1]
     said, rows = results[1]
-    assert said == [8.0, 3.0, 8.0, True]
+    assert said == [8.0, 3.0, 8.0, True, 2.0, 3.0, False, True, False, False]
     assert rows["stock"] == [("A01-1", "K1", 5.0), ("B02-1", "K1", 3.0)]
     assert rows["count_tasks"] == [("CT1", "A01-1", "K1", "zero_pick", "open")]
     assert rows["sales_by_day"] == [("K1", "2026-11-25", 3.0)]
+    assert rows["replenish_tasks"] == [("RP1", "A01-1", "K1", 4.0, "done", 4.0)]
     pg.close()
     assert isinstance(lite, sqlite3.Connection)
+
+
+def test_many_rows_are_inserted_as_one_statement_with_the_same_rows_as_one_by_one(pg_dsn):
+    """executemany of an INSERT is one statement of its rows (1,000 a statement): the same rows
+    as one at a time, a duplicate skipped by DO NOTHING, refused as sqlite3 refuses it
+    otherwise; an upsert that updates stays one statement a row (a key twice is allowed)."""
+    pg_migrations.migrate(pg_dsn)
+    pg = PgConn(psycopg.connect(pg_dsn))
+    rows = [("S1", f"B{n:04d}", "K1", float(n)) for n in range(2500)]
+    pg.executemany("INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)", rows)
+    pg.executemany(
+        "INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, COALESCE(?, 0))"
+        " ON CONFLICT DO NOTHING",
+        [("S1", "B0001", "K1", 99.0), ("S1", "C1", "K1", None), ("S1", "C1", "K1", 5.0)],
+    )
+    got = pg.execute("SELECT bin, sku, on_hand FROM stock ORDER BY bin").fetchall()
+    assert [tuple(r) for r in got] == sorted([r[1:] for r in rows] + [("C1", "K1", 0.0)])
+    with pytest.raises(sqlite3.IntegrityError):
+        pg.executemany("INSERT INTO stock (store, bin, sku, on_hand) VALUES (?, ?, ?, ?)",
+                       [("S1", "D1", "K1", 1.0), ("S1", "D1", "K1", 2.0)])  # fmt: skip
+    upsert = (
+        "INSERT INTO sales_by_day (store, sku, day, qty) VALUES (?, ?, ?, ?) ON CONFLICT"
+        " (store, sku, day) DO UPDATE SET qty = sales_by_day.qty + excluded.qty"
+    )
+    pg.executemany(upsert, [("S1", "K1", "2026-11-25", 1.0), ("S1", "K1", "2026-11-25", 2.0)])
+    pg.insert_rows(upsert, [("S1", "K1", "2026-11-25", 4.0), ("S1", "K2", "2026-11-25", 1.0)])
+    got = pg.execute("SELECT sku, qty FROM sales_by_day ORDER BY sku").fetchall()
+    assert [tuple(r) for r in got] == [("K1", 7.0), ("K2", 1.0)]
+    pg.close()
 
 
 def test_a_savepoint_undoes_one_events_writes_on_postgresql(pg_dsn):

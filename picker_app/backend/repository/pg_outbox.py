@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
+from picker_app.backend.repository.pg_sql import PgConn
+from picker_app.backend.repository.sqlite_reorder import UPSERT_SALES
 from picker_app.backend.repository.sqlite_writes import SqliteEventWrites
 from picker_app.wire import WireEvent
 
@@ -107,6 +109,10 @@ class PgEventWrites(SqliteEventWrites):
         if not ran:  # the database refused its writes: they were undone, moves and all
             self._moves = []
         return reason
+
+    def _write_sales(self, rows: list[tuple[str, str, str, float]]) -> None:
+        # One statement (the rows are of distinct days of products); the connection is a PgConn.
+        cast("PgConn", self.conn).insert_rows(UPSERT_SALES, rows)
 
     def flush(self) -> None:
         super().flush()

@@ -57,6 +57,22 @@ def translate(sql: str) -> bytes:
     return "".join(out).encode()
 
 
+_ROWS_A_STATEMENT = 1000
+
+
+@lru_cache(maxsize=256)
+def _multi_row(sql: str, n: int) -> bytes:
+    """`INSERT ... VALUES (?, ?) tail` as the same INSERT of `n` rows, in psycopg's spelling."""
+    at = sql.upper().index(" VALUES (") + len(" VALUES ")
+    depth, end = 0, at
+    for end in range(at, len(sql)):  # the row's closing parenthesis
+        depth += {"(": 1, ")": -1}.get(sql[end], 0)
+        if depth == 0:
+            break
+    row = sql[at : end + 1]
+    return translate(f"{sql[:at]}{', '.join([row] * n)}{sql[end + 1 :]}")
+
+
 class PgConn:
     """A psycopg connection (autocommit) with sqlite3's `execute` and `executemany`."""
 
@@ -69,9 +85,25 @@ class PgConn:
             return self.raw.execute(translate(sql), tuple(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> psycopg.Cursor[Any]:
+        """`sql` once for each of `rows`; an INSERT as one statement of all the rows (a
+        statement's cost on the server is most of a row's), but not an upsert that updates
+        (two rows of one key in one statement are an error there, not one after the other)."""
+        if sql.lstrip().upper().startswith("INSERT") and "DO UPDATE" not in sql.upper():
+            return self.insert_rows(sql, rows)
         cur = self.raw.cursor()
         with _as_sqlite():
             cur.executemany(translate(sql), [tuple(r) for r in rows])
+        return cur
+
+    def insert_rows(self, sql: str, rows: Iterable[Sequence[object]]) -> psycopg.Cursor[Any]:
+        """An `INSERT ... VALUES (?, ...) [...]` of every row in one statement (1,000 rows a
+        statement): for an upsert, the caller's rows are of distinct keys."""
+        cur = self.raw.cursor()
+        every = [tuple(r) for r in rows]
+        for n in range(0, len(every), _ROWS_A_STATEMENT):
+            chunk = every[n : n + _ROWS_A_STATEMENT]
+            with _as_sqlite():
+                cur.execute(_multi_row(sql, len(chunk)), [v for r in chunk for v in r])
         return cur
 
     @property

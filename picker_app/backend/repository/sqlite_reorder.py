@@ -43,12 +43,19 @@ def sales(
             yield when, s, float(qty)
 
 
+UPSERT_SALES = (
+    "INSERT INTO sales_by_day (store, sku, day, qty) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (store, sku, day) DO UPDATE SET qty = sales_by_day.qty + excluded.qty"
+)
+
+
 class SqliteReplenishWrites:
     """The replenishment part of SqliteEventWrites (one store, the writer's connection)."""
 
     conn: sqlite3.Connection
     store: str
     _memo: dict[object, Any]  # SqliteEventWrites'
+    _sales: dict[tuple[str, str], float]  # (sku, UTC day): qty sold, not yet written
 
     def _one(self, sql: str, *args: object) -> Any: ...  # SqliteEventWrites'
 
@@ -70,39 +77,51 @@ class SqliteReplenishWrites:
         first = (end.astimezone(UTC).date() - timedelta(days=days)).isoformat()
         windows = self._memo.setdefault(("sales", sku), {})
         if (first, last) not in windows:
-            windows[first, last] = float(self._one(
+            stored = float(self._one(
                 "SELECT COALESCE(SUM(qty), 0) FROM sales_by_day WHERE store = ? AND sku = ?"
                 " AND day > ? AND day <= ?",
                 sku, first, last,
             )[0])  # fmt: skip
+            waiting = sum(q for (s, d), q in self._sales.items() if s == sku and first < d <= last)
+            windows[first, last] = stored + waiting
         return float(windows[first, last]) / days
 
     def record_sale(self, sku: str, qty: float, at: str) -> None:
-        """A pick applied: `qty` of `sku` sold on the UTC day of `at`."""
+        """A pick applied: `qty` of `sku` sold on the UTC day of `at` (written with the batch's
+        events, a product's day once however many picks it had)."""
         day = (parse_time(at) or datetime.now(UTC)).astimezone(UTC).date().isoformat()
-        self.conn.execute(
-            "INSERT INTO sales_by_day (store, sku, day, qty) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (store, sku, day) DO UPDATE SET qty = sales_by_day.qty + excluded.qty",
-            (self.store, sku, day, qty),
-        )
+        self._sales[sku, day] = self._sales.get((sku, day), 0.0) + qty
         windows = self._memo.get(("sales", sku), {})
         for first, last in windows:
             if first < day <= last:
                 windows[first, last] += qty
 
+    def _flush_sales(self) -> None:
+        if self._sales:
+            rows = [(self.store, sku, day, qty) for (sku, day), qty in self._sales.items()]
+            self._write_sales(rows)
+            self._sales = {}
+
+    def _write_sales(self, rows: list[tuple[str, str, str, float]]) -> None:
+        self.conn.executemany(UPSERT_SALES, rows)
+
     def open_replenish_for(self, bin_: str, sku: str) -> bool:
-        return self._one(
-            "SELECT 1 FROM replenish_tasks WHERE store = ? AND bin = ? AND sku = ?"
-            " AND state = 'open' LIMIT 1",
-            bin_, sku,
-        ) is not None  # fmt: skip
+        # The store's open tasks read once a batch (a pick asks for its bin), kept up to date.
+        if "open_replenish" not in self._memo:
+            self._memo["open_replenish"] = {(r[0], r[1]) for r in self.conn.execute(
+                "SELECT bin, sku FROM replenish_tasks WHERE store = ? AND state = 'open'",
+                (self.store,),
+            )}  # fmt: skip
+        return (bin_, sku) in self._memo["open_replenish"]
 
     def open_replenish_task(self, task_id: str, bin_: str, sku: str, qty: float, at: str) -> None:
-        self.conn.execute(
+        opened = self.conn.execute(
             "INSERT INTO replenish_tasks (store, id, bin, sku, qty, state, opened_at)"
             " VALUES (?, ?, ?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING",
             (self.store, task_id, bin_, sku, qty, at),
         )
+        if opened.rowcount and "open_replenish" in self._memo:
+            self._memo["open_replenish"].add((bin_, sku))
         self._change("replenish_task", task_id)
 
     def replenish_task(self, task_id: str) -> ReplenishTaskRow | None:
@@ -117,6 +136,7 @@ class SqliteReplenishWrites:
             " WHERE store = ? AND id = ?",
             (brought, at, self.store, task_id),
         )
+        self._memo.pop("open_replenish", None)  # read again if asked
         self._change("replenish_task", task_id)
 
 

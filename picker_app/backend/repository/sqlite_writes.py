@@ -75,6 +75,7 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         self._events: list[tuple[object, ...]] = []  # rows for `events`, written at the end
         self._changes: dict[tuple[str, str], str] = {}  # (kind, key): when first changed
         self._memo: dict[object, Any] = {}  # reads this batch's own writes keep up to date
+        self._sales: dict[tuple[str, str], float] = {}  # record_sale's, written at the end
 
     def _one(self, sql: str, *args: object) -> Any:
         return self.conn.execute(sql, (self.store, *args)).fetchone()
@@ -83,7 +84,7 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
         self._changes.setdefault((kind, key), now())
 
     def flush(self) -> None:
-        """Write what waits to be written: the events, then the changes."""
+        """Write what waits to be written: the events, the changes, the day's sales."""
         if self._events:
             self.conn.executemany(_INSERT_EVENT, self._events)
             self._events = []
@@ -93,6 +94,7 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
                 [(self.store, kind, key, at) for (kind, key), at in self._changes.items()],
             )
             self._changes = {}
+        self._flush_sales()
 
     # The event log.
     def expect(self, device: str, event_ids: Sequence[str]) -> None:
@@ -149,6 +151,7 @@ class SqliteEventWrites(SqliteSlotMoveWrites, SqliteReplenishWrites):
             self.conn.execute("ROLLBACK TO event")
             self._changes = {}
             self._memo = {}
+            self._sales = {}
             reason = f"the backend could not apply this event ({type(err).__name__})"
         self.conn.execute("RELEASE event")
         return reason
