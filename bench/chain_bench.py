@@ -87,6 +87,7 @@ class Run:
     seconds: float
     problems: list[str]
     tracebacks: int
+    cpu: str = ""  # what each part of the machine used, measured run only
 
     def _measured(self) -> list[tuple[float, int]]:
         return [(ms, n) for d in self.devices
@@ -188,16 +189,62 @@ async def drive(dev: Device, url: str, rate: float, every: float, start: float, 
             tick += every
 
 
+def cpu_ticks() -> dict[str, int]:
+    """CPU time used so far (clock ticks) by each part on this machine: the backend's
+    processes (its publisher among them), PostgreSQL's, nats-server, these devices (this
+    process), the rest; and the machine's own idle and stolen (by the hypervisor) time."""
+    parts = {"backend": 0, "postgres": 0, "nats": 0, "devices": 0, "other": 0}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # ended meanwhile
+        comm, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        ticks = sum(int(x) for x in fields.split()[11:13])  # utime, stime
+        if int(proc.name) == os.getpid():
+            parts["devices"] += ticks
+        elif comm.startswith("postgres") or cmdline.startswith("postgres"):
+            parts["postgres"] += ticks
+        elif comm == "nats-server":
+            parts["nats"] += ticks
+        elif "picker_app.cli backend" in cmdline or "multiprocessing" in cmdline:
+            parts["backend"] += ticks
+        else:
+            parts["other"] += ticks
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    parts["idle"] = int(cpu[3]) + int(cpu[4])  # idle, iowait
+    parts["stolen"] = int(cpu[7]) if len(cpu) > 7 else 0
+    return parts
+
+
+def cpu_line(before: dict[str, int], after: dict[str, int], seconds: float) -> str:
+    """How many of the machine's cores each part used on average."""
+    hz = os.sysconf("SC_CLK_TCK")
+    used = {k: (after[k] - before.get(k, after[k])) / hz / seconds for k in after}
+    return f"CPU (of {os.cpu_count()} cores): " + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
+
+
 async def load(devices: list[Device], url: str, rate: float, every: float,
-               seconds: float) -> float:  # fmt: skip
+               seconds: float, warmup: float = 0.0) -> str:  # fmt: skip
+    """Drive the devices for `warmup` + `seconds`; the CPU the parts used in the `seconds`."""
     start = time.monotonic() + 0.5
     rng = random.Random(16)
-    t0 = time.perf_counter()
+    ticks: list[dict[str, int]] = []
+
+    async def account() -> None:
+        await asyncio.sleep(start + warmup - time.monotonic())
+        ticks.append(cpu_ticks())
+
+    accounting = asyncio.create_task(account())
     await asyncio.gather(*(
-        drive(d, url, rate, every, start, start + seconds, random.Random(rng.random()))
+        drive(d, url, rate, every, start, start + warmup + seconds, random.Random(rng.random()))
         for d in devices
     ))  # fmt: skip
-    return time.perf_counter() - t0
+    await accounting
+    return cpu_line(ticks[0], cpu_ticks(), time.monotonic() - start - warmup)
 
 
 class Backend:
@@ -344,11 +391,11 @@ async def _read(stream: Any, url: str, store: str) -> list[Any]:
 
 def run_one(label: str, backend: Backend, devices: list[Device], args: argparse.Namespace,
             seconds: float, after: Callable[[], list[str]] | None = None) -> Run:  # fmt: skip
-    asyncio.run(load(devices, backend.url, args.rate, args.every, args.warmup + seconds))
+    cpu = asyncio.run(load(devices, backend.url, args.rate, args.every, seconds, args.warmup))
     problems = check_events(backend, devices)
     if after is not None:
         problems += after()
-    return Run(label, devices, args.warmup, seconds, problems, 0)
+    return Run(label, devices, args.warmup, seconds, problems, 0, cpu)
 
 
 def line(run: Run) -> str:
@@ -360,7 +407,8 @@ def line(run: Run) -> str:
             f"max {max(ms):7.1f} ms  retried {fails}\n{'':<34} p99 by 10 s: "
             + " ".join(f"{x:.0f}" for x in run.windows()) + " ms"
             + (f"; the {run.warmup:g} s warm-up before, not counted: p50 "
-               f"{statistics.median(warm):.1f} ms, p99 {pct(warm, 0.99):.1f} ms" if warm else ""))  # noqa: E501  # fmt: skip
+               f"{statistics.median(warm):.1f} ms, p99 {pct(warm, 0.99):.1f} ms" if warm else "")
+            + (f"\n{'':<34} {run.cpu}" if run.cpu else ""))  # noqa: E501  # fmt: skip
 
 
 def main() -> None:
