@@ -138,7 +138,7 @@ def test_a_move_the_stream_refuses_holds_back_its_store_only_and_keeps_its_order
     """Two stores' rows go out at once; one of store A's is refused by the stream (bigger than
     NATS takes): the publisher says so, A's rows before it are published and none after it (a
     store's row is sent only after the one before it is acknowledged), store B's all are. Once
-    the row can go, A's go on in their order."""
+    the row can go, A's go on in their order. Store B's later rows are not held back by A's."""
     publish_all(chain, nats_server.url)  # the starting stock
     other = "BLR-HSR-02"
     rows = [(STORE, "a1"), (other, "b1"), (STORE, "a2"), (other, "b2"), (STORE, "a3"),
@@ -161,7 +161,8 @@ def test_a_move_the_stream_refuses_holds_back_its_store_only_and_keeps_its_order
         ).fetchone()[0]  # fmt: skip
 
     async def run() -> None:
-        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url,
+        # Three rows a go: A's held rows alone would fill it.
+        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url, batch=3,
                                      say=said.append)  # fmt: skip
         task = asyncio.create_task(publisher.run())
         for _ in range(500):
@@ -171,20 +172,31 @@ def test_a_move_the_stream_refuses_holds_back_its_store_only_and_keeps_its_order
         assert [sent(n) for n in ("a1", "a2", "a3", "b1", "b2", "b3")] == [
             True, False, False, True, True, True]  # fmt: skip
         assert await names(STORE) == ["a1"] and await names(other) == ["b1", "b2", "b3"]
+        for name in ("a4", "b4"):  # more of both while A is held back: B's goes on
+            chain.conn.execute(
+                "INSERT INTO stock_outbox (store, msg_id, body) VALUES (?, ?, ?)",
+                (STORE if name[0] == "a" else other, f"x/{name}", json.dumps({"name": name})),
+            )  # fmt: skip
+        for _ in range(500):
+            if sent("b4"):
+                break
+            await asyncio.sleep(0.02)
+        assert [sent(n) for n in ("a2", "a4", "b4")] == [False, False, True]
         chain.conn.execute("UPDATE stock_outbox SET body = ? WHERE msg_id LIKE '%/a2'",
                            (json.dumps({"name": "a2", "moves": []}),))  # fmt: skip
         while unpublished(chain):
             await asyncio.sleep(0.02)
         publisher.stopping.set()
         await task
-        assert await names(STORE) == ["a1", "a2", "a3"] and await names(other) == ["b1", "b2", "b3"]
+        assert await names(STORE) == ["a1", "a2", "a3", "a4"]
+        assert await names(other) == ["b1", "b2", "b3", "b4"]
 
     asyncio.run(run())
     assert said[0].startswith(
-        f"the stock publisher of city main waits, the moves kept in the outbox: the stream"
-        f" refuses stock move {STORE}/dev-1/a2 (outbox row "
-    ) and said[0].endswith(f"store {STORE}'s later moves wait for it"), said
-    assert said[1:] == ["the stock publisher of city main publishes again"]
+        f"the stock publisher of city main: the stream refuses stock move {STORE}/dev-1/a2"
+        " (outbox row "
+    ) and said[0].endswith(f"store {STORE}'s later moves wait for it, the other stores' go on")
+    assert said[1:] == [f"the stock publisher of city main publishes store {STORE}'s moves again"]
 
 
 def test_tail_and_the_stock_check_read_the_stream(chain, nats_server, capsys):
@@ -291,7 +303,8 @@ def test_nats_gone_a_while_is_said_once_and_nothing_is_lost(chain, nats_server):
     (bin1, sku1), _ = stocked(chain, 2)
 
     async def run() -> None:
-        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url,
+        # Three rows a go: A's held rows alone would fill it.
+        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url, batch=3,
                                      say=said.append)  # fmt: skip
         task = asyncio.create_task(publisher.run())
         while unpublished(chain):

@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,8 @@ class Publisher:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     say: Callable[[str], None] | None = None  # told once when it waits, once when it goes on
     waiting: bool = False
+    retry_s: float = 1.0  # how long a store whose move the stream refused waits to try again
+    held: dict[str, float] = field(default_factory=dict)  # such a store: when it tries again
 
     async def run(self) -> None:
         """Publish until `stopping` is set; a database or NATS gone is waited out."""
@@ -169,11 +172,14 @@ class Publisher:
         """Publish the next rows of the outbox; how many. The stores' rows go out at once, each
         store's one at a time: a row is sent only once the stream acknowledged the store's row
         before it, so that the stream holds a prefix of every store's rows whatever fails (the
-        order _catch_up relies on). The rows acknowledged are marked, then a failure raised."""
+        order _catch_up relies on). The rows acknowledged are marked, then NATS gone is raised;
+        a row the stream refuses holds back its own store (tried again every `retry_s`)."""
+        clock = time.monotonic()
+        holding = [store for store, until in self.held.items() if until > clock]
         rows = await (await conn.execute(
             "SELECT id, store, msg_id, body FROM stock_outbox WHERE published_at IS NULL"
-            " ORDER BY id LIMIT %s",
-            (self.batch,),
+            " AND NOT (store = ANY(%s)) ORDER BY id LIMIT %s",
+            (holding, self.batch),
         )).fetchall()  # fmt: skip
         lanes: dict[str, list[tuple[int, str, str]]] = {}
         for outbox_id, store, msg_id, message in rows:
@@ -187,9 +193,23 @@ class Publisher:
                 "UPDATE stock_outbox SET published_at = %s WHERE id = ANY(%s)", (now(), acked)
             )
             self.published += len(acked)
-        for failure in failures:
-            if failure is not None:
-                raise failure
+        gone: Exception | None = None
+        for store, failure in zip(lanes, failures, strict=True):
+            if isinstance(failure, Refused):
+                if store not in self.held:
+                    log.warning("%s", failure)
+                    if self.say:
+                        self.say(f"the stock publisher of city {self.city}: {failure}")
+                self.held[store] = clock + self.retry_s
+            elif failure is not None:
+                gone = gone or failure
+            elif store in self.held:
+                del self.held[store]
+                if self.say:
+                    self.say(f"the stock publisher of city {self.city} publishes store {store}'s"
+                             " moves again")  # fmt: skip
+        if gone is not None:
+            raise gone
         return len(rows)
 
     async def _publish_store(
@@ -209,12 +229,17 @@ class Publisher:
                 ):
                     return err  # NATS or its JetStream gone: said as such
                 why = err.description if isinstance(err, APIError) else None
-                return PickerError(  # this one message refused
+                return Refused(  # this one message refused
                     f"the stream refuses stock move {msg_id} (outbox row {outbox_id}):"
-                    f" {why or err}; store {store}'s later moves wait for it"
+                    f" {why or err}; store {store}'s later moves wait for it, the other stores'"
+                    " go on"
                 )
             acked.append(outbox_id)
         return None
+
+
+class Refused(PickerError):
+    """One outbox row the stream will not take (too big, or refused by the server)."""
 
 
 @dataclass(frozen=True)
