@@ -303,8 +303,7 @@ def test_nats_gone_a_while_is_said_once_and_nothing_is_lost(chain, nats_server):
     (bin1, sku1), _ = stocked(chain, 2)
 
     async def run() -> None:
-        # Three rows a go: A's held rows alone would fill it.
-        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url, batch=3,
+        publisher = stream.Publisher(chain.dsn, stream.SINGLE_CITY, nats_server.url,
                                      say=said.append)  # fmt: skip
         task = asyncio.create_task(publisher.run())
         while unpublished(chain):
