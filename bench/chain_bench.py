@@ -223,7 +223,7 @@ def cpu_ticks() -> dict[str, int]:
 def cpu_line(before: dict[str, int], after: dict[str, int], seconds: float) -> str:
     """How many of the machine's cores each part used on average."""
     hz = os.sysconf("SC_CLK_TCK")
-    used = {k: (after[k] - before.get(k, after[k])) / hz / seconds for k in after}
+    used = {k: (after[k] - before[k]) / hz / seconds for k in after}
     return f"CPU (of {os.cpu_count()} cores): " + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
 
 

@@ -223,17 +223,17 @@ class Publisher:
                     subject(self.city, store), message.encode(), stream=STREAM,
                     headers={"Nats-Msg-Id": msg_id, OUTBOX_ID: str(outbox_id)},
                 )  # fmt: skip
-            except (TimeoutError, NatsError, OSError) as err:
-                if isinstance(err, ServiceUnavailableError) or not isinstance(
-                    err, MaxPayloadError | APIError
-                ):
-                    return err  # NATS or its JetStream gone: said as such
+            except ServiceUnavailableError as err:  # JetStream not there: NATS gone, said so
+                return err
+            except (MaxPayloadError, APIError) as err:  # this one message refused
                 why = err.description if isinstance(err, APIError) else None
-                return Refused(  # this one message refused
+                return Refused(
                     f"the stream refuses stock move {msg_id} (outbox row {outbox_id}):"
                     f" {why or err}; store {store}'s later moves wait for it, the other stores'"
                     " go on"
                 )
+            except (TimeoutError, NatsError, OSError) as err:  # NATS gone: said as such
+                return err
             acked.append(outbox_id)
         return None
 
